@@ -1,0 +1,1 @@
+/* engine/io/reader.c: being written. */

@@ -1,0 +1,1 @@
+/* engine/out/jsonl.c: being written. */

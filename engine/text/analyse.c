@@ -1,0 +1,1 @@
+/* engine/text/analyse.c: being written. */

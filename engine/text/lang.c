@@ -1,0 +1,1 @@
+/* engine/text/lang.c: being written. */

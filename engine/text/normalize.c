@@ -1,0 +1,1 @@
+/* engine/text/normalize.c: being written. */

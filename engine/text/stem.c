@@ -1,0 +1,1 @@
+/* engine/text/stem.c: being written. */

@@ -1,0 +1,1 @@
+/* engine/text/tokenize.c: being written. */

@@ -1,0 +1,1 @@
+/* engine/text/url.c: being written. */

@@ -1,0 +1,440 @@
+/*
+ * credence: tells moderators which shared posts deserve trust.
+ *
+ * This header is the whole public API and its manual. Conventions:
+ *  - Every function that can fail returns int: 0 on success, a negative CRED_E* code on failure.
+ *    cred_error_last() then describes the failure (thread-local, valid until the next failing call
+ *    on the same thread).
+ *  - Objects returned through `**out` are owned by the caller and released with the matching _free();
+ *    _free(NULL) does nothing. Pointers returned directly are borrowed: they live as long as their
+ *    parent object, or as documented.
+ *  - Text is UTF-8 passed as (const char *s, size_t len); it need not be NUL-terminated and may contain
+ *    NUL bytes. Spans are [start, end) byte offsets.
+ *  - Options structs begin with `unsigned int version`; initialise them with their _INIT macro.
+ *    NULL options mean defaults.
+ *  - Immutable compiled objects may be shared by threads; working objects (cred_text, cred_reader)
+ *    belong to one thread at a time.
+ */
+#ifndef CREDENCE_H
+#define CREDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(CRED_STATIC_ONLY)
+#define CRED_API __attribute__((visibility("default")))
+#else
+#define CRED_API
+#endif
+
+#define CRED_VERSION_MAJOR 0
+#define CRED_VERSION_MINOR 1
+#define CRED_VERSION_PATCH 0
+#define CRED_VERSION_STRING "0.1.0"
+
+/** @return the library version string, e.g. "0.1.0". */
+CRED_API const char *cred_version(void);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Errors                                                                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** Return codes. Every failing call returns one of these (negative) values. */
+enum {
+    CRED_OK = 0,
+    CRED_ERROR = -1,     /**< unspecified failure */
+    CRED_ENOMEM = -2,    /**< out of memory */
+    CRED_EINVAL = -3,    /**< invalid argument (a bug in the caller) */
+    CRED_EIO = -4,       /**< operating-system I/O error; the message names the file and errno text */
+    CRED_ESYNTAX = -5,   /**< input does not parse; the error carries file, line, column and offset */
+    CRED_ELIMIT = -6,    /**< a limit from the "Limits" section below was exceeded */
+    CRED_EFORMAT = -7,   /**< input is not in the expected or any known format */
+    CRED_ECORRUPT = -8,  /**< a stored file fails its checksum or structure checks */
+    CRED_EVERSION = -9,  /**< a stored file has an unsupported format version */
+    CRED_ENOTFOUND = -10 /**< a named thing (file, id, column, language) does not exist */
+};
+
+/** Description of the last failure on the calling thread. Fields not applicable are 0 / NULL. */
+typedef struct cred_error {
+    int code;            /**< the CRED_E* code that was returned */
+    const char *message; /**< human-readable, one line, never NULL */
+    const char *file;    /**< input file name, or NULL */
+    uint64_t line;       /**< 1-based line in `file`, 0 when unknown */
+    uint64_t column;     /**< 1-based column (in bytes) in `line`, 0 when unknown */
+    uint64_t offset;     /**< 0-based byte offset in `file` */
+} cred_error;
+
+/**
+ * The last error raised on this thread. Never NULL: when nothing failed yet, code is 0 and message "".
+ * The returned object is overwritten by the next failure on this thread.
+ */
+CRED_API const cred_error *cred_error_last(void);
+
+/** Static English name of a return code, e.g. "syntax error" for CRED_ESYNTAX. */
+CRED_API const char *cred_strerror(int code);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Limits on untrusted input. Each is enforced where the input is read and tested in tests/.         */
+/* ------------------------------------------------------------------------------------------------ */
+
+#define CRED_LIMIT_POST_BYTES (4u << 20)       /**< longest post text kept; longer text is cut and counted */
+#define CRED_LIMIT_LINE_BYTES (64u << 20)      /**< longest input line (JSONL, CSV, chat exports) read */
+#define CRED_LIMIT_FIELD_BYTES (1u << 20)      /**< longest metadata field (id, author, source, url) */
+#define CRED_LIMIT_JSON_DEPTH 64               /**< deepest JSON nesting accepted */
+#define CRED_LIMIT_CSV_COLUMNS 4096            /**< most CSV columns in a row */
+#define CRED_LIMIT_TOKENS_PER_POST (1u << 20)  /**< most tokens analysed in one post */
+#define CRED_LIMIT_ZIP_ENTRY_BYTES (1ull << 32) /**< largest chat file inside a .zip export */
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Posts                                                                                             */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** What a post record stands for. */
+typedef enum cred_post_kind {
+    CRED_KIND_MESSAGE = 0,    /**< a chat or channel message */
+    CRED_KIND_POST,           /**< a social-network post */
+    CRED_KIND_COMMENT,        /**< a comment on a post */
+    CRED_KIND_TRANSCRIPT,     /**< the whole text of a video or audio transcript */
+    CRED_KIND_WINDOW          /**< a time window of a transcript (start/end set) */
+} cred_post_kind;
+
+/** Name of a kind as written in JSON output: "message", "post", "comment", "transcript", "window". */
+CRED_API const char *cred_post_kind_name(cred_post_kind kind);
+
+#define CRED_DATE_UNKNOWN INT64_MIN
+
+/** Post flags. */
+enum {
+    CRED_POST_EDITED = 1u << 0,    /**< the input marks the message as edited */
+    CRED_POST_DELETED = 1u << 1,   /**< a "this message was deleted" placeholder */
+    CRED_POST_MEDIA = 1u << 2,     /**< the message carries or stands for a media attachment */
+    CRED_POST_TRUNCATED = 1u << 3  /**< text was cut at CRED_LIMIT_POST_BYTES */
+};
+
+/**
+ * A normalised post record, as every input adapter produces it. Strings are NUL-terminated UTF-8
+ * (text may also contain NUL bytes: use text_len); absent fields are NULL.
+ * Records returned by cred_reader_next() are borrowed and valid until the next call on that reader.
+ */
+typedef struct cred_post {
+    const char *id;             /**< stable id: given by the input, else "<source>:<line>"; never NULL */
+    const char *text;           /**< raw message text as written; never NULL (may be "") */
+    size_t text_len;            /**< length of text in bytes */
+    const char *source;         /**< channel, group, chat or file name */
+    const char *author;         /**< display name of the sender */
+    const char *author_id;      /**< platform id of the sender (e.g. "user123") */
+    int64_t date;               /**< UTC seconds since the epoch, or CRED_DATE_UNKNOWN */
+    const char *date_text;      /**< the date as written in the input (often local time), or NULL */
+    const char *forwarded_from; /**< original sender of a forward; "unknown" when a forward is detected
+                                     without a sender; NULL when not forwarded */
+    const char *url;            /**< permalink of the post, if the input has one */
+    const char *lang;           /**< language declared by the input (not detected), or NULL */
+    const char *reply_to;       /**< id of the message this one replies to, or NULL */
+    const char *media;          /**< media type ("photo", "video_file", ...) or NULL */
+    cred_post_kind kind;
+    unsigned int flags;         /**< CRED_POST_* bits */
+    double start, end;          /**< transcript time span in seconds; both -1 when not applicable */
+    const char *const *links;   /**< links the input gives outside the text (entities, attachments) */
+    size_t n_links;
+    uint64_t line;              /**< 1-based input line where the record starts (0 when unknown) */
+} cred_post;
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Input: format detection and streaming readers                                                     */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** Input formats. CRED_FORMAT_AUTO detects the format from the content, never from the file name. */
+typedef enum cred_format {
+    CRED_FORMAT_AUTO = 0,
+    CRED_FORMAT_JSONL,     /**< one JSON object per line: {"id","text","source","author","date",...} */
+    CRED_FORMAT_CSV,       /**< comma/semicolon/tab separated with a header row */
+    CRED_FORMAT_TEXT,      /**< plain text, one post per blank-line-separated paragraph */
+    CRED_FORMAT_TELEGRAM,  /**< Telegram Desktop export result.json */
+    CRED_FORMAT_WHATSAPP,  /**< WhatsApp chat export .txt (or the .zip "export with media") */
+    CRED_FORMAT_FACEBOOK,  /**< Facebook / Instagram "Download your information" JSON */
+    CRED_FORMAT_VTT,       /**< WebVTT transcript */
+    CRED_FORMAT_SRT,       /**< SubRip transcript */
+    CRED_FORMAT_JSON3,     /**< YouTube timedtext json3 */
+    CRED_FORMAT_SRV3,      /**< YouTube timedtext srv3 / srv1 XML */
+    CRED_FORMAT_COUNT_
+} cred_format;
+
+/** Lower-case name of a format ("auto", "jsonl", "csv", "text", "telegram", ...). */
+CRED_API const char *cred_format_name(cred_format format);
+
+/**
+ * Parse a format name as given on a command line.
+ * @return 0, or CRED_ENOTFOUND when the name is unknown.
+ */
+CRED_API int cred_format_parse(cred_format *out, const char *name);
+
+/**
+ * Detect the format of the first bytes of an input (at least 4 KiB when available).
+ * @return the format, or CRED_FORMAT_AUTO when nothing matched.
+ */
+CRED_API cred_format cred_format_detect(const void *head, size_t len);
+
+/** Severity of a reader diagnostic. */
+typedef enum cred_severity { CRED_SEV_NOTE = 0, CRED_SEV_WARNING, CRED_SEV_ERROR } cred_severity;
+
+/**
+ * A problem found in the input that did not stop the reader: something was repaired (warning),
+ * or a record was skipped (error). Strings are borrowed for the duration of the callback.
+ */
+typedef struct cred_diag {
+    cred_severity severity;
+    int code;             /**< CRED_E* code describing the problem */
+    const char *file;     /**< input name */
+    uint64_t line;        /**< 1-based, 0 when unknown */
+    uint64_t column;      /**< 1-based, 0 when unknown */
+    uint64_t offset;      /**< byte offset in the input */
+    const char *message;
+} cred_diag;
+
+typedef void (*cred_diag_fn)(const cred_diag *diag, void *payload);
+
+/** Whatsapp day/month order. */
+typedef enum cred_date_order { CRED_DATE_ORDER_AUTO = 0, CRED_DATE_ORDER_DMY, CRED_DATE_ORDER_MDY, CRED_DATE_ORDER_YMD } cred_date_order;
+
+typedef struct cred_reader_options {
+    unsigned int version;
+    cred_format format;        /**< CRED_FORMAT_AUTO to detect */
+    const char *text_col;      /**< CSV: column holding the text (default: "text", else the first
+                                    column named like content/message/tweet/body/statement) */
+    const char *id_col;        /**< CSV: id column (default "id"; else the row number) */
+    const char *author_col;    /**< CSV: author column (default "author") */
+    const char *source_col;    /**< CSV: source column (default "source") */
+    const char *date_col;      /**< CSV: date column (default "date") */
+    char csv_delimiter;        /**< CSV: 0 to detect among ',', ';', '\t' and '|' */
+    cred_date_order date_order;/**< WhatsApp: day/month order, AUTO to decide from the whole file */
+    double window_seconds;     /**< transcripts: window length for CRED_KIND_WINDOW posts (default 30) */
+    const char *source;        /**< source name to use when the input has none (default: file name) */
+    cred_diag_fn on_diag;      /**< called for each repaired or skipped part of the input, or NULL */
+    void *diag_payload;
+} cred_reader_options;
+
+#define CRED_READER_OPTIONS_VERSION 1
+#define CRED_READER_OPTIONS_INIT {CRED_READER_OPTIONS_VERSION, CRED_FORMAT_AUTO, NULL, NULL, NULL, NULL, NULL, 0, CRED_DATE_ORDER_AUTO, 30.0, NULL, NULL, NULL}
+
+/** Counters of a reader, updated as it reads. */
+typedef struct cred_reader_stats {
+    uint64_t posts;     /**< post records returned */
+    uint64_t skipped;   /**< records or lines that could not be read and were skipped */
+    uint64_t repaired;  /**< problems repaired with a warning */
+    uint64_t system;    /**< service / system messages left out (Telegram service, WhatsApp system) */
+    uint64_t bytes;     /**< input bytes consumed so far */
+} cred_reader_stats;
+
+typedef struct cred_reader cred_reader;
+
+/**
+ * Open a file for streaming. "-" reads standard input. Memory stays bounded whatever the file size.
+ * @param[out] out  receives the reader; release with cred_reader_free().
+ * @param path      file name, or "-".
+ * @param opts      options, or NULL for defaults.
+ * @return 0; CRED_EIO when the file cannot be opened; CRED_EFORMAT when format is AUTO and the content
+ *         matches no format (an empty input is not an error: it yields no post).
+ */
+CRED_API int cred_reader_open(cred_reader **out, const char *path, const cred_reader_options *opts);
+
+/**
+ * Open an in-memory buffer. The buffer is borrowed and must outlive the reader.
+ * @param name  name used in diagnostics and as default source.
+ */
+CRED_API int cred_reader_open_memory(cred_reader **out, const char *name, const void *data, size_t len,
+                                     const cred_reader_options *opts);
+
+/**
+ * Read the next post.
+ * @param[out] post  receives a borrowed record, valid until the next call or cred_reader_free().
+ * @return 1 when a post was read, 0 at the end of input, or a negative code when the input cannot be
+ *         read any further (cred_error_last() has file, line, column). Records that cannot be read are
+ *         skipped, counted and reported to on_diag; they do not end the stream.
+ */
+CRED_API int cred_reader_next(cred_reader *r, const cred_post **post);
+
+/** The format being read (the detected one when opened with AUTO). */
+CRED_API cred_format cred_reader_format(const cred_reader *r);
+
+/** Live counters of the reader. Borrowed. */
+CRED_API const cred_reader_stats *cred_reader_stats_get(const cred_reader *r);
+
+CRED_API void cred_reader_free(cred_reader *r);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Text pipeline                                                                                     */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** A [start, end) byte range. */
+typedef struct cred_span {
+    uint32_t start;
+    uint32_t end;
+} cred_span;
+
+/** Token classes. */
+typedef enum cred_token_kind {
+    CRED_TOK_WORD = 1,  /**< letters (any script), with inner apostrophes/hyphens */
+    CRED_TOK_NUMBER,    /**< digits with decimals, thousands separators, %, attached units */
+    CRED_TOK_URL,       /**< a URL, including scheme-less www./domain.tld/path and hxxp/[.] forms */
+    CRED_TOK_EMAIL,
+    CRED_TOK_MENTION,   /**< @name */
+    CRED_TOK_HASHTAG,   /**< #tag */
+    CRED_TOK_EMOJI      /**< one emoji (with its modifiers) */
+} cred_token_kind;
+
+/** Token flags. */
+enum {
+    CRED_TOKF_UPPER = 1u << 0,  /**< all letters were upper case in the raw text (and there are ≥ 2) */
+    CRED_TOKF_TITLE = 1u << 1,  /**< first letter upper case in the raw text */
+    CRED_TOKF_DIGIT = 1u << 2   /**< contains a digit */
+};
+
+/** One token. Offsets index cred_doc.norm; map them to raw text with cred_doc_raw_span(). */
+typedef struct cred_token {
+    uint32_t start, len;   /**< in the normalised text */
+    uint32_t sentence;     /**< index into cred_doc.sentences */
+    uint8_t kind;          /**< cred_token_kind */
+    uint8_t flags;         /**< CRED_TOKF_* */
+    uint16_t reserved_;
+    const char *stem;      /**< Snowball stem of a WORD in the doc's language (else the token itself) */
+    uint32_t stem_len;
+} cred_token;
+
+/** A link found in the text. Strings are NUL-terminated and borrowed from the doc. */
+typedef struct cred_link {
+    const char *url;       /**< canonical form: lower-case scheme and host, default port and tracking
+                                parameters removed, hxxp/[.] de-obfuscated; scheme added when absent */
+    const char *host;      /**< lower-case host name */
+    const char *domain;    /**< registrable domain (public suffix + 1 label), or the host */
+    cred_span raw;         /**< where the link stands in the raw text */
+    uint32_t token;        /**< index of its CRED_TOK_URL token */
+} cred_link;
+
+/**
+ * The analysed text of one post. Owned by the cred_text that produced it; valid until the next
+ * cred_text_analyse() on that analyser. All offsets in tokens and sentences index `norm`.
+ */
+typedef struct cred_doc {
+    const char *raw;            /**< the input text (borrowed from the caller) */
+    size_t raw_len;
+    const char *norm;           /**< normalised text: valid UTF-8, NFKC, case-folded, Arabic-script
+                                     folded, ASCII digits, controls removed; NUL-terminated */
+    size_t norm_len;
+    const cred_token *tokens;
+    size_t n_tokens;
+    const cred_span *sentences; /**< sentence spans in norm, in order, covering every token */
+    size_t n_sentences;
+    const cred_link *links;
+    size_t n_links;
+    const char *lang;           /**< detected ISO 639-1 code ("en", "pt", "fa", ...) or "und" */
+    float lang_confidence;      /**< 0..1 */
+    size_t invalid_bytes;       /**< invalid UTF-8 bytes replaced by U+FFFD */
+    /* private: the offset map; use cred_doc_raw_offset() */
+    const void *map_;
+    size_t map_len_;
+} cred_doc;
+
+/** Map an offset in doc->norm to the corresponding offset in doc->raw. O(log n). */
+CRED_API size_t cred_doc_raw_offset(const cred_doc *doc, size_t norm_offset);
+
+/** Map a span of doc->norm to the raw bytes that produced it (covering whole characters). */
+CRED_API cred_span cred_doc_raw_span(const cred_doc *doc, cred_span norm);
+
+/** Analyser options. */
+typedef struct cred_text_options {
+    unsigned int version;
+    unsigned int flags;       /**< CRED_TEXT_* bits */
+    size_t cache_bytes;       /**< memory for the normalisation and stem caches (default 8 MiB) */
+} cred_text_options;
+
+enum {
+    CRED_TEXT_NO_STEMS = 1u << 0,  /**< skip stemming (stem = surface form) */
+    CRED_TEXT_NO_LANG = 1u << 1    /**< skip language identification (use the hint or "und") */
+};
+
+#define CRED_TEXT_OPTIONS_VERSION 1
+#define CRED_TEXT_OPTIONS_INIT {CRED_TEXT_OPTIONS_VERSION, 0, 0}
+
+/** A text analyser: arena, caches and stemmers for one thread. Not thread-safe; make one per thread. */
+typedef struct cred_text cred_text;
+
+CRED_API int cred_text_new(cred_text **out, const cred_text_options *opts);
+CRED_API void cred_text_free(cred_text *t);
+
+/**
+ * Validate, normalise, tokenise, split sentences, extract links, identify the language and stem.
+ * Work is linear in len; memory is reused from call to call.
+ * @param[out] out   receives the analysed doc, owned by t and valid until the next call on t.
+ * @param text       raw UTF-8 (invalid bytes are replaced and counted, NUL bytes are kept).
+ * @param lang_hint  ISO code to use instead of detection (e.g. the input's declared language), or NULL.
+ * @return 0; CRED_ELIMIT when len exceeds CRED_LIMIT_POST_BYTES; CRED_ENOMEM.
+ */
+CRED_API int cred_text_analyse(cred_text *t, const cred_doc **out, const char *text, size_t len,
+                               const char *lang_hint);
+
+/**
+ * Normalise text alone (no tokens): writes the normalised form to a buffer owned by t.
+ * @param[out] out      receives a pointer to the NUL-terminated normalised text, valid until the next call.
+ * @param[out] out_len  receives its length.
+ */
+CRED_API int cred_text_normalise(cred_text *t, const char **out, size_t *out_len, const char *text,
+                                 size_t len);
+
+/**
+ * Identify the language of a text: script first, then stop-word and character n-gram profiles.
+ * Thread-safe.
+ * @param[out] confidence  receives 0..1, or NULL.
+ * @return a static ISO 639-1 code for en, pt, es, fr, de, it, nl, ru, uk, fa, ar, he, el, hi, zh, ja, ko,
+ *         tr, id, or "und" when unsure.
+ */
+CRED_API const char *cred_lang_detect(const char *text, size_t len, float *confidence);
+
+/**
+ * Canonicalise one URL (see cred_link.url). Thread-safe.
+ * @param[out] out      buffer receiving the NUL-terminated canonical URL.
+ * @param cap           size of out; the result is cut (and CRED_ELIMIT returned) when it does not fit.
+ * @return 0; CRED_EINVAL when the text is not a URL; CRED_ELIMIT.
+ */
+CRED_API int cred_url_canonical(char *out, size_t cap, const char *url, size_t len);
+
+/**
+ * Registrable domain of a host name ("www.bbc.co.uk" → "bbc.co.uk"), using the Public Suffix List.
+ * @return 0; CRED_EINVAL when host is not a host name.
+ */
+CRED_API int cred_url_domain(char *out, size_t cap, const char *host, size_t len);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Output                                                                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef enum cred_out_format { CRED_OUT_JSONL = 0, CRED_OUT_CSV, CRED_OUT_TABLE } cred_out_format;
+
+typedef struct cred_out cred_out;
+
+/**
+ * A writer of records to a stdio stream (borrowed; not closed by cred_out_free()).
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_out_new(cred_out **out, FILE *fp, cred_out_format format);
+
+/**
+ * Write one parsed post record (the `credence parse` record): the post's fields plus, when doc is
+ * not NULL, "lang" (detected unless the input declared one) and "links" (canonical URLs of the text
+ * and of the input's own link entities).
+ * @return 0; CRED_EIO when the stream fails.
+ */
+CRED_API int cred_out_post(cred_out *o, const cred_post *post, const cred_doc *doc);
+
+/** Flush buffered output. @return 0; CRED_EIO. */
+CRED_API int cred_out_flush(cred_out *o);
+CRED_API void cred_out_free(cred_out *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CREDENCE_H */
