@@ -122,7 +122,8 @@ enum {
  * Records returned by cred_reader_next() are borrowed and valid until the next call on that reader.
  */
 typedef struct cred_post {
-    const char *id;             /**< stable id: given by the input, else "<source>:<line>"; never NULL */
+    const char *id;             /**< stable id: given by the input, else the 1-based input line (or record
+                                     number) as a decimal string; never NULL */
     const char *text;           /**< raw message text as written; never NULL (may be "") */
     size_t text_len;            /**< length of text in bytes */
     const char *source;         /**< channel, group, chat or file name */
@@ -407,6 +408,334 @@ CRED_API int cred_url_canonical(char *out, size_t cap, const char *url, size_t l
  * @return 0; CRED_EINVAL when host is not a host name.
  */
 CRED_API int cred_url_domain(char *out, size_t cap, const char *host, size_t len);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Rules: rule files (rules/README.md) compiled into an immutable set, scanned per thread            */
+/* ------------------------------------------------------------------------------------------------ */
+
+#define CRED_LIMIT_RULE_SOURCE_BYTES (16u << 20) /**< largest rule file or list file read */
+#define CRED_LIMIT_RULES 65536                   /**< most rules in one rule set */
+#define CRED_LIMIT_REGEX_MATCH 1000000u          /**< PCRE2 match limit per pattern and target */
+#define CRED_LIMIT_HITS_PER_RULE 1024            /**< hits kept per rule and post; more are counted only */
+
+/** What a rule's `match` clause looks at (see the targets table in rules/README.md). */
+typedef enum cred_rule_target {
+    CRED_TARGET_NORM = 0,       /**< normalised text (default) */
+    CRED_TARGET_RAW,            /**< raw text as sent */
+    CRED_TARGET_STEMS,          /**< token stems joined by spaces */
+    CRED_TARGET_URLS,           /**< each canonical link URL */
+    CRED_TARGET_DOMAINS,        /**< each link's registrable domain (lists: host suffixes) */
+    CRED_TARGET_FORWARDED_FROM, /**< cred_post.forwarded_from */
+    CRED_TARGET_AUTHOR,         /**< cred_post.author */
+    CRED_TARGET_SOURCE,         /**< cred_post.source */
+    CRED_TARGET_COUNT_
+} cred_rule_target;
+
+/** Name of a target as written in rule files ("norm", "raw", "stems", "urls", ...). */
+CRED_API const char *cred_rule_target_name(cred_rule_target target);
+
+/** A compiled rule set: immutable, reference-counted, safe to share between threads. */
+typedef struct cred_rules cred_rules;
+
+enum {
+    CRED_RULES_NO_PREFILTER = 1u << 0, /**< no vectorscan: run every pattern with PCRE2 (for comparison) */
+    CRED_RULES_NO_JIT = 1u << 1,       /**< interpret PCRE2 patterns instead of JIT-compiling them */
+    CRED_RULES_LINT = 1u << 2          /**< also report warnings (slow or catastrophic patterns, unused
+                                            lists, rules without tests) to on_diag */
+};
+
+typedef struct cred_rules_options {
+    unsigned int version;
+    unsigned int flags;        /**< CRED_RULES_* bits */
+    const char *base_dir;      /**< directory list files are relative to; default: the rule file's */
+    cred_diag_fn on_diag;      /**< receives every error and (with CRED_RULES_LINT) warning, or NULL */
+    void *diag_payload;
+} cred_rules_options;
+
+#define CRED_RULES_OPTIONS_VERSION 1
+#define CRED_RULES_OPTIONS_INIT {CRED_RULES_OPTIONS_VERSION, 0, NULL, NULL, NULL}
+
+/**
+ * Compile rule source text into an immutable rule set. All problems are reported to opts->on_diag
+ * (file:line:col and message); compilation goes on after an error to find the others.
+ * @param[out] out  receives the set (reference count 1); release it with cred_rules_free().
+ * @param src       rule text, need not be NUL-terminated.
+ * @param len       length of src in bytes.
+ * @param name      file name used in messages and to resolve list files ("lists/x.txt" is read
+ *                  relative to name's directory unless opts->base_dir is set); NULL means "<rules>".
+ * @param opts      options, or NULL for defaults.
+ * @return 0; CRED_ESYNTAX when the rules have errors (cred_error_last() has the first one with its
+ *         file, line and column); CRED_ELIMIT; CRED_ENOMEM.
+ */
+CRED_API int cred_rules_compile(cred_rules **out, const char *src, size_t len, const char *name,
+                                const cred_rules_options *opts);
+
+/**
+ * Compile a rule file, or every `*.rules` file directly in a directory (in name order) as one set.
+ * @return as cred_rules_compile(); CRED_EIO when a file cannot be read; CRED_ENOTFOUND when a
+ *         directory holds no *.rules file.
+ */
+CRED_API int cred_rules_load(cred_rules **out, const char *path, const cred_rules_options *opts);
+
+/** Take one more reference to a set (for another owner, e.g. a scanner or a reload slot). Thread-safe. */
+CRED_API cred_rules *cred_rules_ref(cred_rules *rules);
+
+/** Drop a reference; the set is freed with the last one. NULL does nothing. Thread-safe. */
+CRED_API void cred_rules_free(cred_rules *rules);
+
+/** A rule's description, borrowed from its set. */
+typedef struct cred_rule_info {
+    const char *id;          /**< e.g. "VAGUE_AUTHORITY" */
+    const char *describe;    /**< one line, "" when absent */
+    const char *category;    /**< "claim", "source", ... ("other" when absent) */
+    const char *group;       /**< group name or NULL */
+    const char *file;        /**< rule file it comes from */
+    uint32_t line;           /**< line of the `rule` keyword */
+    double weight;           /**< log-odds points per hit (negative for nice rules) */
+    uint32_t cap;            /**< hits that score, per post */
+    int nice;                /**< 1 for a `nice rule` */
+} cred_rule_info;
+
+/** Number of rules in a set (including weight-0 building blocks). */
+CRED_API size_t cred_rules_count(const cred_rules *rules);
+
+/** Rule i (0 <= i < cred_rules_count()) in definition order, or NULL when out of range. */
+CRED_API const cred_rule_info *cred_rules_info(const cred_rules *rules, size_t i);
+
+/** Hex digest of the compiled set (rule text and list contents); equal sets have equal digests. */
+CRED_API const char *cred_rules_digest(const cred_rules *rules);
+
+/** One inline test outcome, passed to the cred_rules_test() callback. Strings are borrowed. */
+typedef struct cred_rule_test_result {
+    const char *rule;     /**< rule id */
+    const char *file;     /**< file of the `test` clause */
+    uint32_t line, column;
+    int expect_match;     /**< 1 for `test match`, 0 for `test nomatch` */
+    int passed;
+    const char *input;    /**< the test text */
+    const char *matched;  /**< raw quote of the rule's first hit, or NULL when it did not hit */
+    const char *message;  /**< why it failed ("" when passed) */
+} cred_rule_test_result;
+
+typedef void (*cred_rule_test_fn)(const cred_rule_test_result *result, void *payload);
+
+/**
+ * Run every inline test of a set (analysing each input with a private cred_text).
+ * @param[out] failed  receives the number of failing tests, or NULL.
+ * @param fn           called for every test (passed or not), or NULL.
+ * @return 0 (whether tests pass or not); CRED_ENOMEM.
+ */
+CRED_API int cred_rules_test(size_t *failed, const cred_rules *rules, cred_rule_test_fn fn,
+                             void *payload);
+
+/** Hit flags. */
+enum {
+    CRED_HIT_CAPPED = 1u << 0,        /**< beyond the rule's cap: scored 0 */
+    CRED_HIT_GROUP_LIMITED = 1u << 1  /**< cut (partly or wholly) by its group's max/min */
+};
+
+#define CRED_NO_SENTENCE UINT32_MAX
+
+/** One scored hit. Strings are borrowed from the set, the doc or the scanner (see cred_scan_result). */
+typedef struct cred_rule_hit {
+    const cred_rule_info *rule;
+    uint32_t rule_index;      /**< index for cred_rules_info() */
+    cred_rule_target target;  /**< where the anchoring match was found */
+    cred_span span;           /**< raw byte offsets in doc->raw; for metadata targets, offsets in the field */
+    uint32_t sentence;        /**< sentence index in the doc, or CRED_NO_SENTENCE (metadata) */
+    double raw_points;        /**< the rule's weight */
+    double points;            /**< after the cap and the group bound */
+    unsigned int flags;       /**< CRED_HIT_* */
+    const char *quote;        /**< the matched raw bytes (not NUL-terminated) */
+    size_t quote_len;
+    const char *explain;      /**< rendered explanation, NUL-terminated */
+} cred_rule_hit;
+
+/** Hits of one post, in rule order then text order. Owned by the scanner, valid until its next scan. */
+typedef struct cred_scan_result {
+    const cred_rule_hit *hits;
+    size_t n_hits;            /**< scored hits only (rules with weight 0 are left out) */
+    double total;             /**< sum of points */
+    size_t suppressed;        /**< hits whose points were reduced by a cap or a group */
+} cred_scan_result;
+
+/** Per-thread scanning state: vectorscan scratch, PCRE2 match data, result buffers, statistics. */
+typedef struct cred_scanner cred_scanner;
+
+enum { CRED_SCANNER_PROFILE = 1u << 0 /**< time every rule (costs two clock reads per confirm) */ };
+
+/**
+ * Make a scanner for one thread. It holds a reference to rules until freed.
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags);
+CRED_API void cred_scanner_free(cred_scanner *s);
+
+/** The set a scanner uses (borrowed). */
+CRED_API cred_rules *cred_scanner_rules(const cred_scanner *s);
+
+/**
+ * Scan an analysed post with every rule. Work is one vectorscan pass per non-empty target plus one
+ * PCRE2 run per candidate clause; no allocation once buffers have grown.
+ * @param[out] out  receives the result, owned by s and valid until the next scan or free.
+ * @param doc       the analysed text (spans in hits are raw offsets of doc->raw).
+ * @param post      metadata (forwarded_from, author, source), or NULL.
+ * @return 0; CRED_ENOMEM; CRED_ELIMIT when a pattern hit CRED_LIMIT_REGEX_MATCH (the result is
+ *         still complete for every other clause).
+ */
+CRED_API int cred_scanner_scan(cred_scanner *s, const cred_scan_result **out, const cred_doc *doc,
+                               const cred_post *post);
+
+/** Counters of one rule in one scanner since it was made or reset. */
+typedef struct cred_rule_stats {
+    uint64_t posts;      /**< posts where the rule hit */
+    uint64_t hits;       /**< hits (before caps) */
+    uint64_t confirms;   /**< PCRE2 runs made for the rule's clauses */
+    uint64_t ns;         /**< time in the rule (with CRED_SCANNER_PROFILE only) */
+} cred_rule_stats;
+
+/**
+ * Per-rule counters, indexed like cred_rules_info(). Add several scanners' arrays for totals.
+ * @param[out] out  receives a borrowed array of cred_rules_count() entries.
+ */
+CRED_API void cred_scanner_stats(const cred_scanner *s, const cred_rule_stats **out);
+CRED_API void cred_scanner_stats_reset(cred_scanner *s);
+
+/**
+ * A reload slot: holds the current set, swapped atomically when rules are recompiled.
+ * Readers take a reference with cred_rules_slot_get() (e.g. once per batch) and free it after.
+ */
+typedef struct cred_rules_slot cred_rules_slot;
+
+CRED_API int cred_rules_slot_new(cred_rules_slot **out, cred_rules *initial);
+/** Current set with a new reference (release with cred_rules_free()), or NULL when empty. */
+CRED_API cred_rules *cred_rules_slot_get(cred_rules_slot *slot);
+/** Install rules (the slot takes over the caller's reference) and drop the slot's old reference. */
+CRED_API void cred_rules_slot_swap(cred_rules_slot *slot, cred_rules *rules);
+CRED_API void cred_rules_slot_free(cred_rules_slot *slot);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Near-duplicates: forwarded copies, their origin and spread                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * How a post relates to the earlier post it was linked to:
+ *  - NONE:    no earlier post is similar enough; the post starts its own cluster.
+ *  - EXACT:   same dedup text (normalised text without emoji, forward lines, channel signature and
+ *             link query strings) as an earlier post.
+ *  - NEAR:    an edited copy: estimated Jaccard similarity >= the threshold and the same facts.
+ *  - VARIANT: same template, different facts: similar text, but each post has numbers, dates or links
+ *             the other lacks. A variant is NOT a copy: it keeps its own cluster; `parent` names the
+ *             sibling it resembles most.
+ */
+typedef enum cred_dup_relation {
+    CRED_DUP_NONE = 0,
+    CRED_DUP_EXACT,
+    CRED_DUP_NEAR,
+    CRED_DUP_VARIANT
+} cred_dup_relation;
+
+/** Name of a relation as written in output: "none", "exact", "near", "variant". */
+CRED_API const char *cred_dup_relation_name(cred_dup_relation relation);
+
+/** A doc number that names no post. */
+#define CRED_DUP_NO_DOC UINT32_MAX
+
+typedef struct cred_dedup_options {
+    unsigned int version;
+    double threshold;        /**< estimated Jaccard needed to call two posts copies (default 0.45) */
+    unsigned int bands;      /**< LSH bands (default 32); bands * rows <= 128 */
+    unsigned int rows;       /**< signature bins per band (default 4) */
+    double exemplar;         /**< a post whose best match is at least this similar (default 0.9) is
+                                  attached to it but not indexed itself, which keeps viral clusters
+                                  small in the index; 1 indexes every post */
+    unsigned int long_words; /**< posts of more words are signed per window of word pairs, so that a
+                                  clip of a longer transcript is found (default 150) */
+    unsigned int window_words; /**< words per window (default 50; windows overlap by half) */
+    size_t capacity;         /**< expected number of posts, to size the tables once (0: grow) */
+} cred_dedup_options;
+
+#define CRED_DEDUP_OPTIONS_VERSION 1
+#define CRED_DEDUP_OPTIONS_INIT {CRED_DEDUP_OPTIONS_VERSION, 0.45, 32, 4, 0.9, 150, 50, 0}
+
+/** Where one post stands. Doc numbers are given in insertion order from 0. */
+typedef struct cred_dup_match {
+    uint32_t doc;                /**< this post's number (CRED_DUP_NO_DOC for cred_dedup_query()) */
+    uint32_t parent;             /**< best earlier match, or CRED_DUP_NO_DOC (relation NONE) */
+    uint32_t origin;             /**< root of the chain through parents: the earliest known origin;
+                                      the post itself for NONE and VARIANT */
+    double similarity;           /**< estimated Jaccard with parent (1 for EXACT, 0 for NONE) */
+    cred_dup_relation relation;
+} cred_dup_match;
+
+/** A cluster: an origin and every post linked to it through copies. */
+typedef struct cred_dup_cluster {
+    uint32_t origin;     /**< doc number of the origin (the cluster's name) */
+    uint32_t size;       /**< posts in the cluster, the origin included */
+    uint32_t sources;    /**< distinct sources (channels, groups) among them; posts without one are
+                              not counted */
+    int64_t first_seen;  /**< date of the origin (CRED_DATE_UNKNOWN when unknown) */
+    int64_t last_seen;   /**< latest known date in the cluster */
+} cred_dup_cluster;
+
+/**
+ * A near-duplicate index: exact keys, 8-bit one-permutation MinHash signatures (character 5-grams;
+ * word pairs per window for long posts) and a banded LSH index, with each post linked to its best
+ * earlier match so that clusters are forests rooted at their origins. Not thread-safe: one writer.
+ * Memory is about 350 bytes per indexed post and 40 per attached one.
+ */
+typedef struct cred_dedup cred_dedup;
+
+/**
+ * @param[out] out  receives the index; release it with cred_dedup_free().
+ * @param opts      options, or NULL for defaults.
+ * @return 0; CRED_EINVAL when an option is out of range (threshold and exemplar outside (0, 1],
+ *         bands * rows > 128 or 0, window_words < 2); CRED_ENOMEM.
+ */
+CRED_API int cred_dedup_new(cred_dedup **out, const cred_dedup_options *opts);
+CRED_API void cred_dedup_free(cred_dedup *d);   /* NULL does nothing */
+
+/**
+ * Look up one post against every post added so far and add it (the bot path). The post is linked to
+ * the most similar earlier post whose similarity reaches the threshold and whose facts agree
+ * (relation EXACT or NEAR); failing that it is a VARIANT of the most similar template sibling, or NONE.
+ * "Earlier" means added before it and not dated after it: posts whose date is unknown (on either side)
+ * count as earlier. Posts are never re-linked, so a post that arrives late with an older date does not
+ * become the origin of copies already added: add posts in date order for exact origins (the CLI sorts
+ * each batch by date). Cost: one signature (linear in the text) and one LSH probe per band and window.
+ * @param[out] out  receives the post's links, or NULL.
+ * @param doc       the analysed text (cred_text_analyse()).
+ * @param date      UTC seconds, or CRED_DATE_UNKNOWN.
+ * @param source    channel or group name for the cluster's spread, or NULL.
+ * @return 0; CRED_ELIMIT when the index already holds 2^32 - 2 posts; CRED_ENOMEM.
+ */
+CRED_API int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date,
+                            const char *source);
+
+/**
+ * Look up one post without adding it: the links cred_dedup_add() would give it (out->doc is
+ * CRED_DUP_NO_DOC). Not thread-safe either (it uses the index's scratch space).
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date);
+
+/** Number of posts added. */
+CRED_API size_t cred_dedup_count(const cred_dedup *d);
+
+/**
+ * The stored links of post `doc` (as returned when it was added).
+ * @return 0; CRED_ENOTFOUND when doc is not a post number of d.
+ */
+CRED_API int cred_dedup_get(const cred_dedup *d, cred_dup_match *out, uint32_t doc);
+
+/**
+ * The cluster of post `doc` (that of its origin; a VARIANT or NONE post heads its own).
+ * @return 0; CRED_ENOTFOUND when doc is not a post number of d.
+ */
+CRED_API int cred_dedup_cluster(const cred_dedup *d, cred_dup_cluster *out, uint32_t doc);
+
+/** Bytes of memory held by the index (tables, signatures, per-post records). */
+CRED_API size_t cred_dedup_memory(const cred_dedup *d);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Output                                                                                            */

@@ -1,1 +1,456 @@
-/* engine/text/lang.c: being written. */
+/*
+ * engine/text/lang.c: language identification of raw text.
+ *
+ * One pass over at most the first LANG_SCAN_BYTES bytes, no allocation:
+ *   1. every letter is counted by script (Latin, Cyrillic, Arabic, Hebrew, Greek, Devanagari, Thai,
+ *      Hangul, Kana, Han); letters that tell languages of one script apart are counted on the way
+ *      (ã õ → pt, ñ → es, ß → de, і ї є ґ → uk, ы э ъ ё → ru, پ چ ژ گ ی ک → fa, ة ي ى ك → ar, ...);
+ *   2. every word is lower-cased (Arabic ي ى ك folded to ی ک, harakat and tatweel dropped) and looked
+ *      up by XXH3 hash in one static stop-word table built once (pthread_once) from the lists below.
+ *      A word shared by k languages adds 2/k to each; a few word endings (-ção, -ción, -ung ...) add 1.
+ * The script with most letters decides the candidates; a script used by one language answers at once.
+ * "und" when there are too few letters, no script has a majority, or the best language's score is low
+ * or too close to the runner-up. Must run on RAW text: normalisation folds the letters that separate
+ * Persian from Arabic. URLs (from "://" or "www." to the next space) are skipped.
+ */
+#include "text/text.h"
+
+#include <pthread.h>
+#include <utf8proc.h>
+
+#define LANG_SCAN_BYTES 4096
+#define WORD_MAX 48 /* bytes of a lower-cased word key; longer words are not looked up */
+
+enum { L_EN, L_PT, L_ES, L_FR, L_DE, L_IT, L_NL, L_TR, L_ID, L_RU, L_UK, L_FA, L_AR, L_COUNT };
+#define L_LATIN_LAST L_ID
+
+static const char *const lang_code[L_COUNT] = {"en", "pt", "es", "fr", "de", "it", "nl",
+                                               "tr", "id", "ru", "uk", "fa", "ar"};
+
+enum { S_LATIN, S_CYRILLIC, S_ARABIC, S_HEBREW, S_GREEK, S_DEVANAGARI, S_THAI, S_HANGUL, S_KANA, S_HAN,
+       S_OTHER, S_COUNT };
+
+/* Stop words: the most frequent function words of each language, as written (lower case). */
+static const char *const stop_words[L_COUNT] = {
+    [L_EN] = "the and is are of to in that this it for with was you not be have on they from by has will "
+             "your but as at or we please all can do if people who what been were an their there would "
+             "should about a i my me he she his her them our us so no just this these those which when "
+             "more than only also after before because dont don't into now very",
+    [L_PT] = "de a o que e do da em um para com não uma os no se na por mais as dos como mas ao ele das à "
+             "seu sua ou quando muito nos já eu também só pelo pela até isso ela entre depois sem mesmo "
+             "aos seus quem nas me esse eles você essa num nem suas meu às minha numa pelos elas qual nós "
+             "lhe deles essas esses pelas este dele tu te vocês vos lhes meus minhas nosso nossa está "
+             "estão são foi ser tem vai pra porque então pessoas isto aqui ainda estamos têm fazer",
+    [L_ES] = "de la que el en y a los del se las por un para con no una su al lo como más pero sus le ya o "
+             "este sí porque esta entre cuando muy sin sobre también me hasta hay donde quien desde todo "
+             "nos durante todos uno les ni contra otros ese eso ante ellos e esto mí antes algunos qué "
+             "unos yo otro otras otra él tanto esa estos mucho quienes nada muchos cual poco ella estar "
+             "estas algunas algo nosotros es son está están fue ha han hoy pueden puede personas usted",
+    [L_FR] = "de la le et les des en un du une que est pour qui dans a par plus pas au sur ne se ce il "
+             "sont avec ou mais nous vous leur elle ils on été cette aux son sa ses très tout tous faire "
+             "fait comme être avoir aussi même donc ça qu c l d j n y sans peut était ont votre notre",
+    [L_DE] = "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an "
+             "werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über einen so zum "
+             "war haben nur oder aber vor zur bis mehr durch man kann wir ich sein wenn schon diese "
+             "dieser ihr jetzt alle keine sehr wurde gibt ihre",
+    [L_IT] = "di e il la che in a per un è del non sono le con i da si della al una gli lo dei come anche "
+             "più ma nel alla questo se delle ha nella ci ho mi tutti degli essere sul cosa questa molto "
+             "perché già loro solo stato fatto l d ad ed sua suo dopo",
+    [L_NL] = "de en van het een in is dat op te zijn met voor niet die aan er ook als bij door om maar ze "
+             "dan naar wordt nog worden heeft hij wat uit kan was zo deze geen je we wij ik meer moet "
+             "hebben alle mensen u jullie veel",
+    [L_TR] = "ve bir bu da de için ile çok ne gibi daha olarak ama var kadar en sonra ya mi olan değil "
+             "her diye şey ben sen o biz onlar ki yok veya göre nasıl neden şu olduğu tüm hiç bunu şimdi",
+    [L_ID] = "yang dan di ini itu dengan untuk dari tidak dalam akan pada ada juga ke karena oleh saya kita "
+             "kami bisa atau sudah telah jika mereka tersebut lebih harus bahwa seperti hanya banyak orang "
+             "dapat belum agar sangat kalau apa tapi",
+    [L_RU] = "и в не на я что с он как это по но к а из у так за от же все для о вы мы они бы был только "
+             "его она если уже или ещё еще нет есть при чтобы может очень когда даже этот быть их была "
+             "были будет также всё вот меня надо нужно",
+    [L_UK] = "і в не на що з та як це до у але від за й для по про ми ви вони він вона так вже чи є бути "
+             "його її їх або якщо також лише тільки ще може дуже коли навіть цей який яка які ні немає "
+             "треба щоб всі усі було буде",
+    [L_FA] = "است این که را از به می های ها در با برای آن یک تا شده شود کرد کند کنید خود شما او نیز بر "
+             "هر بود باید نمی اگر چه همه دارد هست نیست شد و من ما یا هم بعد بین اما",
+    [L_AR] = "في من على إلى الى الذي هذا عن أن ان التي مع هذه كان لا ما إن قد كل بعد لم أو ذلك هو هي كما "
+             "بين عند ثم إلا لكن و يا هم اما الله ليس",
+};
+
+/* ---- the stop-word table ------------------------------------------------------------------------ */
+
+#define TABLE_SIZE 4096 /* power of two, well above the ~800 words */
+
+static uint64_t g_keys[TABLE_SIZE];
+static uint16_t g_masks[TABLE_SIZE];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* Map a code point to its key form: lower case, Arabic ي ى → ی and ك → ک; -1 when dropped (marks, tatweel). */
+static int32_t key_cp(int32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+    switch (cp) {
+    case 0x064A: case 0x0649: return 0x06CC;
+    case 0x0643: return 0x06A9;
+    case 0x0640: return -1;
+    case 0x2019: return '\''; /* ’ */
+    default: break;
+    }
+    utf8proc_category_t c = utf8proc_category(cp);
+    if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME)
+        return -1;
+    return utf8proc_tolower(cp);
+}
+
+static void table_add(const char *w, size_t n, int lang)
+{
+    char key[WORD_MAX];
+    size_t kl = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        i += (size_t)cred_utf8_decode((const unsigned char *)w + i, n - i, &cp);
+        cp = key_cp(cp);
+        if (cp >= 0 && kl + 4 < sizeof(key))
+            kl += (size_t)cred_utf8_encode(cp, key + kl);
+    }
+    uint64_t h = cred_hash64(key, kl, 0) | 1; /* 0 marks an empty slot */
+    for (size_t i = (size_t)h & (TABLE_SIZE - 1);; i = (i + 1) & (TABLE_SIZE - 1)) {
+        if (g_keys[i] == 0 || g_keys[i] == h) {
+            g_keys[i] = h;
+            g_masks[i] |= (uint16_t)(1u << lang);
+            return;
+        }
+    }
+}
+
+static void table_init(void)
+{
+    for (int l = 0; l < L_COUNT; l++) {
+        const char *s = stop_words[l];
+        while (*s) {
+            while (*s == ' ')
+                s++;
+            const char *e = s;
+            while (*e && *e != ' ')
+                e++;
+            if (e > s)
+                table_add(s, (size_t)(e - s), l);
+            s = e;
+        }
+    }
+}
+
+static unsigned lookup(const char *key, size_t n)
+{
+    uint64_t h = cred_hash64(key, n, 0) | 1;
+    for (size_t i = (size_t)h & (TABLE_SIZE - 1);; i = (i + 1) & (TABLE_SIZE - 1)) {
+        if (g_keys[i] == h)
+            return g_masks[i];
+        if (g_keys[i] == 0)
+            return 0;
+    }
+}
+
+/* ---- scripts and distinctive letters ------------------------------------------------------------ */
+
+static int script_of(int32_t cp)
+{
+    if (cp < 0x250)
+        return S_LATIN;
+    if (cp >= 0x1E00 && cp <= 0x1EFF)
+        return S_LATIN;
+    if (cp >= 0x370 && cp <= 0x3FF)
+        return S_GREEK;
+    if (cp >= 0x1F00 && cp <= 0x1FFF)
+        return S_GREEK;
+    if (cp >= 0x400 && cp <= 0x52F)
+        return S_CYRILLIC;
+    if (cp >= 0x590 && cp <= 0x5FF)
+        return S_HEBREW;
+    if ((cp >= 0x600 && cp <= 0x6FF) || (cp >= 0x750 && cp <= 0x77F) || (cp >= 0xFB50 && cp <= 0xFEFF))
+        return S_ARABIC;
+    if (cp >= 0x900 && cp <= 0x97F)
+        return S_DEVANAGARI;
+    if (cp >= 0xE00 && cp <= 0xE7F)
+        return S_THAI;
+    if ((cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F))
+        return S_HANGUL;
+    if (cp >= 0x3040 && cp <= 0x30FF)
+        return S_KANA;
+    if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0x20000 && cp <= 0x2FFFF))
+        return S_HAN;
+    return S_OTHER;
+}
+
+typedef struct scores {
+    float s[L_COUNT];
+} scores;
+
+/* Evidence from one lower-case letter (Latin, Cyrillic and Arabic letters that tell languages apart). */
+static void letter_evidence(scores *sc, int32_t cp, unsigned *urdu)
+{
+    float *s = sc->s;
+    switch (cp) {
+    case 0xE3: case 0xF5: s[L_PT] += 1.0f; break;                          /* ã õ */
+    case 0xE7: s[L_PT] += 0.4f; s[L_FR] += 0.3f; s[L_TR] += 0.3f; break; /* ç */
+    case 0xEA: s[L_PT] += 0.3f; s[L_FR] += 0.4f; break;                  /* ê */
+    case 0xE2: case 0xF4: s[L_PT] += 0.3f; s[L_FR] += 0.3f; break;       /* â ô */
+    case 0xE1: case 0xED: case 0xF3: case 0xFA: s[L_PT] += 0.25f; s[L_ES] += 0.3f; break; /* á í ó ú */
+    case 0xE9: s[L_PT] += 0.2f; s[L_ES] += 0.2f; s[L_FR] += 0.3f; break; /* é */
+    case 0xF1: s[L_ES] += 1.0f; break;                                   /* ñ */
+    case 0xDF: s[L_DE] += 1.0f; break;                                   /* ß */
+    case 0xE4: s[L_DE] += 0.7f; break;                                   /* ä */
+    case 0xF6: case 0xFC: s[L_DE] += 0.5f; s[L_TR] += 0.4f; break;       /* ö ü */
+    case 0x153: s[L_FR] += 1.0f; break;                                  /* œ */
+    case 0xE8: s[L_FR] += 0.5f; s[L_IT] += 0.4f; break;                  /* è */
+    case 0xE0: s[L_FR] += 0.3f; s[L_PT] += 0.2f; s[L_IT] += 0.3f; break; /* à */
+    case 0xF9: s[L_FR] += 0.4f; s[L_IT] += 0.3f; break;                  /* ù */
+    case 0xEE: case 0xEF: case 0xEB: case 0xFB: s[L_FR] += 0.5f; break;  /* î ï ë û */
+    case 0xEC: case 0xF2: s[L_IT] += 0.7f; break;                        /* ì ò */
+    case 0x15F: case 0x11F: case 0x131: s[L_TR] += 1.0f; break;          /* ş ğ ı */
+    case 0x456: case 0x457: case 0x454: case 0x491: s[L_UK] += 1.0f; break; /* і ї є ґ */
+    case 0x44B: case 0x44D: case 0x44A: case 0x451: s[L_RU] += 1.0f; break; /* ы э ъ ё */
+    case 0x67E: case 0x686: case 0x698: case 0x6AF: case 0x6CC: case 0x6A9:  /* پ چ ژ گ ی ک */
+        s[L_FA] += 1.0f;
+        break;
+    case 0x629: case 0x64A: case 0x649: case 0x643: s[L_AR] += 1.0f; break; /* ة ي ى ك */
+    case 0x679: case 0x688: case 0x691: case 0x6BA: case 0x6D2: case 0x6BE:  /* Urdu: ٹ ڈ ڑ ں ے ھ */
+        (*urdu)++;
+        break;
+    default: break;
+    }
+}
+
+/* Evidence from a word's ending. */
+static void suffix_evidence(scores *sc, const char *w, size_t n)
+{
+#define ENDS(lit) (n > sizeof(lit) - 1 + 1 && memcmp(w + n - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+    float *s = sc->s;
+    if (ENDS("ção") || ENDS("ções") || ENDS("ões") || ENDS("ão"))
+        s[L_PT] += 1.0f;
+    else if (ENDS("ción") || ENDS("ciones") || ENDS("dad") || ENDS("mente"))
+        s[L_ES] += 0.6f;
+    else if (ENDS("ung") || ENDS("ungen") || ENDS("keit") || ENDS("lich") || ENDS("sch"))
+        s[L_DE] += 0.8f;
+    else if (ENDS("zione") || ENDS("zioni") || ENDS("mento"))
+        s[L_IT] += 0.6f;
+    else if (ENDS("lijk") || ENDS("heid"))
+        s[L_NL] += 0.8f;
+    else if (ENDS("ing") || ENDS("ly"))
+        s[L_EN] += 0.4f;
+    else if (ENDS("nya"))
+        s[L_ID] += 0.6f;
+#undef ENDS
+}
+
+/* ---- the pass ----------------------------------------------------------------------------------- */
+
+typedef struct pass {
+    unsigned script[S_COUNT];
+    unsigned letters;
+    unsigned al_words; /* Arabic-script words starting with ال */
+    unsigned urdu;
+    scores sc;
+    char key[WORD_MAX];
+    size_t kl;
+    bool too_long;
+    bool arabic_word;
+} pass;
+
+static void word_end(pass *p)
+{
+    if (p->kl > 0 && !p->too_long) {
+        unsigned m = lookup(p->key, p->kl);
+        if (m) {
+            int k = __builtin_popcount(m);
+            for (int l = 0; l < L_COUNT; l++)
+                if (m & (1u << l))
+                    p->sc.s[l] += 2.0f / (float)k;
+        }
+        if (p->arabic_word) {
+            if (p->kl > 6 && memcmp(p->key, "\xD8\xA7\xD9\x84", 4) == 0) /* ال + at least 2 more */
+                p->al_words++;
+        } else {
+            suffix_evidence(&p->sc, p->key, p->kl);
+        }
+    }
+    p->kl = 0;
+    p->too_long = false;
+    p->arabic_word = false;
+}
+
+static void word_add(pass *p, int32_t kcp)
+{
+    if (p->kl + 4 >= sizeof(p->key)) {
+        p->too_long = true;
+        return;
+    }
+    p->kl += (size_t)cred_utf8_encode(kcp, p->key + p->kl);
+}
+
+static bool is_letter_cat(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_mark_cat(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME;
+}
+
+static void run_pass(pass *p, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+                /* "www." and "scheme://" start a URL: skip it to the next space */
+                if ((c | 0x20) == 'w' && p->kl == 0 && i + 4 <= n && (s[i + 1] | 0x20) == 'w' &&
+                    (s[i + 2] | 0x20) == 'w' && s[i + 3] == '.') {
+                    while (i < n && s[i] > 0x20)
+                        i++;
+                    continue;
+                }
+                p->script[S_LATIN]++;
+                p->letters++;
+                word_add(p, (int32_t)(c | 0x20));
+            } else if (c == ':' && i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') {
+                /* the scheme letters were counted; drop the word and skip the rest */
+                p->kl = 0;
+                while (i < n && s[i] > 0x20)
+                    i++;
+                continue;
+            } else if (c == '\'' && p->kl > 0) {
+                word_end(p); /* elision: l'eau, c'est, dell'anno */
+            } else {
+                word_end(p);
+            }
+            i++;
+            continue;
+        }
+        int32_t cp;
+        int k = cred_utf8_decode(s + i, n - i, &cp);
+        i += (size_t)k;
+        if (cp < 0) {
+            word_end(p);
+            continue;
+        }
+        if (cp == 0xBF || cp == 0xA1) /* ¿ ¡ */
+            p->sc.s[L_ES] += 1.0f;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        if (is_letter_cat(cat)) {
+            int sc = script_of(cp);
+            p->script[sc]++;
+            p->letters++;
+            int32_t kc = key_cp(cp);
+            letter_evidence(&p->sc, cp < 0x600 ? utf8proc_tolower(cp) : cp, &p->urdu);
+            if (sc == S_ARABIC)
+                p->arabic_word = true;
+            if (kc >= 0)
+                word_add(p, kc);
+        } else if (is_mark_cat(cat) || cp == 0x640) {
+            /* harakat, combining accents, tatweel: inside the word, not part of its key */
+        } else {
+            word_end(p); /* spaces, punctuation, digits, ZWNJ (Persian می‌شود → می + شود) */
+        }
+    }
+    word_end(p);
+}
+
+/* Best and runner-up among languages [lo, hi]. */
+static int pick(const scores *sc, int lo, int hi, float *best, float *second)
+{
+    int b = -1;
+    *best = 0.0f;
+    *second = 0.0f;
+    for (int l = lo; l <= hi; l++) {
+        float v = sc->s[l];
+        if (v > *best) {
+            *second = *best;
+            *best = v;
+            b = l;
+        } else if (v > *second) {
+            *second = v;
+        }
+    }
+    return b;
+}
+
+const char *cred_lang_detect(const char *text, size_t len, float *confidence)
+{
+    pass p;
+    if (confidence)
+        *confidence = 0.0f;
+    if (text == NULL || len == 0)
+        return "und";
+    pthread_once(&g_once, table_init);
+
+    size_t n = len;
+    if (n > LANG_SCAN_BYTES) {
+        n = LANG_SCAN_BYTES;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--; /* stop on a character boundary */
+    }
+    memset(&p, 0, sizeof(p));
+    run_pass(&p, (const unsigned char *)text, n);
+
+    if (p.letters < 3)
+        return "und";
+    int top = 0;
+    for (int s = 1; s < S_COUNT; s++)
+        if (p.script[s] > p.script[top])
+            top = s;
+    float share = (float)p.script[top] / (float)p.letters;
+    if (top == S_OTHER || share < 0.5f)
+        return "und";
+
+    const char *single = NULL;
+    switch (top) {
+    case S_HEBREW: single = "he"; break;
+    case S_GREEK: single = "el"; break;
+    case S_DEVANAGARI: single = "hi"; break;
+    case S_THAI: single = "th"; break;
+    case S_HANGUL: single = "ko"; break;
+    case S_KANA: single = "ja"; break;
+    case S_HAN:
+        /* Japanese mixes kana into Han text; Chinese has none */
+        single = p.script[S_KANA] * 10 >= p.script[S_HAN] ? "ja" : "zh";
+        break;
+    default: break;
+    }
+    if (single) {
+        if (p.script[top] < 3 && top != S_HAN)
+            return "und";
+        if (confidence)
+            *confidence = share;
+        return single;
+    }
+
+    int lo, hi;
+    float min_score;
+    if (top == S_LATIN) {
+        lo = L_EN, hi = L_LATIN_LAST, min_score = 4.0f;
+    } else if (top == S_CYRILLIC) {
+        lo = L_RU, hi = L_UK, min_score = 3.0f;
+    } else {
+        if (p.urdu * 20 > p.script[S_ARABIC])
+            return "und"; /* Urdu (or another Arabic-script language we do not profile) */
+        p.sc.s[L_AR] += 0.5f * (float)p.al_words;
+        lo = L_FA, hi = L_AR, min_score = 3.0f;
+    }
+    float best, second;
+    int b = pick(&p.sc, lo, hi, &best, &second);
+    if (b < 0 || best < min_score)
+        return "und";
+    float margin = (best - second) / best;
+    if (margin < 0.25f)
+        return "und";
+    if (confidence) {
+        float strength = best / (3.0f * min_score);
+        float c = share * (0.5f + 0.5f * (strength > 1.0f ? 1.0f : strength)) * (margin > 0.5f ? 1.0f : 2.0f * margin);
+        *confidence = c > 1.0f ? 1.0f : c;
+    }
+    return lang_code[b];
+}

@@ -1,0 +1,279 @@
+/*
+ * The dedup text of a post: what is left of the normalised text once the edits that forwarding makes
+ * (emoji, "Forwarded as received" lines, channel signatures, tracking parameters and schemes on links,
+ * punctuation and spacing) are taken out, plus the facts (numbers, dates, links) that tell two bulletins
+ * of one template apart.
+ */
+#include <stdlib.h>
+
+#include "dedup.h"
+
+void cred_dedup__prep_free(dd_prep *p)
+{
+    cred_buf_free(&p->text);
+    free(p->word_start);
+    free(p->word_end);
+    free(p->facts);
+    memset(p, 0, sizeof *p);
+}
+
+static void prep_reset(dd_prep *p)
+{
+    cred_buf_clear(&p->text);
+    p->n_words = 0;
+    p->n_facts = 0;
+}
+
+static int add_fact(dd_prep *p, const char *s, size_t len)
+{
+    if (CRED_GROW(p->facts, p->cap_facts, p->n_facts + 1) < 0)
+        return CRED_ENOMEM;
+    p->facts[p->n_facts++] = cred_hash64(s, len, 0x5eedfac7ULL);
+    return 0;
+}
+
+static int add_word(dd_prep *p, const char *s, size_t len)
+{
+    int rc = 0;
+    if (p->n_words)
+        CRED_TRY(cred_buf_putc(&p->text, ' '));
+    CRED_TRY(CRED_GROW(p->word_start, p->cap_words, p->n_words + 1));
+    CRED_TRY(CRED_GROW(p->word_end, p->cap_words2, p->n_words + 1));
+    p->word_start[p->n_words] = (uint32_t)p->text.len;
+    CRED_TRY(cred_buf_put(&p->text, s, len));
+    p->word_end[p->n_words] = (uint32_t)p->text.len;
+    p->n_words++;
+done:
+    return rc;
+}
+
+int cred_dedup__prep_text(dd_prep *p, const char *s, size_t len)
+{
+    int rc = 0;
+    prep_reset(p);
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t'))
+            i++;
+        size_t start = i;
+        bool fact = false;
+        while (i < len && s[i] != ' ' && s[i] != '\n' && s[i] != '\t') {
+            if ((s[i] >= '0' && s[i] <= '9') || (s[i] == ':' && i + 2 < len && s[i + 1] == '/' && s[i + 2] == '/'))
+                fact = true;
+            i++;
+        }
+        if (i > start) {
+            CRED_TRY(add_word(p, s + start, i - start));
+            if (fact)
+                CRED_TRY(add_fact(p, s + start, i - start));
+        }
+    }
+    CRED_TRY(cred_buf_terminate(&p->text));
+done:
+    return rc;
+}
+
+/* ---- line classification ------------------------------------------------------------------------ */
+
+/* Forward boilerplate: a short line whose first words are one of these (normalised forms). */
+static const char *const forward_lines[] = {
+    "forwarded", "fwd", "fw", "forward", "encaminhado", "encaminhada", "encaminhadas", "mensagem encaminhada",
+    "reenviado", "reenviada", "mensaje reenviado", "reenviar", "فوروارد", "فورواردی", "بازارسال",
+    "ارسال شده", "هدایت شده", "منقول", "تم التحويل", "رسالة محولة", "محولة", "محول", "تمت إعادة توجيه",
+    "معاد توجيهها",
+};
+
+/* Words that make a short trailing line a channel signature. */
+static const char *const join_words[] = {
+    "join", "subscribe", "follow", "channel", "inscreva", "inscreva-se", "canal", "siga", "únete", "unete",
+    "suscríbete", "suscribete", "síguenos", "عضو", "بپیوندید", "کانال", "انضم", "انضموا", "اشترك", "قناة",
+    "قناتنا",
+};
+
+/* Invite and channel link hosts. */
+static const char *const invite_hosts[] = {
+    "t.me", "telegram.me", "telegram.dog", "chat.whatsapp.com", "wa.me", "whatsapp.com",
+};
+
+/* Month and weekday names count as facts (dates). */
+static const char *const date_words[] = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+    "novembro", "dezembro", "segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo", "enero",
+    "febrero", "marzo", "mayo", "junio", "julio", "septiembre", "octubre", "noviembre", "diciembre", "lunes",
+    "martes", "miércoles", "jueves", "viernes", "شنبه", "یکشنبه", "دوشنبه", "سهشنبه", "چهارشنبه", "پنجشنبه",
+    "جمعه", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد",
+};
+
+static bool word_is(const char *s, size_t len, const char *w)
+{
+    return strlen(w) == len && memcmp(s, w, len) == 0;
+}
+
+static bool in_list(const char *s, size_t len, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (word_is(s, len, list[i]))
+            return true;
+    return false;
+}
+
+typedef struct line_info {
+    size_t first, end;  /* token range [first, end) */
+    size_t n_content;   /* non-emoji tokens */
+} line_info;
+
+/* Whether the line's first content tokens spell one of the forward_lines phrases. */
+static bool is_forward_line(const cred_doc *doc, const line_info *l)
+{
+    if (l->n_content == 0 || l->n_content > 8)
+        return false;
+    const cred_token *words[2] = {NULL, NULL};
+    size_t nw = 0;
+    for (size_t t = l->first; t < l->end && nw < 2; t++)
+        if (doc->tokens[t].kind != CRED_TOK_EMOJI)
+            words[nw++] = &doc->tokens[t];
+    for (size_t i = 0; i < CRED_ARRAY_LEN(forward_lines); i++) {
+        const char *pat = forward_lines[i], *sp = strchr(pat, ' ');
+        size_t l0 = sp ? (size_t)(sp - pat) : strlen(pat);
+        if (words[0]->len != l0 || memcmp(doc->norm + words[0]->start, pat, l0) != 0)
+            continue;
+        if (!sp)
+            return true;
+        if (words[1] && word_is(doc->norm + words[1]->start, words[1]->len, sp + 1))
+            return true;
+    }
+    return false;
+}
+
+static const cred_link *link_of(const cred_doc *doc, size_t tok)
+{
+    for (size_t i = 0; i < doc->n_links; i++)
+        if (doc->links[i].token == tok)
+            return &doc->links[i];
+    return NULL;
+}
+
+static bool is_signature_line(const cred_doc *doc, const line_info *l)
+{
+    if (l->n_content == 0 || l->n_content > 8)
+        return false;
+    bool join = false;
+    for (size_t t = l->first; t < l->end; t++) {
+        const cred_token *tk = &doc->tokens[t];
+        if (tk->kind == CRED_TOK_MENTION)
+            return true;
+        if (tk->kind == CRED_TOK_URL) {
+            const cred_link *lk = link_of(doc, t);
+            if (lk && lk->host && in_list(lk->host, strlen(lk->host), invite_hosts, CRED_ARRAY_LEN(invite_hosts)))
+                return true;
+        }
+        if (tk->kind == CRED_TOK_WORD &&
+            in_list(doc->norm + tk->start, tk->len, join_words, CRED_ARRAY_LEN(join_words)))
+            join = true;
+    }
+    return join && l->n_content <= 5;
+}
+
+/* The canonical URL without scheme, "www.", query, fragment and trailing slash. */
+static void strip_url(const char *u, const char **out, size_t *out_len)
+{
+    const char *p = strstr(u, "://");
+    p = p ? p + 3 : u;
+    if (strncmp(p, "www.", 4) == 0)
+        p += 4;
+    size_t n = strcspn(p, "?#");
+    while (n > 0 && p[n - 1] == '/')
+        n--;
+    *out = p;
+    *out_len = n;
+}
+
+static int emit_tokens(dd_prep *p, const cred_doc *doc, const unsigned char *drop, bool keep_emoji)
+{
+    int rc = 0;
+    for (size_t t = 0; t < doc->n_tokens; t++) {
+        const cred_token *tk = &doc->tokens[t];
+        if (drop[t] || (tk->kind == CRED_TOK_EMOJI && !keep_emoji))
+            continue;
+        const char *s = doc->norm + tk->start;
+        size_t len = tk->len;
+        if (tk->kind == CRED_TOK_URL) {
+            const cred_link *lk = link_of(doc, t);
+            if (lk && lk->url)
+                strip_url(lk->url, &s, &len);
+            CRED_TRY(add_fact(p, s, len));
+        } else if (tk->kind == CRED_TOK_NUMBER || (tk->flags & CRED_TOKF_DIGIT)) {
+            CRED_TRY(add_fact(p, s, len));
+        } else if (tk->kind == CRED_TOK_WORD && in_list(s, len, date_words, CRED_ARRAY_LEN(date_words))) {
+            CRED_TRY(add_fact(p, s, len));
+        }
+        if (len)
+            CRED_TRY(add_word(p, s, len));
+    }
+done:
+    return rc;
+}
+
+int cred_dedup__prep_doc(dd_prep *p, const cred_doc *doc)
+{
+    int rc = 0;
+    line_info *lines = NULL;
+    unsigned char *drop = NULL;
+    size_t n_lines = 0, cap_lines = 0;
+    prep_reset(p);
+    if (doc->n_tokens == 0)
+        return cred_buf_terminate(&p->text);
+    drop = calloc(doc->n_tokens, 1);
+    CRED_TRY_ALLOC(drop);
+
+    /* Lines: tokens are in text order; a line ends at each '\n' of the normalised text. */
+    size_t t = 0, pos = 0;
+    while (t < doc->n_tokens) {
+        const char *nl = memchr(doc->norm + pos, '\n', doc->norm_len - pos);
+        size_t line_end = nl ? (size_t)(nl - doc->norm) : doc->norm_len;
+        line_info l = {t, t, 0};
+        while (l.end < doc->n_tokens && doc->tokens[l.end].start < line_end) {
+            l.n_content += doc->tokens[l.end].kind != CRED_TOK_EMOJI;
+            l.end++;
+        }
+        if (l.end > l.first) {
+            CRED_TRY(CRED_GROW(lines, cap_lines, n_lines + 1));
+            lines[n_lines++] = l;
+        }
+        t = l.end;
+        pos = line_end + 1;
+        if (!nl)
+            break;
+    }
+
+    /* Forward boilerplate anywhere (it is usually on top); signatures among the last two lines. Never
+     * drop every line. */
+    size_t kept = n_lines;
+    for (size_t i = 0; i < n_lines && kept > 1; i++)
+        if (is_forward_line(doc, &lines[i])) {
+            memset(drop + lines[i].first, 1, lines[i].end - lines[i].first);
+            kept--;
+        }
+    for (size_t k = 0; k < 2 && k < n_lines && kept > 1; k++) {
+        line_info *l = &lines[n_lines - 1 - k];
+        if (drop[l->first] || l->n_content == 0)
+            continue;
+        if (!is_signature_line(doc, l))
+            break;
+        memset(drop + l->first, 1, l->end - l->first);
+        kept--;
+    }
+
+    CRED_TRY(emit_tokens(p, doc, drop, false));
+    if (p->n_words == 0) {
+        prep_reset(p);
+        CRED_TRY(emit_tokens(p, doc, drop, true));
+    }
+    CRED_TRY(cred_buf_terminate(&p->text));
+done:
+    free(drop);
+    free(lines);
+    return rc;
+}

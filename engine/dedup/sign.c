@@ -1,0 +1,146 @@
+/* Shingles, one-permutation MinHash with optimal densification, the estimator and the exact key. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <stdlib.h>
+
+#include "dedup.h"
+
+#define VALUE_BITS 57
+#define VALUE_MASK ((1ULL << VALUE_BITS) - 1)
+#define DENSIFY_SEED 0x6a09e667f3bcc909ULL
+
+static inline size_t cp_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+long cred_dedup__shingle_chars(uint64_t **h, size_t *cap, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (CRED_GROW(*h, *cap, len) < 0)
+        return CRED_ENOMEM;
+    uint64_t *out = *h;
+    size_t ring[8], ncp = 0, n = 0, i = 0;
+    while (i < len) {
+        ring[ncp & 7] = i;
+        ncp++;
+        i += cp_len((unsigned char)s[i]);
+        if (i > len)
+            i = len;
+        if (ncp >= DD_CHAR_NGRAM) {
+            size_t start = ring[(ncp - DD_CHAR_NGRAM) & 7];
+            out[n++] = XXH3_64bits(s + start, i - start);
+        }
+    }
+    if (ncp < DD_CHAR_NGRAM)
+        out[n++] = XXH3_64bits(s, len);
+    return (long)n;
+}
+
+long cred_dedup__shingle_words(uint64_t **h, size_t *cap, const dd_prep *p, size_t from, size_t to)
+{
+    if (to <= from)
+        return 0;
+    if (CRED_GROW(*h, *cap, to - from) < 0)
+        return CRED_ENOMEM;
+    const char *s = p->text.ptr;
+    size_t n = 0;
+    if (to - from == 1) {
+        (*h)[n++] = XXH3_64bits(s + p->word_start[from], p->word_end[from] - p->word_start[from]);
+        return (long)n;
+    }
+    for (size_t i = from; i + 1 < to; i++)
+        (*h)[n++] = XXH3_64bits(s + p->word_start[i], p->word_end[i + 1] - p->word_start[i]);
+    return (long)n;
+}
+
+void cred_dedup__sign(dd_sig *out, const uint64_t *h, size_t n)
+{
+    uint64_t mins[DD_K];
+    for (size_t j = 0; j < DD_K; j++)
+        mins[j] = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t bin = (size_t)(h[i] >> VALUE_BITS);
+        uint64_t v = h[i] & VALUE_MASK;
+        if (v < mins[bin])
+            mins[bin] = v;
+    }
+    if (n == 0) {
+        memset(out->v, 0, DD_K);
+        return;
+    }
+    /* Optimal densification: an empty bin takes the value of the first non-empty bin on its own
+     * doc-independent probe sequence, so two sets agree on it with probability J. */
+    for (size_t j = 0; j < DD_K; j++) {
+        uint64_t v = mins[j];
+        if (v != UINT64_MAX && v <= VALUE_MASK) {
+            out->v[j] = (uint8_t)v;
+            continue;
+        }
+        for (uint64_t attempt = 1;; attempt++) {
+            size_t k = (size_t)(dd_mix64(DENSIFY_SEED ^ ((uint64_t)j << 32) ^ attempt) >> VALUE_BITS);
+            if (mins[k] <= VALUE_MASK) {
+                out->v[j] = (uint8_t)mins[k];
+                break;
+            }
+        }
+    }
+}
+
+double cred_dedup__estimate(const dd_sig *a, const dd_sig *b)
+{
+    unsigned eq = 0;
+    for (size_t j = 0; j < DD_K; j++)
+        eq += a->v[j] == b->v[j];
+    const double c = 1.0 / 256.0;
+    double j = ((double)eq / DD_K - c) / (1.0 - c);
+    return j < 0 ? 0 : j > 1 ? 1 : j;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(uint64_t *a, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(a, n, sizeof *a, cmp_u64);
+    size_t m = 1;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] != a[m - 1])
+            a[m++] = a[i];
+    return m;
+}
+
+double cred_dedup__jaccard(uint64_t *a, size_t na, uint64_t *b, size_t nb)
+{
+    na = sort_unique(a, na);
+    nb = sort_unique(b, nb);
+    if (na + nb == 0)
+        return 1.0;
+    size_t i = 0, k = 0, inter = 0;
+    while (i < na && k < nb) {
+        if (a[i] == b[k]) {
+            inter++;
+            i++;
+            k++;
+        } else if (a[i] < b[k]) {
+            i++;
+        } else {
+            k++;
+        }
+    }
+    return (double)inter / (double)(na + nb - inter);
+}
+
+dd_key cred_dedup__key(const char *s, size_t len)
+{
+    XXH128_hash_t h = XXH3_128bits(s, len);
+    dd_key k = {h.low64, h.high64};
+    return k;
+}
