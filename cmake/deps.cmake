@@ -11,12 +11,14 @@ function(cred_pkg name module debian)
 endfunction()
 
 cred_pkg(pcre2 libpcre2-8 libpcre2-dev)
+cred_pkg(hs libhs libvectorscan-dev)
 cred_pkg(xxhash libxxhash libxxhash-dev)
 cred_pkg(zstd libzstd libzstd-dev)
 cred_pkg(utf8proc libutf8proc libutf8proc-dev)
 cred_pkg(yajl yajl libyajl-dev)
 cred_pkg(psl libpsl libpsl-dev)
 cred_pkg(archive libarchive libarchive-dev)
+cred_pkg(xml2 libxml-2.0 libxml2-dev)
 
 # libstemmer ships no .pc file.
 find_path(STEMMER_INCLUDE_DIR libstemmer.h)

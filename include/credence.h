@@ -89,6 +89,8 @@ CRED_API const char *cred_strerror(int code);
 #define CRED_LIMIT_CSV_COLUMNS 4096            /**< most CSV columns in a row */
 #define CRED_LIMIT_TOKENS_PER_POST (1u << 20)  /**< most tokens analysed in one post */
 #define CRED_LIMIT_ZIP_ENTRY_BYTES (1ull << 32) /**< largest chat file inside a .zip export */
+#define CRED_LIMIT_TRANSCRIPT_BYTES (64u << 20) /**< largest transcript (VTT, SRT, json3, srv3) read whole;
+                                                     a larger one fails to open with CRED_ELIMIT */
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Posts                                                                                             */
@@ -387,25 +389,36 @@ CRED_API int cred_text_normalise(cred_text *t, const char **out, size_t *out_len
                                  size_t len);
 
 /**
- * Identify the language of a text: script first, then stop-word and character n-gram profiles.
- * Thread-safe.
- * @param[out] confidence  receives 0..1, or NULL.
- * @return a static ISO 639-1 code for en, pt, es, fr, de, it, nl, ru, uk, fa, ar, he, el, hi, zh, ja, ko,
- *         tr, id, or "und" when unsure.
+ * Identify the language of a RAW text (not normalised: normalisation folds the letters that tell
+ * Persian from Arabic): script first, then stop words, distinctive letters and word endings.
+ * Reads at most the first 4 KiB; URLs are skipped; no allocation. Thread-safe.
+ * @param[out] confidence  receives 0..1 (0 with "und"), or NULL.
+ * @return a static ISO 639-1 code for en, pt, es, fr, de, it, nl, ru, uk, fa, ar, he, el, hi, th, zh,
+ *         ja, ko, tr, id, or "und" when the text is empty or too short, no script has a majority of
+ *         the letters, or the two best languages are too close.
  */
 CRED_API const char *cred_lang_detect(const char *text, size_t len, float *confidence);
 
 /**
- * Canonicalise one URL (see cred_link.url). Thread-safe.
- * @param[out] out      buffer receiving the NUL-terminated canonical URL.
+ * Canonicalise one URL (see cred_link.url): hxxp/h**p/fxp, "[:]" and "[.]"/"(.)"/"[dot]" undone;
+ * "http://" added when there is no scheme (then the host must end in a public suffix); scheme and
+ * host lower-cased, trailing host dot, userinfo, default port and fragment removed; empty path
+ * becomes "/"; tracking parameters (utm_*, fbclid, gclid, msclkid, igshid, ... and per-site share
+ * ids such as si on YouTube/Spotify, s and t on x.com; the list is in engine/text/url.c) removed,
+ * other parameters kept in order, "?" dropped when none is left; path case kept; percent-escape hex
+ * upper-cased. Idempotent. Leading and trailing white space is ignored. Thread-safe.
+ * @param[out] out      buffer receiving the NUL-terminated canonical URL ("" on CRED_EINVAL).
  * @param cap           size of out; the result is cut (and CRED_ELIMIT returned) when it does not fit.
- * @return 0; CRED_EINVAL when the text is not a URL; CRED_ELIMIT.
+ * @return 0; CRED_EINVAL when the whole text is not one URL; CRED_ELIMIT.
  */
 CRED_API int cred_url_canonical(char *out, size_t cap, const char *url, size_t len);
 
 /**
- * Registrable domain of a host name ("www.bbc.co.uk" → "bbc.co.uk"), using the Public Suffix List.
- * @return 0; CRED_EINVAL when host is not a host name.
+ * Registrable domain of a host name ("www.bbc.co.uk" → "bbc.co.uk"), using the Public Suffix List
+ * (libpsl; private suffixes count, so "x.blogspot.com" stays whole). The host is lower-cased and a
+ * trailing dot ignored; IP addresses and names without a registrable part (localhost) are returned
+ * as they are. Thread-safe.
+ * @return 0; CRED_EINVAL when host is not a host name; CRED_ELIMIT when out is too small (cut).
  */
 CRED_API int cred_url_domain(char *out, size_t cap, const char *host, size_t len);
 

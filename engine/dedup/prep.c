@@ -176,14 +176,20 @@ static bool is_signature_line(const cred_doc *doc, const line_info *l)
     return join && l->n_content <= 5;
 }
 
-/* The canonical URL without scheme, "www.", query, fragment and trailing slash. */
-static void strip_url(const char *u, const char **out, size_t *out_len)
+/* A URL without scheme, "www.", query, fragment and trailing slash. */
+static void strip_url(const char *u, size_t len, const char **out, size_t *out_len)
 {
-    const char *p = strstr(u, "://");
-    p = p ? p + 3 : u;
-    if (strncmp(p, "www.", 4) == 0)
+    const char *end = u + len, *p = u;
+    for (const char *q = u; q + 3 <= end; q++)
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            p = q + 3;
+            break;
+        }
+    if (end - p >= 4 && memcmp(p, "www.", 4) == 0)
         p += 4;
-    size_t n = strcspn(p, "?#");
+    size_t n = 0;
+    while (p + n < end && p[n] != '?' && p[n] != '#')
+        n++;
     while (n > 0 && p[n - 1] == '/')
         n--;
     *out = p;
@@ -200,9 +206,9 @@ static int emit_tokens(dd_prep *p, const cred_doc *doc, const unsigned char *dro
         const char *s = doc->norm + tk->start;
         size_t len = tk->len;
         if (tk->kind == CRED_TOK_URL) {
-            const cred_link *lk = link_of(doc, t);
-            if (lk && lk->url)
-                strip_url(lk->url, &s, &len);
+            /* the normalised token (ASCII digits, folded case) rather than the canonical link, which
+             * keeps the raw digits; the query goes anyway */
+            strip_url(s, len, &s, &len);
             CRED_TRY(add_fact(p, s, len));
         } else if (tk->kind == CRED_TOK_NUMBER || (tk->flags & CRED_TOKF_DIGIT)) {
             CRED_TRY(add_fact(p, s, len));

@@ -416,9 +416,10 @@ static int jsonl_next(cred_reader *r, cred_post *post)
 
 /*
  * 90 when the first non-blank line is a complete JSON object with a "text" key (80 when the head cuts
- * it short but what is there parses and has "text"), 20 for a complete object without "text" (so that
- * its lines are reported rather than read as prose), else 0: JSON documents that span lines (Telegram,
- * Facebook exports) begin with a line that is not a complete object.
+ * it short but what is there parses and has "text"), 20 for a complete object without "text" followed
+ * by another line starting with '{' (so that its lines are reported rather than read as prose), else 0:
+ * JSON documents (Telegram, Facebook exports) begin with a line that is not a complete object, or are
+ * one line alone.
  */
 static int jsonl_probe(const char *head, size_t len)
 {
@@ -456,8 +457,15 @@ static int jsonl_probe(const char *head, size_t len)
     cred_arena_free(&r.rec);
     if (rc != 1)
         return 0;
-    if (!j.has_text && !(partial && j.text_key))
-        return partial ? 0 : 20;
+    if (!j.has_text && !(partial && j.text_key)) {
+        /* objects without "text": lines of JSON (20) if another object line follows, else a document */
+        if (partial || !nl)
+            return 0;
+        const char *t = nl + 1;
+        while (t < end && (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n'))
+            t++;
+        return t < end && *t == '{' ? 20 : 0;
+    }
     return partial ? 80 : 90;
 }
 

@@ -16,6 +16,12 @@ static const cred_io_driver *const drivers[] = {
     &cred_io__jsonl,
     &cred_io__csv,
     &cred_io__text,
+    &cred_io__vtt,
+    &cred_io__srt,
+    &cred_io__json3,
+    &cred_io__srv3,
+    &cred_io__telegram,
+    &cred_io__facebook,
 };
 
 static const char *const format_names[CRED_FORMAT_COUNT_] = {
@@ -75,7 +81,7 @@ static const cred_io_driver *detect(const char *head, size_t len)
 
 cred_format cred_format_detect(const void *head, size_t len)
 {
-    const cred_io_driver *d = detect(head, len);
+    const cred_io_driver *d = detect(head, CRED_MIN(len, HEAD_BYTES));
     return d ? d->format : CRED_FORMAT_AUTO;
 }
 
@@ -333,7 +339,7 @@ int cred_io__parse_date(int64_t *out, const char *s, size_t n)
     bool all_digits = true;
     for (size_t k = (s[0] == '-'); k < n; k++)
         all_digits &= s[k] >= '0' && s[k] <= '9';
-    if (all_digits && n <= 19 && n != 8) {
+    if (all_digits && n > (size_t)(s[0] == '-') && n <= 19 && n != 8) {
         long long v = strtoll(s, NULL, 10);
         *out = n >= 13 ? v / 1000 : v;
         return 0;
@@ -342,7 +348,9 @@ int cred_io__parse_date(int64_t *out, const char *s, size_t n)
     if (digits(s, n, &i, 4, &Y) || i >= n || s[i++] != '-' || digits(s, n, &i, 2, &M) || i >= n ||
         s[i++] != '-' || digits(s, n, &i, 2, &D))
         return CRED_ESYNTAX;
-    if (M < 1 || M > 12 || D < 1 || D > 31)
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] ||
+        (M == 2 && D == 29 && (Y % 4 != 0 || (Y % 100 == 0 && Y % 400 != 0))))
         return CRED_ESYNTAX;
     int64_t tz = 0;
     if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
@@ -368,6 +376,8 @@ int cred_io__parse_date(int64_t *out, const char *s, size_t n)
             if (i < n && s[i] == ':')
                 i++;
             if (i < n && digits(s, n, &i, 2, &tm))
+                return CRED_ESYNTAX;
+            if (th > 23 || tm > 59)
                 return CRED_ESYNTAX;
             tz = sign * (th * 3600 + tm * 60);
         }
@@ -410,7 +420,7 @@ static int reader_start(cred_reader *r)
     if (rc < 0)
         return rc;
     const char *head = r->buf + r->pos;
-    size_t len = r->end - r->pos;
+    size_t len = CRED_MIN(r->end - r->pos, HEAD_BYTES); /* files and memory probe the same bytes */
     if (r->opts.format != CRED_FORMAT_AUTO) {
         r->drv = driver_for(r->opts.format);
         if (!r->drv)

@@ -35,17 +35,21 @@ static const char *const stop_words[L_COUNT] = {
     [L_EN] = "the and is are of to in that this it for with was you not be have on they from by has will "
              "your but as at or we please all can do if people who what been were an their there would "
              "should about a i my me he she his her them our us so no just this these those which when "
-             "more than only also after before because dont don't into now very",
+             "more than only also after before because into now very how new out up one get its says said "
+             "over against during amid while may could via why",
     [L_PT] = "de a o que e do da em um para com não uma os no se na por mais as dos como mas ao ele das à "
              "seu sua ou quando muito nos já eu também só pelo pela até isso ela entre depois sem mesmo "
              "aos seus quem nas me esse eles você essa num nem suas meu às minha numa pelos elas qual nós "
-             "lhe deles essas esses pelas este dele tu te vocês vos lhes meus minhas nosso nossa está "
-             "estão são foi ser tem vai pra porque então pessoas isto aqui ainda estamos têm fazer",
+             "lhe deles essas esses pelas este dele vocês lhes meus minhas nosso nossa está todos todas tudo "
+             "estão são foi ser tem vai pra porque então pessoas isto aqui ainda estamos têm fazer pode "
+             "podem deve vez ano anos dia dias novo nova contra sobre após diz agora hoje bem ter quer veja "
+             "sim onde antes é",
     [L_ES] = "de la que el en y a los del se las por un para con no una su al lo como más pero sus le ya o "
              "este sí porque esta entre cuando muy sin sobre también me hasta hay donde quien desde todo "
-             "nos durante todos uno les ni contra otros ese eso ante ellos e esto mí antes algunos qué "
+             "nos durante todos uno les ni contra otros ese eso ante ellos esto mí antes algunos qué "
              "unos yo otro otras otra él tanto esa estos mucho quienes nada muchos cual poco ella estar "
-             "estas algunas algo nosotros es son está están fue ha han hoy pueden puede personas usted",
+             "estas algunas algo nosotros es son está están fue ha han hoy pueden puede personas usted tu "
+             "tus hay muy ustedes",
     [L_FR] = "de la le et les des en un du une que est pour qui dans a par plus pas au sur ne se ce il "
              "sont avec ou mais nous vous leur elle ils on été cette aux son sa ses très tout tous faire "
              "fait comme être avoir aussi même donc ça qu c l d j n y sans peut était ont votre notre",
@@ -233,14 +237,29 @@ static void suffix_evidence(scores *sc, const char *w, size_t n)
         s[L_ES] += 0.6f;
     else if (ENDS("ung") || ENDS("ungen") || ENDS("keit") || ENDS("lich") || ENDS("sch"))
         s[L_DE] += 0.8f;
-    else if (ENDS("zione") || ENDS("zioni") || ENDS("mento"))
+    else if (ENDS("zione") || ENDS("zioni"))
         s[L_IT] += 0.6f;
+    else if (ENDS("mento") || ENDS("mentos")) {
+        s[L_PT] += 0.4f; /* Spanish has -miento */
+        s[L_IT] += 0.4f;
+    }
     else if (ENDS("lijk") || ENDS("heid"))
         s[L_NL] += 0.8f;
-    else if (ENDS("ing") || ENDS("ly"))
+    else if (ENDS("ing") || ENDS("ly") || ENDS("ed"))
         s[L_EN] += 0.4f;
     else if (ENDS("nya"))
         s[L_ID] += 0.6f;
+    /* Portuguese nh / lh (minha, trabalha) against Spanish ñ / ll */
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((w[i] == 'n' || w[i] == 'l') && w[i + 1] == 'h')
+            s[L_PT] += 0.5f;
+        else if (w[i] == 't' && w[i + 1] == 'h')
+            s[L_EN] += 0.3f;
+        else if ((w[i + 1] == 'e' && (w[i] == 'u' || w[i] == 'i')) && (i == 0 || (w[i - 1] != 'q' && w[i - 1] != 'g')))
+            s[L_ES] += 0.3f; /* diphthongs of puede, tiene, nuevo, bien */
+    /* final -m after a vowel: em, um, tem, também, defendem */
+    if (n >= 2 && w[n - 1] == 'm' && strchr("aeiou", w[n - 2]) != NULL)
+        s[L_PT] += 0.4f;
 #undef ENDS
 }
 
@@ -431,7 +450,7 @@ const char *cred_lang_detect(const char *text, size_t len, float *confidence)
     int lo, hi;
     float min_score;
     if (top == S_LATIN) {
-        lo = L_EN, hi = L_LATIN_LAST, min_score = 4.0f;
+        lo = L_EN, hi = L_LATIN_LAST, min_score = 2.5f;
     } else if (top == S_CYRILLIC) {
         lo = L_RU, hi = L_UK, min_score = 3.0f;
     } else {
@@ -445,7 +464,7 @@ const char *cred_lang_detect(const char *text, size_t len, float *confidence)
     if (b < 0 || best < min_score)
         return "und";
     float margin = (best - second) / best;
-    if (margin < 0.25f)
+    if (margin < 0.3f)
         return "und";
     if (confidence) {
         float strength = best / (3.0f * min_score);

@@ -78,6 +78,14 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len);
 /** Properties of a code point (valid, 0..0x10FFFF); computed once and cached. Never NULL. */
 const cred_cpinfo *cred_text__cpinfo(cred_norm *n, int32_t cp);
 
+/** cred_text__cpinfo() with the common case (a filled BMP slot) inlined. */
+static inline const cred_cpinfo *cred_text__cpinfo_fast(cred_norm *n, int32_t cp)
+{
+    if (CRED_LIKELY(cp < 0x10000 && n->bmp && (n->bmp[cp].flags & CRED_CPF_FILLED)))
+        return &n->bmp[cp];
+    return cred_text__cpinfo(n, cp);
+}
+
 /** Map a norm offset to the raw offset of the character that produced it (span start). */
 size_t cred_text__map_start(const cred_map_entry *map, size_t map_len, size_t norm_len, size_t raw_len,
                             size_t off);

@@ -1,0 +1,629 @@
+/*
+ * cred_dedup: the near-duplicate index. Each post is prepared (prep.c), keyed and signed (sign.c), then
+ * looked up: first its exact key, then its signature's LSH bands; candidates are verified with the
+ * estimated Jaccard and the best earlier one becomes the parent. Posts never link to more than one
+ * parent, so the clusters are trees rooted at their origins and a wrong candidate costs one edge,
+ * never a merge of two clusters.
+ *
+ * Memory layout: per-post records in parallel arrays; signatures only for indexed posts ("entries":
+ * one per short post, one per window of a long one); per band an open-addressing table of entry
+ * numbers with an 8-bit tag, the band key itself being read back from the stored signature.
+ */
+#include <stdlib.h>
+
+#include "dedup.h"
+
+#define NO_DOC CRED_DUP_NO_DOC
+#define MAX_CANDIDATES 4096     /* distinct entries verified per query */
+#define MAX_BAND_MATCHES 256    /* matching entries taken from one band bucket */
+#define SEEN_SLOTS 8192         /* must be a power of two > 2 * MAX_CANDIDATES */
+
+/* ---- u64 -> u32 map (open addressing, linear probing; value 0 marks an empty slot) ------------- */
+
+typedef struct dd_map {
+    uint64_t *keys;
+    uint32_t *vals; /* value + 1 */
+    size_t cap, n;  /* cap is a power of two */
+} dd_map;
+
+static void map_free(dd_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
+static int map_resize(dd_map *m, size_t cap)
+{
+    uint64_t *keys = malloc(cap * sizeof *keys);
+    uint32_t *vals = calloc(cap, sizeof *vals);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return cred__error_nomem();
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->vals[i])
+            continue;
+        size_t j = dd_mix64(m->keys[i]) & (cap - 1);
+        while (vals[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    map_free(m);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+static uint32_t map_get(const dd_map *m, uint64_t key)
+{
+    if (!m->cap)
+        return NO_DOC;
+    for (size_t j = dd_mix64(key) & (m->cap - 1); m->vals[j]; j = (j + 1) & (m->cap - 1))
+        if (m->keys[j] == key)
+            return m->vals[j] - 1;
+    return NO_DOC;
+}
+
+/* Insert key -> val unless present. @return 1 when inserted, 0 when present, CRED_ENOMEM. */
+static int map_put(dd_map *m, uint64_t key, uint32_t val)
+{
+    if ((m->n + 1) * 10 > m->cap * 7) {
+        int rc = map_resize(m, m->cap ? m->cap * 2 : 64);
+        if (rc < 0)
+            return rc;
+    }
+    size_t j = dd_mix64(key) & (m->cap - 1);
+    for (; m->vals[j]; j = (j + 1) & (m->cap - 1))
+        if (m->keys[j] == key)
+            return 0;
+    m->keys[j] = key;
+    m->vals[j] = val + 1;
+    m->n++;
+    return 1;
+}
+
+/* ---- the index --------------------------------------------------------------------------------- */
+
+typedef struct cluster_rec {
+    uint32_t size, sources;
+    int64_t last;
+} cluster_rec;
+
+typedef struct cand {
+    uint32_t doc;
+    float sim;
+} cand;
+
+struct cred_dedup {
+    cred_dedup_options o;
+
+    /* posts */
+    uint32_t n_docs;
+    size_t cap_docs;
+    uint32_t *parent, *origin, *source;
+    uint16_t *sim;  /* similarity * 65535 */
+    uint8_t *rel;
+    int64_t *date;
+    uint64_t *facts; /* 2 bits per fact */
+
+    /* indexed entries */
+    uint32_t n_ent;
+    size_t cap_ent;
+    uint8_t *sig;     /* n_ent * DD_K */
+    uint32_t *ent_doc;
+
+    /* LSH: per band, slots of entry + 1 and tags */
+    size_t lsh_cap;
+    uint32_t **slot;
+    uint8_t **tag;
+
+    dd_map exact;     /* key.lo -> first doc with that dedup text */
+    dd_map clusters;  /* origin -> index in crec */
+    dd_map spread;    /* mix(origin, source) -> 1 */
+    cluster_rec *crec;
+    size_t n_crec, cap_crec;
+
+    /* scratch */
+    dd_prep prep;
+    uint64_t *sh;
+    size_t cap_sh;
+    dd_sig *qsig;      /* query signatures (windows) */
+    size_t cap_qsig, n_qsig;
+    uint32_t seen[SEEN_SLOTS];
+    uint32_t seen_stamp[SEEN_SLOTS];
+    uint32_t stamp;
+    cand *cands;
+    size_t n_cands, cap_cands;
+};
+
+const char *cred_dup_relation_name(cred_dup_relation relation)
+{
+    switch (relation) {
+    case CRED_DUP_EXACT: return "exact";
+    case CRED_DUP_NEAR: return "near";
+    case CRED_DUP_VARIANT: return "variant";
+    default: return "none";
+    }
+}
+
+static int lsh_resize(cred_dedup *d, size_t cap);
+static int docs_reserve(cred_dedup *d, size_t want);
+
+int cred_dedup_new(cred_dedup **out, const cred_dedup_options *opts)
+{
+    static const cred_dedup_options defaults = CRED_DEDUP_OPTIONS_INIT;
+    int rc = 0;
+    *out = NULL;
+    cred_dedup_options o = opts ? *opts : defaults;
+    if (!(o.threshold > 0 && o.threshold <= 1) || !(o.exemplar > 0 && o.exemplar <= 1) || o.bands == 0 ||
+        o.rows == 0 || o.bands * o.rows > DD_K || o.window_words < 2)
+        return cred__error(CRED_EINVAL, "dedup options out of range");
+    if (o.long_words < o.window_words)
+        o.long_words = o.window_words;
+    cred_dedup *d = calloc(1, sizeof *d);
+    CRED_TRY_ALLOC(d);
+    d->o = o;
+    d->slot = calloc(o.bands, sizeof *d->slot);
+    d->tag = calloc(o.bands, sizeof *d->tag);
+    CRED_TRY_ALLOC(d->slot);
+    CRED_TRY_ALLOC(d->tag);
+    size_t want = o.capacity ? o.capacity + o.capacity / 3 + 64 : 1024;
+    CRED_TRY(lsh_resize(d, want));
+    if (o.capacity)
+        CRED_TRY(docs_reserve(d, o.capacity));
+    *out = d;
+    d = NULL;
+done:
+    cred_dedup_free(d);
+    return rc;
+}
+
+void cred_dedup_free(cred_dedup *d)
+{
+    if (!d)
+        return;
+    free(d->parent);
+    free(d->origin);
+    free(d->source);
+    free(d->sim);
+    free(d->rel);
+    free(d->date);
+    free(d->facts);
+    free(d->sig);
+    free(d->ent_doc);
+    for (unsigned b = 0; d->slot && b < d->o.bands; b++) {
+        free(d->slot[b]);
+        free(d->tag[b]);
+    }
+    free(d->slot);
+    free(d->tag);
+    map_free(&d->exact);
+    map_free(&d->clusters);
+    map_free(&d->spread);
+    free(d->crec);
+    cred_dedup__prep_free(&d->prep);
+    free(d->sh);
+    free(d->qsig);
+    free(d->cands);
+    free(d);
+}
+
+size_t cred_dedup_count(const cred_dedup *d)
+{
+    return d->n_docs;
+}
+
+size_t cred_dedup_memory(const cred_dedup *d)
+{
+    size_t per_doc = 3 * sizeof(uint32_t) + sizeof(uint16_t) + 1 + sizeof(int64_t) + sizeof(uint64_t);
+    size_t m = sizeof *d + d->cap_docs * per_doc + d->cap_ent * (DD_K + sizeof(uint32_t));
+    m += d->o.bands * d->lsh_cap * (sizeof(uint32_t) + 1);
+    m += (d->exact.cap + d->clusters.cap + d->spread.cap) * (sizeof(uint64_t) + sizeof(uint32_t));
+    m += d->cap_crec * sizeof(cluster_rec);
+    return m;
+}
+
+/* ---- LSH --------------------------------------------------------------------------------------- */
+
+static inline uint64_t band_hash(const cred_dedup *d, const uint8_t *sig, unsigned b)
+{
+    return cred_hash64(sig + (size_t)b * d->o.rows, d->o.rows, 0x9e3779b97f4a7c15ULL + b);
+}
+
+static inline size_t band_pos(uint64_t h, size_t cap)
+{
+    return (size_t)(((h & 0xffffffffULL) * (uint64_t)cap) >> 32);
+}
+
+static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry)
+{
+    uint64_t h = band_hash(d, d->sig + (size_t)entry * DD_K, b);
+    size_t i = band_pos(h, d->lsh_cap);
+    uint32_t *slot = d->slot[b];
+    while (slot[i])
+        i = i + 1 == d->lsh_cap ? 0 : i + 1;
+    slot[i] = entry + 1;
+    d->tag[b][i] = (uint8_t)(h >> 56);
+}
+
+static int lsh_resize(cred_dedup *d, size_t cap)
+{
+    if (cap >= (1ULL << 32) - 1)
+        return cred__error(CRED_ELIMIT, "dedup index full");
+    for (unsigned b = 0; b < d->o.bands; b++) {
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        uint8_t *tag = malloc(cap);
+        if (!slot || !tag) {
+            free(slot);
+            free(tag);
+            return cred__error_nomem();
+        }
+        free(d->slot[b]);
+        free(d->tag[b]);
+        d->slot[b] = slot;
+        d->tag[b] = tag;
+    }
+    d->lsh_cap = cap;
+    for (unsigned b = 0; b < d->o.bands; b++)
+        for (uint32_t e = 0; e < d->n_ent; e++)
+            lsh_put(d, b, e);
+    return 0;
+}
+
+static int add_entry(cred_dedup *d, const dd_sig *sig, uint32_t doc)
+{
+    int rc = 0;
+    if ((size_t)(d->n_ent + 1) * 4 > d->lsh_cap * 3)
+        CRED_TRY(lsh_resize(d, d->lsh_cap * 2));
+    if (d->n_ent + 1 > d->cap_ent) {
+        size_t c = d->cap_ent;
+        CRED_TRY(CRED_GROW(d->ent_doc, d->cap_ent, (size_t)d->n_ent + 1));
+        uint8_t *s = realloc(d->sig, d->cap_ent * DD_K);
+        if (!s) {
+            d->cap_ent = c;
+            return cred__error_nomem();
+        }
+        d->sig = s;
+    }
+    memcpy(d->sig + (size_t)d->n_ent * DD_K, sig->v, DD_K);
+    d->ent_doc[d->n_ent] = doc;
+    for (unsigned b = 0; b < d->o.bands; b++)
+        lsh_put(d, b, d->n_ent);
+    d->n_ent++;
+done:
+    return rc;
+}
+
+/* ---- lookup ------------------------------------------------------------------------------------ */
+
+static uint64_t fact_bits(uint64_t h)
+{
+    return (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
+}
+
+static uint64_t facts_mask(const dd_prep *p)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < p->n_facts; i++)
+        m |= fact_bits(p->facts[i]);
+    return m;
+}
+
+/* Template siblings: each side has a fact (number, date, link) that the other lacks. */
+static bool is_variant(const dd_prep *p, uint64_t qmask, uint64_t cmask)
+{
+    if ((cmask & ~qmask) == 0)
+        return false;
+    for (size_t i = 0; i < p->n_facts; i++) {
+        uint64_t bits = fact_bits(p->facts[i]);
+        if ((cmask & bits) != bits)
+            return true;
+    }
+    return false;
+}
+
+static bool seen_insert(cred_dedup *d, uint32_t entry)
+{
+    size_t j = dd_mix64(entry) & (SEEN_SLOTS - 1);
+    for (; d->seen_stamp[j] == d->stamp; j = (j + 1) & (SEEN_SLOTS - 1))
+        if (d->seen[j] == entry)
+            return false;
+    d->seen_stamp[j] = d->stamp;
+    d->seen[j] = entry;
+    return true;
+}
+
+static inline bool date_ok(int64_t earlier, int64_t q)
+{
+    return earlier == CRED_DATE_UNKNOWN || q == CRED_DATE_UNKNOWN || earlier <= q;
+}
+
+/* Collect verified candidates (estimated Jaccard >= threshold, earlier) of one query signature into
+ * d->cands, keeping the best similarity per doc. */
+static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
+{
+    int rc = 0;
+    for (unsigned b = 0; b < d->o.bands && *budget; b++) {
+        uint64_t h = band_hash(d, q->v, b);
+        uint8_t tag = (uint8_t)(h >> 56);
+        const uint32_t *slot = d->slot[b];
+        const uint8_t *tags = d->tag[b];
+        const uint8_t *qb = q->v + (size_t)b * d->o.rows;
+        unsigned taken = 0;
+        for (size_t i = band_pos(h, d->lsh_cap); slot[i] && taken < MAX_BAND_MATCHES;
+             i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+            if (tags[i] != tag)
+                continue;
+            uint32_t e = slot[i] - 1;
+            const uint8_t *es = d->sig + (size_t)e * DD_K;
+            if (memcmp(es + (size_t)b * d->o.rows, qb, d->o.rows) != 0)
+                continue;
+            taken++;
+            if (!seen_insert(d, e))
+                continue;
+            if (--*budget == 0)
+                break;
+            uint32_t doc = d->ent_doc[e];
+            if (!date_ok(d->date[doc], qdate))
+                continue;
+            double j = cred_dedup__estimate(q, (const dd_sig *)es);
+            if (j < d->o.threshold)
+                continue;
+            size_t k = 0;
+            while (k < d->n_cands && d->cands[k].doc != doc)
+                k++;
+            if (k == d->n_cands) {
+                CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
+                d->cands[d->n_cands++] = (cand){doc, (float)j};
+            } else if (j > d->cands[k].sim) {
+                d->cands[k].sim = (float)j;
+            }
+        }
+    }
+done:
+    return rc;
+}
+
+/* Sign the prepared post: one character-shingle signature, plus word-pair windows when the post has
+ * at least window_words words. Sets d->n_qsig; *n_index receives how many leading signatures would be
+ * indexed (the character one for short posts, the windows for long ones). */
+static int sign_post(cred_dedup *d, size_t *first_index, size_t *n_index)
+{
+    int rc = 0;
+    const dd_prep *p = &d->prep;
+    size_t nw = p->n_words, win = d->o.window_words, step = win / 2;
+    size_t n_win = 0;
+    if (nw >= win)
+        n_win = (nw - win + step - 1) / step + 1;
+    CRED_TRY(CRED_GROW(d->qsig, d->cap_qsig, 1 + n_win));
+    long n = cred_dedup__shingle_chars(&d->sh, &d->cap_sh, p->text.ptr, p->text.len);
+    CRED_TRY(n);
+    cred_dedup__sign(&d->qsig[0], d->sh, (size_t)n);
+    for (size_t w = 0; w < n_win; w++) {
+        size_t from = w * step, to = from + win;
+        if (to > nw) {
+            to = nw;
+            from = nw - win;
+        }
+        n = cred_dedup__shingle_words(&d->sh, &d->cap_sh, p, from, to);
+        CRED_TRY(n);
+        cred_dedup__sign(&d->qsig[1 + w], d->sh, (size_t)n);
+    }
+    d->n_qsig = 1 + n_win;
+    bool is_long = nw > d->o.long_words;
+    *first_index = is_long ? 1 : 0;
+    *n_index = is_long ? n_win : 1;
+done:
+    return rc;
+}
+
+typedef struct lookup {
+    cred_dup_match m;
+    bool index;       /* whether the post's signatures go into the LSH */
+    dd_key key;
+    uint64_t facts;
+    size_t first_index, n_index;
+} lookup;
+
+static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t date)
+{
+    int rc = 0;
+    lk->m = (cred_dup_match){NO_DOC, NO_DOC, NO_DOC, 0, CRED_DUP_NONE};
+    lk->index = false;
+    lk->n_index = 0;
+    CRED_TRY(cred_dedup__prep_doc(&d->prep, doc));
+    dd_prep *p = &d->prep;
+    lk->facts = facts_mask(p);
+    if (p->text.len == 0)
+        return 0;
+    lk->key = cred_dedup__key(p->text.ptr, p->text.len);
+    uint32_t e = map_get(&d->exact, lk->key.lo);
+    if (e != NO_DOC && date_ok(d->date[e], date)) {
+        lk->m.parent = e;
+        lk->m.origin = d->origin[e];
+        lk->m.similarity = 1.0;
+        lk->m.relation = CRED_DUP_EXACT;
+        return 0;
+    }
+    CRED_TRY(sign_post(d, &lk->first_index, &lk->n_index));
+    lk->index = true;
+    d->n_cands = 0;
+    if (++d->stamp == 0) {
+        memset(d->seen_stamp, 0, sizeof d->seen_stamp);
+        d->stamp = 1;
+    }
+    size_t budget = MAX_CANDIDATES;
+    for (size_t i = 0; i < d->n_qsig; i++)
+        CRED_TRY(probe(d, &d->qsig[i], date, &budget));
+
+    /* Best copy; failing that, best template sibling. Ties go to the earlier post. */
+    bool is_long = p->n_words > d->o.long_words;
+    int best_copy = -1, best_var = -1;
+    for (size_t k = 0; k < d->n_cands; k++) {
+        const cand *c = &d->cands[k];
+        bool var = !is_long && is_variant(p, lk->facts, d->facts[c->doc]);
+        int *best = var ? &best_var : &best_copy;
+        if (*best < 0 || c->sim > d->cands[*best].sim ||
+            (c->sim == d->cands[*best].sim && c->doc < d->cands[*best].doc))
+            *best = (int)k;
+    }
+    if (best_copy >= 0) {
+        const cand *c = &d->cands[best_copy];
+        lk->m.parent = c->doc;
+        lk->m.origin = d->origin[c->doc];
+        lk->m.similarity = c->sim;
+        lk->m.relation = CRED_DUP_NEAR;
+        if (!is_long && c->sim >= d->o.exemplar)
+            lk->index = false;
+    } else if (best_var >= 0) {
+        const cand *c = &d->cands[best_var];
+        lk->m.parent = c->doc;
+        lk->m.similarity = c->sim;
+        lk->m.relation = CRED_DUP_VARIANT;
+    }
+done:
+    return rc;
+}
+
+int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date)
+{
+    lookup lk;
+    int rc = do_lookup(d, &lk, doc, date);
+    if (rc < 0)
+        return rc;
+    *out = lk.m;
+    return 0;
+}
+
+static uint32_t source_id(const char *source)
+{
+    if (!source || !*source)
+        return 0;
+    return (uint32_t)cred_hash64(source, strlen(source), 0x50c4ce) | 1u;
+}
+
+static int realloc_to(void **p, size_t n, size_t elem)
+{
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return cred__error_nomem();
+    *p = q;
+    return 0;
+}
+
+/* Make room for `want` posts in every per-post array. */
+static int docs_reserve(cred_dedup *d, size_t want)
+{
+    int rc = 0;
+    if (want <= d->cap_docs)
+        return 0;
+    CRED_TRY(realloc_to((void **)&d->parent, want, sizeof *d->parent));
+    CRED_TRY(realloc_to((void **)&d->origin, want, sizeof *d->origin));
+    CRED_TRY(realloc_to((void **)&d->source, want, sizeof *d->source));
+    CRED_TRY(realloc_to((void **)&d->sim, want, sizeof *d->sim));
+    CRED_TRY(realloc_to((void **)&d->rel, want, sizeof *d->rel));
+    CRED_TRY(realloc_to((void **)&d->date, want, sizeof *d->date));
+    CRED_TRY(realloc_to((void **)&d->facts, want, sizeof *d->facts));
+    d->cap_docs = want;
+done:
+    return rc;
+}
+
+/* Count a new member of the cluster of `origin`. */
+static int spread_add(cred_dedup *d, uint32_t origin, uint32_t doc)
+{
+    int rc = 0;
+    uint32_t ci = map_get(&d->clusters, origin);
+    if (ci == NO_DOC) {
+        CRED_TRY(CRED_GROW(d->crec, d->cap_crec, d->n_crec + 1));
+        ci = (uint32_t)d->n_crec++;
+        d->crec[ci] = (cluster_rec){1, 0, d->date[origin]};
+        CRED_TRY(map_put(&d->clusters, origin, ci));
+        if (d->source[origin]) {
+            CRED_TRY(map_put(&d->spread, ((uint64_t)origin << 32) | d->source[origin], 1));
+            d->crec[ci].sources = 1;
+        }
+    }
+    cluster_rec *c = &d->crec[ci];
+    c->size++;
+    int64_t dt = d->date[doc];
+    if (dt != CRED_DATE_UNKNOWN && (c->last == CRED_DATE_UNKNOWN || dt > c->last))
+        c->last = dt;
+    if (d->source[doc]) {
+        CRED_TRY(map_put(&d->spread, ((uint64_t)origin << 32) | d->source[doc], 1));
+        c->sources += rc == 1;
+    }
+    rc = 0;
+done:
+    return rc;
+}
+
+int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source)
+{
+    int rc = 0;
+    if (d->n_docs >= NO_DOC - 1)
+        return cred__error(CRED_ELIMIT, "dedup index holds 2^32 - 2 posts");
+    lookup lk;
+    CRED_TRY(do_lookup(d, &lk, doc, date));
+    if (d->n_docs == d->cap_docs)
+        CRED_TRY(docs_reserve(d, d->cap_docs ? d->cap_docs * 2 : 64));
+    uint32_t id = d->n_docs;
+    lk.m.doc = id;
+    if (lk.m.relation == CRED_DUP_NONE || lk.m.relation == CRED_DUP_VARIANT)
+        lk.m.origin = id;
+    d->parent[id] = lk.m.parent;
+    d->origin[id] = lk.m.origin;
+    d->source[id] = source_id(source);
+    d->sim[id] = (uint16_t)(lk.m.similarity * 65535.0 + 0.5);
+    d->rel[id] = (uint8_t)lk.m.relation;
+    d->date[id] = date;
+    d->facts[id] = lk.facts;
+    if (lk.index)
+        for (size_t i = 0; i < lk.n_index; i++)
+            CRED_TRY(add_entry(d, &d->qsig[lk.first_index + i], id));
+    d->n_docs++;
+    if (d->prep.text.len)
+        CRED_TRY(map_put(&d->exact, lk.key.lo, id));
+    if (lk.m.relation == CRED_DUP_EXACT || lk.m.relation == CRED_DUP_NEAR)
+        CRED_TRY(spread_add(d, lk.m.origin, id));
+    rc = 0;
+    if (out)
+        *out = lk.m;
+done:
+    return rc;
+}
+
+int cred_dedup_get(const cred_dedup *d, cred_dup_match *out, uint32_t doc)
+{
+    if (doc >= d->n_docs)
+        return cred__error(CRED_ENOTFOUND, "no post %u in the dedup index", doc);
+    out->doc = doc;
+    out->parent = d->parent[doc];
+    out->origin = d->origin[doc];
+    out->similarity = d->sim[doc] / 65535.0;
+    out->relation = (cred_dup_relation)d->rel[doc];
+    return 0;
+}
+
+int cred_dedup_cluster(const cred_dedup *d, cred_dup_cluster *out, uint32_t doc)
+{
+    if (doc >= d->n_docs)
+        return cred__error(CRED_ENOTFOUND, "no post %u in the dedup index", doc);
+    uint32_t o = d->origin[doc];
+    out->origin = o;
+    out->first_seen = d->date[o];
+    uint32_t ci = map_get(&d->clusters, o);
+    if (ci == NO_DOC) {
+        out->size = 1;
+        out->sources = d->source[o] != 0;
+        out->last_seen = d->date[o];
+    } else {
+        out->size = d->crec[ci].size;
+        out->sources = d->crec[ci].sources;
+        out->last_seen = d->crec[ci].last;
+    }
+    return 0;
+}

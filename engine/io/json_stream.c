@@ -1,0 +1,628 @@
+/* Streaming JSON for chat exports: a repairing filter in front of yajl, positions, a record queue. */
+#include "io/json_stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <yajl/yajl_parse.h>
+
+/* ---- record queue ------------------------------------------------------------------------------ */
+
+#define FIELD_KEEP (CRED_LIMIT_FIELD_BYTES + 4u)
+#define TEXT_KEEP (CRED_LIMIT_POST_BYTES + 4u)
+
+void cred_jq_begin(cred_jq *q, uint64_t line)
+{
+    if (q->open)
+        cred_jq_drop(q);
+    memset(&q->cur, 0, sizeof q->cur);
+    for (int i = 0; i < CRED_JQ_SLOTS; i++)
+        q->cur.off[i] = CRED_JQ_ABSENT;
+    q->cur.base = q->data.len;
+    q->cur.link0 = q->nlinks;
+    q->cur.line = line;
+    q->link_bytes = 0;
+    q->text.len = 0;
+    q->open = true;
+}
+
+int cred_jq_set(cred_jq *q, int slot, const char *s, size_t n)
+{
+    if (n > FIELD_KEEP)
+        n = FIELD_KEEP;
+    q->cur.off[slot] = q->data.len;
+    q->cur.len[slot] = n;
+    return cred_buf_put(&q->data, s, n) < 0 ? cred__error_nomem() : 0;
+}
+
+int cred_jq_text(cred_jq *q, const char *s, size_t n)
+{
+    if (q->text.len >= TEXT_KEEP)
+        return 0;
+    if (n > TEXT_KEEP - q->text.len)
+        n = TEXT_KEEP - q->text.len;
+    return cred_buf_put(&q->text, s, n) < 0 ? cred__error_nomem() : 0;
+}
+
+int cred_jq_link(cred_jq *q, const char *s, size_t n)
+{
+    if (n == 0 || n > FIELD_KEEP || q->link_bytes + n > CRED_LIMIT_POST_BYTES)
+        return 0;
+    if (q->nlinks == q->links_cap && CRED_GROW(q->links, q->links_cap, q->nlinks + 1) < 0)
+        return cred__error_nomem();
+    q->links[q->nlinks].off = q->data.len;
+    q->links[q->nlinks].len = n;
+    if (cred_buf_put(&q->data, s, n) < 0)
+        return cred__error_nomem();
+    q->nlinks++;
+    q->cur.nlinks++;
+    q->link_bytes += n;
+    return 0;
+}
+
+int cred_jq_commit(cred_jq *q, int text_slot)
+{
+    if (!q->open)
+        return 0;
+    int rc = cred_jq_set(q, text_slot, q->text.ptr ? q->text.ptr : "", 0);
+    q->cur.len[text_slot] = q->text.len;
+    if (rc == 0 && q->text.len && cred_buf_put(&q->data, q->text.ptr, q->text.len) < 0)
+        rc = cred__error_nomem();
+    if (rc == 0 && q->count == q->cap && CRED_GROW(q->recs, q->cap, q->count + 1) < 0)
+        rc = cred__error_nomem();
+    if (rc < 0)
+        return rc;
+    q->recs[q->count++] = q->cur;
+    q->open = false;
+    return 0;
+}
+
+void cred_jq_drop(cred_jq *q)
+{
+    if (!q->open)
+        return;
+    q->data.len = q->cur.base;
+    q->nlinks = q->cur.link0;
+    q->open = false;
+}
+
+const cred_jrec *cred_jq_pop(cred_jq *q)
+{
+    return q->head < q->count ? &q->recs[q->head++] : NULL;
+}
+
+void cred_jq_compact(cred_jq *q)
+{
+    q->head = q->count = 0;
+    if (!q->open) {
+        q->data.len = 0;
+        q->nlinks = 0;
+        return;
+    }
+    /* Move the record in progress to the front and rebase its offsets. */
+    size_t base = q->cur.base, link0 = q->cur.link0;
+    memmove(q->data.ptr, q->data.ptr + base, q->data.len - base);
+    q->data.len -= base;
+    for (int i = 0; i < CRED_JQ_SLOTS; i++)
+        if (q->cur.off[i] != CRED_JQ_ABSENT)
+            q->cur.off[i] -= base;
+    memmove(q->links, q->links + link0, (q->nlinks - link0) * sizeof *q->links);
+    q->nlinks -= link0;
+    for (size_t i = 0; i < q->nlinks; i++)
+        q->links[i].off -= base;
+    q->cur.base = 0;
+    q->cur.link0 = 0;
+}
+
+int cred_jq_links_to_post(const cred_jq *q, const cred_jrec *rec, cred_reader *r, cred_post *post)
+{
+    if (rec->nlinks == 0)
+        return 0;
+    const char **links = cred_arena_alloc(&r->rec, rec->nlinks * sizeof *links);
+    if (!links)
+        return cred__error_nomem();
+    for (size_t i = 0; i < rec->nlinks; i++) {
+        size_t k = rec->link0 + i;
+        if (!(links[i] = cred_io__field(r, rec->line, "link", q->data.ptr + q->links[k].off, q->links[k].len)))
+            return cred__error_nomem();
+    }
+    post->links = links;
+    post->n_links = rec->nlinks;
+    return 0;
+}
+
+void cred_jq_free(cred_jq *q)
+{
+    cred_buf_free(&q->data);
+    cred_buf_free(&q->text);
+    free(q->links);
+    free(q->recs);
+    memset(q, 0, sizeof *q);
+}
+
+/* ---- positions --------------------------------------------------------------------------------- */
+
+/* Advance a line tracker up to in[idx]. */
+static void count_lines(const cred_jstream *js, cred_jlines *t, size_t idx)
+{
+    if (idx > js->in_len)
+        idx = js->in_len;
+    while (t->scan < idx) {
+        const char *nl = memchr(js->in + t->scan, '\n', idx - t->scan);
+        if (!nl) {
+            t->scan = idx;
+            break;
+        }
+        t->scan = (size_t)(nl - js->in) + 1;
+        t->line++;
+        t->line_start = js->in_base + t->scan;
+    }
+}
+
+/* Index in the raw chunk of a byte offset in the filtered output. */
+static size_t out_to_in(const cred_jstream *js, size_t out)
+{
+    size_t lo = 0, hi = js->nmap; /* last map entry with .out <= out */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (js->map[mid].out <= out)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (js->nmap == 0)
+        return out;
+    size_t in = js->map[lo].in + (out - js->map[lo].out);
+    return in > js->in_len ? js->in_len : in;
+}
+
+static void pos_at_in(cred_jstream *js, cred_jlines *t, size_t idx, uint64_t *line, uint64_t *column,
+                      uint64_t *offset)
+{
+    count_lines(js, t, idx);
+    uint64_t off = js->in_base + (idx < t->scan ? t->scan : idx);
+    *line = t->line;
+    *column = off >= t->line_start ? off - t->line_start + 1 : 1;
+    *offset = off;
+}
+
+void cred_jstream_pos(cred_jstream *js, uint64_t *line, uint64_t *column, uint64_t *offset)
+{
+    pos_at_in(js, &js->pt, out_to_in(js, yajl_get_bytes_consumed(js->h)), line, column, offset);
+}
+
+int cred_jstream_cancel(cred_jstream *js, int code, const char *fmt, ...)
+{
+    uint64_t line, col, off;
+    cred_jstream_pos(js, &line, &col, &off);
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    js->cancel_rc = cred__error_at(code, js->r->name, line, col, off, "%s:%llu:%llu: %s", js->r->name,
+                                   (unsigned long long)line, (unsigned long long)col, msg);
+    return 0;
+}
+
+/* ---- the repairing filter ---------------------------------------------------------------------- */
+
+enum { S_OUT, S_STR, S_ESC, S_HEX, S_BARE };
+
+/* Byte classes outside strings. */
+enum { C_OTHER = 0, C_WS, C_OPEN, C_CLOSE, C_PUNCT, C_QUOTE, C_CTRL };
+static unsigned char out_class[256];
+/* Bytes that stop the fast scan inside a string: '"', '\\' and control bytes. */
+static unsigned char str_stop[256];
+
+static void init_tables(void)
+{
+    if (out_class[' '])
+        return;
+    for (int c = 0; c < 0x20; c++) {
+        out_class[c] = C_CTRL;
+        str_stop[c] = 1;
+    }
+    out_class[0x7f] = C_CTRL;
+    out_class[' '] = out_class['\t'] = out_class['\n'] = out_class['\r'] = C_WS;
+    out_class['{'] = out_class['['] = C_OPEN;
+    out_class['}'] = out_class[']'] = C_CLOSE;
+    out_class[':'] = out_class[','] = C_PUNCT;
+    out_class['"'] = C_QUOTE;
+    str_stop['"'] = str_stop['\\'] = 1;
+}
+
+static bool is_hex(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A JSON literal or number, exactly. */
+static bool valid_bare(const char *s, size_t n)
+{
+    if ((n == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "null", 4) == 0)) ||
+        (n == 5 && memcmp(s, "false", 5) == 0))
+        return true;
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+/* Note that out[len] now corresponds to in[idx]. */
+static int mark(cred_jstream *js, size_t idx)
+{
+    if (js->nmap == js->map_cap && CRED_GROW(js->map, js->map_cap, js->nmap + 1) < 0)
+        return cred__error_nomem();
+    js->map[js->nmap].out = js->out.len;
+    js->map[js->nmap].in = idx;
+    js->nmap++;
+    return 0;
+}
+
+/* A repair at in[idx] (positions from the filter's own line tracker). */
+static void warn_at(cred_jstream *js, size_t idx, const char *what)
+{
+    uint64_t line, col, off;
+    pos_at_in(js, &js->ft, idx, &line, &col, &off);
+    cred_io__diag(js->r, CRED_SEV_WARNING, CRED_ESYNTAX, line, col, "%s:%llu:%llu: %s", js->r->name,
+                  (unsigned long long)line, (unsigned long long)col, what);
+}
+
+static int fail_at(cred_jstream *js, cred_jlines *t, size_t idx, int code, const char *fmt, ...)
+    CRED_PRINTF(5, 6);
+static int fail_at(cred_jstream *js, cred_jlines *t, size_t idx, int code, const char *fmt, ...)
+{
+    uint64_t line, col, off;
+    pos_at_in(js, t, idx, &line, &col, &off);
+    char what[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return cred__error_at(code, js->r->name, line, col, off, "%s:%llu:%llu: %s", js->r->name,
+                          (unsigned long long)line, (unsigned long long)col, what);
+}
+
+static int put_u00(cred_buf *b, unsigned char c)
+{
+    char esc[7];
+    snprintf(esc, sizeof esc, "\\u%04x", c);
+    return cred_buf_put(b, esc, 6);
+}
+
+/* End a bare value collected in js->tok (its last byte was in[idx - 1]). */
+static int end_bare(cred_jstream *js, size_t idx)
+{
+    const char *s = js->tok.ptr;
+    size_t n = js->tok.len;
+    while (n && out_class[(unsigned char)s[n - 1]] == C_WS)
+        n--;
+    int rc = 0;
+    if (js->depth == 0 || valid_bare(s, n)) {
+        /* Valid, or at the top level where a bare word means "not JSON": let yajl judge. */
+        rc = cred_buf_put(&js->out, s, js->tok.len);
+    } else {
+        char what[160];
+        snprintf(what, sizeof what, "unquoted value '%.*s' read as a string", (int)CRED_MIN(n, 60u), s);
+        warn_at(js, idx, what);
+        rc = cred_buf_putc(&js->out, '"');
+        for (size_t i = 0; rc >= 0 && i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '"' || c == '\\') {
+                char e[2] = {'\\', (char)c};
+                rc = cred_buf_put(&js->out, e, 2);
+            } else if (c < 0x20) {
+                rc = put_u00(&js->out, c);
+            } else {
+                rc = cred_buf_putc(&js->out, (char)c);
+            }
+        }
+        if (rc >= 0)
+            rc = cred_buf_putc(&js->out, '"');
+        if (rc >= 0)
+            rc = mark(js, idx);
+    }
+    js->tok.len = 0;
+    js->state = S_OUT;
+    return rc < 0 ? cred__error_nomem() : 0;
+}
+
+/*
+ * Filter in[0..n) into js->out. Returns 0, or a negative code when the input breaks a limit: then
+ * js->out holds the filtered bytes before the offending one. `final` flushes a pending bare value.
+ */
+static int filter(cred_jstream *js, const char *in, size_t n, bool final)
+{
+    size_t i = 0;
+    int rc = 0;
+    js->out.len = 0;
+    js->nmap = 0;
+    if (cred_buf_reserve(&js->out, n + 64) < 0 || mark(js, 0) < 0)
+        return cred__error_nomem();
+    if (!js->started && n) {
+        js->started = true;
+        if (n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
+            i = 3;
+            CRED_TRY(mark(js, 3));
+        }
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)in[i];
+        switch (js->state) {
+        case S_OUT: {
+            size_t run = i;
+            while (run < n && (out_class[(unsigned char)in[run]] == C_WS ||
+                               out_class[(unsigned char)in[run]] == C_PUNCT))
+                run++;
+            if (run > i) {
+                CRED_TRY(cred_buf_put(&js->out, in + i, run - i) < 0 ? cred__error_nomem() : 0);
+                i = run;
+                continue;
+            }
+            if (out_class[c] != C_CTRL)
+                js->content = true;
+            switch (out_class[c]) {
+            case C_OPEN:
+                if (++js->depth > CRED_LIMIT_JSON_DEPTH) {
+                    rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "JSON nested deeper than %d levels",
+                                 CRED_LIMIT_JSON_DEPTH);
+                    goto done;
+                }
+                break;
+            case C_CLOSE:
+                if (js->depth > 0)
+                    js->depth--;
+                break;
+            case C_QUOTE:
+                js->state = S_STR;
+                js->str_bytes = 0;
+                break;
+            case C_CTRL: {
+                char what[64];
+                snprintf(what, sizeof what, "control byte 0x%02x outside a string removed", c);
+                warn_at(js, i, what);
+                i++;
+                CRED_TRY(mark(js, i));
+                continue;
+            }
+            default:
+                js->state = S_BARE;
+                js->tok.len = 0;
+                continue;
+            }
+            CRED_TRY(cred_buf_putc(&js->out, (char)c) < 0 ? cred__error_nomem() : 0);
+            i++;
+            break;
+        }
+        case S_STR: {
+            size_t run = i;
+            while (run < n && !str_stop[(unsigned char)in[run]])
+                run++;
+            js->str_bytes += run - i;
+            if (js->str_bytes > CRED_LIMIT_LINE_BYTES) {
+                rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "JSON string longer than %u bytes", CRED_LIMIT_LINE_BYTES);
+                goto done;
+            }
+            CRED_TRY(cred_buf_put(&js->out, in + i, run - i) < 0 ? cred__error_nomem() : 0);
+            i = run;
+            if (i == n)
+                break;
+            c = (unsigned char)in[i];
+            if (c == '"') {
+                CRED_TRY(cred_buf_putc(&js->out, '"') < 0 ? cred__error_nomem() : 0);
+                js->state = S_OUT;
+                i++;
+            } else if (c == '\\') {
+                js->state = S_ESC;
+                i++;
+            } else {
+                char what[64];
+                snprintf(what, sizeof what, "raw control byte 0x%02x in a string escaped", c);
+                warn_at(js, i, what);
+                CRED_TRY(put_u00(&js->out, c) < 0 ? cred__error_nomem() : 0);
+                i++;
+                CRED_TRY(mark(js, i));
+            }
+            break;
+        }
+        case S_ESC:
+            if (c && strchr("\"\\/bfnrt", c)) {
+                char e[2] = {'\\', (char)c};
+                CRED_TRY(cred_buf_put(&js->out, e, 2) < 0 ? cred__error_nomem() : 0);
+                js->state = S_STR;
+                i++;
+            } else if (c == 'u' || c == 'x') {
+                js->pend[0] = '\\';
+                js->pend[1] = (char)c;
+                js->npend = 2;
+                js->state = S_HEX;
+                i++;
+            } else {
+                warn_at(js, i, "invalid escape: backslash kept as text");
+                CRED_TRY(cred_buf_put(&js->out, "\\\\", 2) < 0 ? cred__error_nomem() : 0);
+                CRED_TRY(mark(js, i));
+                js->state = S_STR; /* c is read again as string content */
+            }
+            break;
+        case S_HEX: {
+            size_t need = js->pend[1] == 'u' ? 6 : 4;
+            if (is_hex(c)) {
+                js->pend[js->npend++] = (char)c;
+                i++;
+                if (js->npend < need)
+                    break;
+                if (js->pend[1] == 'u') {
+                    CRED_TRY(cred_buf_put(&js->out, js->pend, 6) < 0 ? cred__error_nomem() : 0);
+                } else {
+                    unsigned v = (unsigned)strtoul(js->pend + 2, NULL, 16);
+                    char what[64];
+                    snprintf(what, sizeof what, "invalid escape \\x%02x read as \\u%04x", v, v);
+                    warn_at(js, i, what);
+                    CRED_TRY(put_u00(&js->out, (unsigned char)v) < 0 ? cred__error_nomem() : 0);
+                    CRED_TRY(mark(js, i));
+                }
+                js->state = S_STR;
+                break;
+            }
+            warn_at(js, i, "incomplete escape: backslash kept as text");
+            CRED_TRY(cred_buf_put(&js->out, "\\\\", 2) < 0 ? cred__error_nomem() : 0);
+            CRED_TRY(cred_buf_put(&js->out, js->pend + 1, js->npend - 1) < 0 ? cred__error_nomem() : 0);
+            CRED_TRY(mark(js, i));
+            js->state = S_STR; /* c is read again as string content */
+            break;
+        }
+        case S_BARE: {
+            size_t run = i;
+            while (run < n && !strchr(",}]\r\n", in[run]))
+                run++;
+            if (js->tok.len + (run - i) > CRED_LIMIT_FIELD_BYTES) {
+                if (js->depth)
+                    rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "bare JSON value longer than %u bytes",
+                                 CRED_LIMIT_FIELD_BYTES);
+                else
+                    rc = fail_at(js, &js->ft, i, CRED_ESYNTAX, "not JSON: text outside any object or array");
+                goto done;
+            }
+            CRED_TRY(cred_buf_put(&js->tok, in + i, run - i) < 0 ? cred__error_nomem() : 0);
+            i = run;
+            if (i < n)
+                CRED_TRY(end_bare(js, i));
+            break;
+        }
+        }
+    }
+    if (final && js->state == S_BARE)
+        CRED_TRY(end_bare(js, n));
+done:
+    return rc;
+}
+
+/* ---- driving yajl ------------------------------------------------------------------------------ */
+
+int cred_jstream_init(cred_jstream *js, cred_reader *r, const yajl_callbacks *cb, void *ctx)
+{
+    init_tables();
+    memset(js, 0, sizeof *js);
+    js->r = r;
+    js->pt.line = 1;
+    js->ft = js->pt;
+    js->h = yajl_alloc(cb, NULL, ctx);
+    if (!js->h)
+        return cred__error_nomem();
+    yajl_config(js->h, yajl_dont_validate_strings, 1);
+    return 0;
+}
+
+static int yajl_failure(cred_jstream *js, yajl_status st)
+{
+    if (st == yajl_status_client_canceled)
+        return js->cancel_rc ? js->cancel_rc : cred__error(CRED_ERROR, "JSON parse cancelled");
+    unsigned char *err = yajl_get_error(js->h, 0, NULL, 0);
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", err ? (const char *)err : "JSON parse error");
+    if (err)
+        yajl_free_error(js->h, err);
+    size_t l = strlen(msg);
+    while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+        msg[--l] = '\0';
+    const char *m = strncmp(msg, "parse error: ", 13) == 0 ? msg + 13 : msg;
+    size_t idx = js->eof ? js->in_len : out_to_in(js, yajl_get_bytes_consumed(js->h));
+    return fail_at(js, &js->pt, idx, CRED_ESYNTAX, "invalid JSON: %s", m);
+}
+
+int cred_jstream_step(cred_jstream *js)
+{
+    if (js->failed)
+        return js->fail_rc;
+    if (js->eof)
+        return 0;
+    /* Finish counting the lines of the previous chunk before its memory goes away. */
+    count_lines(js, &js->pt, js->in_len);
+    js->in_base += js->in_len;
+    js->in = NULL;
+    js->in_len = js->pt.scan = 0;
+    js->ft = js->pt;
+
+    const char *data;
+    size_t len;
+    int rc = cred_io__chunk(js->r, &data, &len);
+    if (rc < 0)
+        goto fail;
+    if (rc == 0) {
+        js->eof = true;
+        rc = filter(js, "", 0, true);
+        if (rc == 0 && js->out.len)
+            rc = yajl_parse(js->h, (const unsigned char *)js->out.ptr, js->out.len) == yajl_status_ok
+                     ? 0
+                     : yajl_failure(js, yajl_status_error);
+        if (rc < 0)
+            goto fail;
+        if (!js->content)
+            return 0; /* empty (or blank) input */
+        yajl_status st = yajl_complete_parse(js->h);
+        if (st != yajl_status_ok) {
+            rc = yajl_failure(js, st);
+            goto fail;
+        }
+        return 0;
+    }
+    js->in = data;
+    js->in_len = len;
+    int frc = filter(js, data, len, false);
+    yajl_status st = yajl_parse(js->h, (const unsigned char *)js->out.ptr, js->out.len);
+    if (st != yajl_status_ok) {
+        rc = yajl_failure(js, st);
+        goto fail;
+    }
+    if (frc < 0) {
+        rc = frc;
+        goto fail;
+    }
+    return 1;
+fail:
+    js->failed = true;
+    js->fail_rc = rc;
+    return rc;
+}
+
+bool cred_jstream_empty(const cred_jstream *js)
+{
+    return !js->content;
+}
+
+void cred_jstream_free(cred_jstream *js)
+{
+    if (js->h)
+        yajl_free(js->h);
+    cred_buf_free(&js->out);
+    cred_buf_free(&js->tok);
+    free(js->map);
+    memset(js, 0, sizeof *js);
+}

@@ -1,0 +1,413 @@
+/*
+ * What a WhatsApp message body stands for. Exports write system notices, media placeholders,
+ * deletions and edits as plain text in the phone's language; the tables below hold the forms seen in
+ * exports (English, Portuguese, Spanish, German, French, Italian, Dutch, Russian, Turkish, Persian,
+ * Arabic, Indonesian). Matching is on whole lines or line ends, after bidi marks are skipped, so that
+ * a user who merely mentions "image omitted" in a sentence keeps a normal message.
+ */
+#include "whatsapp.h"
+
+static inline unsigned char at(const char *s, size_t i)
+{
+    return (unsigned char)s[i];
+}
+
+static bool ieq(const char *a, size_t n, const char *b)
+{
+    size_t m = strlen(b);
+    if (n != m)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned x = at(a, i), y = (unsigned char)b[i];
+        if (x - 'A' < 26)
+            x |= 0x20;
+        if (y - 'A' < 26)
+            y |= 0x20;
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static bool contains(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    return m <= n && memmem(s, n, needle, m) != NULL;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t m = strlen(suffix);
+    return m <= n && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* Trim bidi marks and spaces (ASCII, NBSP, NNBSP) at both ends of s[*b..*e). */
+static void trim(const char *s, size_t *b, size_t *e)
+{
+    for (;;) {
+        size_t i = cred_wa__skip_marks(s, *e, *b);
+        if (i < *e && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (i + 1 < *e && at(s, i) == 0xC2 && at(s, i + 1) == 0xA0)
+            i += 2;
+        else if (i + 2 < *e && at(s, i) == 0xE2 && at(s, i + 1) == 0x80 && at(s, i + 2) == 0xAF)
+            i += 3;
+        if (i == *b)
+            break;
+        *b = i;
+    }
+    for (;;) {
+        size_t e0 = *e;
+        if (*e > *b && (s[*e - 1] == ' ' || s[*e - 1] == '\t' || s[*e - 1] == '\r'))
+            (*e)--;
+        else if (*e >= *b + 2 && at(s, *e - 2) == 0xC2 && at(s, *e - 1) == 0xA0)
+            *e -= 2;
+        else if (*e >= *b + 3 && at(s, *e - 3) == 0xE2 && at(s, *e - 2) == 0x80 &&
+                 (at(s, *e - 1) == 0x8E || at(s, *e - 1) == 0x8F || at(s, *e - 1) == 0xAF))
+            *e -= 3;
+        if (*e == e0)
+            break;
+    }
+}
+
+/* ---- system messages ----------------------------------------------------------------------------- */
+
+/* Verbs of system notices that quote a group name or subject (which may hold ": "), seen in the
+ * would-be author part: `Alice created group "News: daily"`. */
+static const char *const system_author_phrases[] = {
+    " created group", " created this group", " changed the subject", " changed the group",
+    " changed this group", " changed to ", " criou o grupo", " criou este grupo", " mudou o assunto",
+    " mudou o nome", " alterou o nome", " creó el grupo", " cambió el asunto", " cambió el nombre",
+    " hat die Gruppe", " hat den Betreff", " a créé le groupe", " a modifié le", " a changé le",
+    " ha creato il gruppo", " ha cambiato", " heeft de groep", " heeft groep", " создал",
+    " изменил", " grubunu oluşturdu", " membuat grup",
+    "\xD8\xA7\xDB\x8C\xD8\xAC\xD8\xA7\xD8\xAF \xDA\xA9\xD8\xB1\xD8\xAF",       /* fa ایجاد کرد */
+    "\xD8\xA3\xD9\x86\xD8\xB4\xD8\xA3",                                       /* ar أنشأ */
+    "\xD8\xBA\xD9\x8A\xD9\x91\xD8\xB1",                                       /* ar غيّر */
+};
+
+/* iOS writes system notices under the chat's name, their text starting with U+200E. */
+static const char *const ios_system_phrases[] = {
+    "end-to-end", "ponta a ponta", "extremo a extremo", "Ende-zu-Ende", "bout en bout",
+    "created group", "created this group", "criou o grupo", "creó el grupo", " added ", " adicionou ",
+    " añadió ", " removed ", " removeu ", " eliminó a ", " left", " saiu", " salió", "joined using",
+    " entrou usando", " se unió", "changed the", "changed this", "changed their", " mudou ",
+    " cambió ", "security code", "de segurança", "de seguridad", "Missed voice call",
+    "Missed video call", "Missed group", "now an admin", "agora é admin", "ahora es admin",
+    "isappearing messages", "mensagens temporárias", "mensajes temporales", "business account",
+    "blocked this contact", "You blocked", "You unblocked", "pinned a message", "You're now",
+    "\xD8\xB1\xD9\x85\xD8\xB2\xDA\xAF\xD8\xB0\xD8\xA7\xD8\xB1\xDB\x8C \xD8\xB3\xD8\xB1\xD8\xAA\xD8\xA7\xD8\xB3\xD8\xB1\xDB\x8C", /* fa رمزگذاری سرتاسری */
+    "\xD8\xA8\xD9\x8A\xD9\x86 \xD8\xA7\xD9\x84\xD8\xB7\xD8\xB1\xD9\x81\xD9\x8A\xD9\x86", /* ar بين الطرفين */
+};
+
+bool cred_wa__system(const char *rest, size_t n, size_t colon)
+{
+    if (colon >= n)
+        return true; /* Android: no "Author:" part */
+    for (size_t i = 0; i < CRED_ARRAY_LEN(system_author_phrases); i++)
+        if (contains(rest, colon, system_author_phrases[i]))
+            return true;
+    if (memchr(rest, '"', colon) || contains(rest, colon, "\xE2\x80\x9C") || contains(rest, colon, "\xE2\x80\x9E"))
+        return true; /* a quoted group name before the colon: `X changed the icon of "A: B"` */
+    size_t m = colon + 1;
+    while (m < n && rest[m] == ' ')
+        m++;
+    if (!(m + 2 < n && at(rest, m) == 0xE2 && at(rest, m + 1) == 0x80 && at(rest, m + 2) == 0x8E))
+        return false;
+    const char *msg = rest + m;
+    size_t len = n - m;
+    const char *nl = memchr(msg, '\n', len);
+    if (nl)
+        len = (size_t)(nl - msg);
+    for (size_t i = 0; i < CRED_ARRAY_LEN(ios_system_phrases); i++)
+        if (contains(msg, len, ios_system_phrases[i]))
+            return true;
+    return false;
+}
+
+/* ---- media, deleted ---------------------------------------------------------------------------- */
+
+static const char *const deleted_phrases[] = {
+    "This message was deleted", "You deleted this message", "Esta mensagem foi apagada",
+    "Você apagou esta mensagem", "Mensagem apagada", "Se eliminó este mensaje", "Eliminaste este mensaje",
+    "Este mensaje fue eliminado", "Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht",
+    "Ce message a été supprimé", "Vous avez supprimé ce message", "Questo messaggio è stato eliminato",
+    "Hai eliminato questo messaggio", "Dit bericht is verwijderd", "Je hebt dit bericht verwijderd",
+    "Сообщение удалено", "Вы удалили это сообщение", "Данное сообщение удалено", "Bu mesaj silindi",
+    "Bu mesajı sildiniz", "Pesan ini telah dihapus", "Anda menghapus pesan ini",
+    "\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF", /* این پیام حذف شد */
+    "\xD8\xB4\xD9\x85\xD8\xA7 \xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xB1\xD8\xA7 \xD8\xAD\xD8\xB0\xD9\x81 \xDA\xA9\xD8\xB1\xD8\xAF\xDB\x8C\xD8\xAF", /* شما این پیام را حذف کردید */
+    "\xD8\xAA\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9", /* تم حذف هذه الرسالة */
+    "\xD9\x84\xD9\x82\xD8\xAF \xD8\xAD\xD8\xB0\xD9\x81\xD8\xAA \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9", /* لقد حذفت هذه الرسالة */
+};
+
+/* Android "<Media omitted>" in its languages. */
+static const char *const media_omitted[] = {
+    "<Media omitted>", "<Mídia oculta>", "<Multimedia omitido>", "<Archivo omitido>",
+    "<Medien ausgeschlossen>", "<Médias omis>", "<Media omessi>", "<Media weggelaten>",
+    "<Без медиафайлов>", "<Medya dahil edilmedi>", "<Media tidak disertaken>",
+    "<\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x86\xD9\x87 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF>",       /* <رسانه حذف شد> */
+    "<\xD8\xAA\xD9\x85 \xD8\xA7\xD8\xB3\xD8\xAA\xD8\xA8\xD8\xB9\xD8\xA7\xD8\xAF \xD8\xA7\xD9\x84\xD9\x88\xD8\xB3\xD8\xA7\xD8\xA6\xD8\xB7>", /* <تم استبعاد الوسائط> */
+};
+
+/* iOS "<kind> omitted" (the whole line, or its end after a U+200E: "Report.pdf • ‎2 pages ‎document omitted"). */
+static const struct {
+    const char *s, *media;
+} ios_omitted[] = {
+    {"image omitted", "photo"}, {"video omitted", "video_file"}, {"audio omitted", "audio_file"},
+    {"sticker omitted", "sticker"}, {"GIF omitted", "animation"}, {"document omitted", "file"},
+    {"Contact card omitted", "contact"}, {"imagem ocultada", "photo"}, {"vídeo omitido", "video_file"},
+    {"áudio ocultado", "audio_file"}, {"figurinha omitida", "sticker"}, {"GIF omitido", "animation"},
+    {"documento omitido", "file"}, {"imagen omitida", "photo"}, {"video omitido", "video_file"},
+    {"audio omitido", "audio_file"}, {"sticker omitido", "sticker"}, {"Bild weggelassen", "photo"},
+    {"Video weggelassen", "video_file"}, {"Audio weggelassen", "audio_file"},
+    {"Sticker weggelassen", "sticker"}, {"Dokument weggelassen", "file"}, {"image absente", "photo"},
+    {"vidéo absente", "video_file"}, {"audio omis", "audio_file"},
+};
+
+/* Android "NAME (file attached)" in its languages. */
+static const char *const file_attached[] = {
+    "(file attached)", "(Datei angehängt)", "(arquivo anexado)", "(archivo adjunto)", "(fichier joint)",
+    "(file allegato)", "(bestand bijgevoegd)", "(dosya ekli)", "(file terlampir)",
+    "(\xD9\x81\xD8\xA7\xDB\x8C\xD9\x84 \xD9\xBE\xDB\x8C\xD9\x88\xD8\xB3\xD8\xAA \xD8\xB4\xD8\xAF)",   /* (فایل پیوست شد) */
+    "(\xD9\x85\xD9\x84\xD9\x81 \xD9\x85\xD8\xB1\xD9\x81\xD9\x82)",                                   /* (ملف مرفق) */
+};
+
+static bool has_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (ieq(s + i, m, needle))
+            return true;
+    return false;
+}
+
+/* Media type from an attachment's file name (WhatsApp names: IMG-…, PTT-…, 00000012-PHOTO-….jpg). */
+static const char *media_of_name(const char *s, size_t n)
+{
+    if (has_ci(s, n, "STICKER") || has_ci(s, n, ".webp"))
+        return "sticker";
+    if (has_ci(s, n, "GIF"))
+        return "animation";
+    if (has_ci(s, n, "PTT-") || has_ci(s, n, ".opus"))
+        return "voice_message";
+    if (has_ci(s, n, "PHOTO") || has_ci(s, n, "IMG-") || has_ci(s, n, ".jpg") || has_ci(s, n, ".jpeg") ||
+        has_ci(s, n, ".png") || has_ci(s, n, ".heic"))
+        return "photo";
+    if (has_ci(s, n, "VIDEO") || has_ci(s, n, "VID-") || has_ci(s, n, ".mp4") || has_ci(s, n, ".mov") ||
+        has_ci(s, n, ".3gp"))
+        return "video_file";
+    if (has_ci(s, n, "AUDIO") || has_ci(s, n, "AUD-") || has_ci(s, n, ".m4a") || has_ci(s, n, ".mp3") ||
+        has_ci(s, n, ".aac") || has_ci(s, n, ".ogg"))
+        return "audio_file";
+    if (has_ci(s, n, ".vcf"))
+        return "contact";
+    return "file";
+}
+
+void cred_wa__classify(const char *s, size_t n, wa_body *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t b = 0, e = n;
+    trim(s, &b, &e);
+    const char *t = s + b;
+    size_t len = e - b;
+    if (len == 0 || len > 512)
+        return;
+    size_t dl = len;
+    if (t[dl - 1] == '.')
+        dl--;
+    for (size_t i = 0; i < CRED_ARRAY_LEN(deleted_phrases); i++)
+        if (ieq(t, dl, deleted_phrases[i])) {
+            out->flags = CRED_POST_DELETED;
+            out->drop_first_line = true;
+            return;
+        }
+    if (t[0] == '<' && t[len - 1] == '>') {
+        for (size_t i = 0; i < CRED_ARRAY_LEN(media_omitted); i++)
+            if (ieq(t, len, media_omitted[i]))
+                goto media;
+        size_t k = cred_wa__skip_marks(t, len, 1);
+        while (k < len && t[k] == ' ')
+            k++;
+        if (len - k > 9 && ieq(t + k, 9, "attached:")) { /* iOS "<attached: 00000012-PHOTO-….jpg>" */
+            out->media = media_of_name(t + k + 9, len - k - 10);
+            goto attached;
+        }
+    }
+    for (size_t i = 0; i < CRED_ARRAY_LEN(ios_omitted); i++) {
+        const char *p = ios_omitted[i].s;
+        size_t m = strlen(p);
+        if (m > len || !ieq(t + len - m, m, p))
+            continue;
+        if (m == len || t[len - m - 1] == ' ' || (len - m >= 3 && at(t, len - m - 1) == 0x8E))
+            out->media = ios_omitted[i].media;
+        if (out->media)
+            goto attached;
+    }
+    if (ends_with(t, len, "attached>")) { /* old iOS "2015-08-04-PHOTO-00004762.jpg <‎attached>" */
+        out->media = media_of_name(t, len);
+        goto attached;
+    }
+    if (t[len - 1] == ')')
+        for (size_t i = 0; i < CRED_ARRAY_LEN(file_attached); i++)
+            if (ends_with(t, len, file_attached[i])) {
+                out->media = media_of_name(t, len - strlen(file_attached[i]));
+                goto attached;
+            }
+    return;
+media:
+    out->media = "media";
+attached:
+    out->flags = CRED_POST_MEDIA;
+    out->drop_first_line = true;
+}
+
+/* ---- edited -------------------------------------------------------------------------------------- */
+
+static const char *const edited_markers[] = {
+    "<This message was edited>", "<Esta mensagem foi editada>", "<Mensagem editada>",
+    "<Se editó este mensaje>", "<Este mensaje fue editado>", "<Mensaje editado>",
+    "<Diese Nachricht wurde bearbeitet>", "<Ce message a été modifié>", "<Message modifié>",
+    "<Questo messaggio è stato modificato>", "<Dit bericht is bewerkt>", "<Сообщение изменено>",
+    "<Bu mesaj düzenlendi>", "<Pesan ini telah diedit>",
+    "<\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD9\x88\xDB\x8C\xD8\xB1\xD8\xA7\xDB\x8C\xD8\xB4 \xD8\xB4\xD8\xAF>", /* <این پیام ویرایش شد> */
+    "<\xD8\xAA\xD9\x85 \xD8\xAA\xD8\xB9\xD8\xAF\xD9\x8A\xD9\x84 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9>", /* <تم تعديل هذه الرسالة> */
+};
+
+size_t cred_wa__edited(const char *s, size_t n)
+{
+    size_t e = n;
+    while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\r'))
+        e--;
+    if (e == 0 || s[e - 1] != '>')
+        return n;
+    for (size_t i = 0; i < CRED_ARRAY_LEN(edited_markers); i++) {
+        size_t m = strlen(edited_markers[i]);
+        if (m > e || !ieq(s + e - m, m, edited_markers[i]))
+            continue;
+        size_t b = e - m;
+        for (;;) { /* the space and marks before the marker */
+            if (b > 0 && s[b - 1] == ' ')
+                b--;
+            else if (b >= 3 && at(s, b - 3) == 0xE2 && at(s, b - 2) == 0x80 &&
+                     (at(s, b - 1) == 0x8E || at(s, b - 1) == 0x8F || at(s, b - 1) == 0xAF))
+                b -= 3;
+            else
+                break;
+        }
+        return b;
+    }
+    return n;
+}
+
+/* ---- forwards ------------------------------------------------------------------------------------ */
+
+static const char *const forward_phrases[] = {
+    "Forwarded", "Forwarded as received", "Forwarded many times", "Forwarded message",
+    "Encaminhada", "Encaminhado", "Encaminhada com frequência", "Encaminhado com frequência",
+    "Mensagem encaminhada", "Reenviado", "Reenviado muchas veces", "Mensaje reenviado",
+    "Weitergeleitet", "Häufig weitergeleitet", "Transféré", "Transféré plusieurs fois", "Inoltrato",
+    "Inoltrato molte volte", "Doorgestuurd", "Vaak doorgestuurd", "Переслано", "Пересланное сообщение",
+    "İletildi", "Diteruskan",
+    "\xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87", /* بازارسال شده */
+    "\xD8\xA8\xD8\xA7\xD8\xB1\xD9\x87\xD8\xA7 \xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87", /* بارها بازارسال شده */
+    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7", /* تمت إعادة توجيهها */
+    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7 \xD9\x83\xD8\xAB\xD9\x8A\xD8\xB1\xD9\x8B\xD8\xA7", /* تمت إعادة توجيهها كثيرًا */
+    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87", /* تمت إعادة التوجيه */
+};
+
+/* Length of decoration at s[i]: markdown, dashes, arrows, ⏩ and emoji selectors, marks, spaces. */
+static size_t decoration(const char *s, size_t n, size_t i)
+{
+    unsigned c = at(s, i);
+    if (c == ' ' || c == '*' || c == '_' || c == '~' || c == '-' || c == ':' || c == '!' || c == '>' ||
+        c == '\t' || c == '\r')
+        return 1;
+    if (c == 0xC2 && i + 1 < n && (at(s, i + 1) == 0xBB || at(s, i + 1) == 0xA0))
+        return 2; /* » NBSP */
+    if (c == 0xE2 && i + 2 < n) {
+        unsigned b1 = at(s, i + 1), b2 = at(s, i + 2);
+        if ((b1 == 0x80) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) || (b1 == 0x8F && b2 == 0xA9) ||
+            (b1 == 0x9E && b2 == 0xA1) || (b1 == 0x86 && (b2 == 0xAA || b2 == 0xB3 || b2 == 0x92)))
+            return 3; /* general punctuation and marks, ⏩ ➡ ↪ ↳ → */
+    }
+    if (c == 0xEF && i + 2 < n && at(s, i + 1) == 0xB8 && at(s, i + 2) == 0x8F)
+        return 3; /* VS16 */
+    return 0;
+}
+
+static bool forward_line(const char *s, size_t n, const char **from, size_t *from_len)
+{
+    size_t b = 0, e = n, d;
+    while (b < e && (d = decoration(s, e, b)) > 0)
+        b += d;
+    while (e > b) { /* trailing decoration, one UTF-8 character at a time */
+        size_t k = e - 1;
+        while (k > b && (at(s, k) & 0xC0) == 0x80)
+            k--;
+        if (decoration(s, e, k) != e - k)
+            break;
+        e = k;
+    }
+    if (e <= b)
+        return false;
+    const char *t = s + b;
+    size_t len = e - b;
+    if (len > 17 && t[0] == '[' && t[len - 1] == ']' && ieq(t + 1, 15, "Forwarded from ")) {
+        *from = t + 16;
+        *from_len = len - 17;
+        return true; /* a Telegram message pasted into WhatsApp */
+    }
+    for (size_t i = 0; i < CRED_ARRAY_LEN(forward_phrases); i++)
+        if (ieq(t, len, forward_phrases[i]))
+            return true;
+    return false;
+}
+
+bool cred_wa__forwarded(const char *s, size_t n, const char **from, size_t *from_len)
+{
+    *from = NULL;
+    *from_len = 0;
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - s) : n;
+        if (e - i <= 96 && e > i && forward_line(s + i, e - i, from, from_len))
+            return true;
+        i = e + 1;
+    }
+    return false;
+}
+
+/* ---- chat names ---------------------------------------------------------------------------------- */
+
+bool cred_wa__chat_name(const char *name, const char **out, size_t *out_len)
+{
+    static const char *const joins[] = {" with ", " mit ", " com ", " con ", " avec ", " met ", " ile ",
+                                        " dengan ", " - ", " \xE2\x80\x93 ", " \xD8\xA8\xD8\xA7 " /* با */,
+                                        " \xD9\x85\xD8\xB9 " /* مع */};
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    size_t n = strlen(base);
+    if (n > 4 && (ieq(base + n - 4, 4, ".txt") || ieq(base + n - 4, 4, ".zip")))
+        n -= 4;
+    size_t w = 0;
+    while (w + 8 <= n && !ieq(base + w, 8, "whatsapp"))
+        w++;
+    if (w + 8 > n)
+        return false;
+    const char *first = NULL, *best = NULL;
+    for (size_t j = 0; j < CRED_ARRAY_LEN(joins); j++) {
+        const char *p = memmem(base + w, n - w, joins[j], strlen(joins[j]));
+        if (p && (!first || p < first)) {
+            first = p;
+            best = p + strlen(joins[j]);
+        }
+    }
+    if (!best || best >= base + n)
+        return false;
+    *out = best;
+    *out_len = (size_t)(base + n - best);
+    return true;
+}

@@ -1,0 +1,243 @@
+/* The dedup index on analysed posts: each forwarding edit, template siblings, chains, clusters. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "credence.h"
+
+static cred_text *text;
+static cred_dedup *dd;
+
+static void setup(void)
+{
+    cr_assert_eq(cred_text_new(&text, NULL), 0);
+    cr_assert_eq(cred_dedup_new(&dd, NULL), 0);
+}
+
+static void teardown(void)
+{
+    cred_dedup_free(dd);
+    cred_text_free(text);
+}
+
+static cred_dup_match add_at(const char *s, int64_t date, const char *source)
+{
+    const cred_doc *doc;
+    cred_dup_match m;
+    cr_assert_eq(cred_text_analyse(text, &doc, s, strlen(s), NULL), 0);
+    cr_assert_eq(cred_dedup_add(dd, &m, doc, date, source), 0);
+    return m;
+}
+
+static cred_dup_match add(const char *s)
+{
+    return add_at(s, CRED_DATE_UNKNOWN, NULL);
+}
+
+static const char *bulletin_en =
+    "The health ministry confirmed today that the vaccination campaign for children starts next week "
+    "in every district.\nParents should bring the vaccination card and an identity document.\n"
+    "Details: https://health.example.org/campaign/children";
+
+static const char *bulletin_fa =
+    "وزارت بهداشت اعلام کرد که واکسیناسیون کودکان از هفته آینده در همه مناطق آغاز می‌شود.\n"
+    "والدین باید کارت واکسن و مدرک شناسایی همراه داشته باشند. ساعت ۸ تا ۱۴";
+
+#define EXPECT_COPY(m, of, rel)                                                                        \
+    do {                                                                                               \
+        cr_expect_eq((m).relation, rel, "relation %s", cred_dup_relation_name((m).relation));          \
+        cr_expect_eq((m).parent, (of).doc);                                                            \
+        cr_expect_eq((m).origin, (of).origin);                                                         \
+    } while (0)
+
+TestSuite(dedup, .init = setup, .fini = teardown);
+
+Test(dedup, a_post_alone_is_its_own_origin)
+{
+    cred_dup_match a = add(bulletin_en);
+    cr_assert_eq(a.relation, CRED_DUP_NONE);
+    cr_assert_eq(a.parent, CRED_DUP_NO_DOC);
+    cr_assert_eq(a.origin, a.doc);
+    cr_assert_eq(a.similarity, 0);
+}
+
+Test(dedup, emoji_and_forward_line_and_signature_leave_an_exact_copy)
+{
+    cred_dup_match o = add(bulletin_en);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "Forwarded as received\n🚨🚨 %s 🙏\n\nJoin us: https://t.me/health_news", bulletin_en);
+    cred_dup_match c = add(buf);
+    EXPECT_COPY(c, o, CRED_DUP_EXACT);
+    cr_expect_eq(c.similarity, 1.0);
+    snprintf(buf, sizeof buf, "Encaminhado\n%s\n@canal_saude", bulletin_en);
+    EXPECT_COPY(add(buf), o, CRED_DUP_EXACT);
+}
+
+Test(dedup, tracking_parameters_and_scheme_changes_leave_an_exact_copy)
+{
+    cred_dup_match o = add(bulletin_en);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s?utm_source=whatsapp&fbclid=IwAR0xyz", bulletin_en);
+    EXPECT_COPY(add(buf), o, CRED_DUP_EXACT);
+}
+
+Test(dedup, a_typo_and_a_cut_line_give_a_near_copy)
+{
+    cred_dup_match o = add(bulletin_en);
+    const char *edited =
+        "The health ministry confirmd today that the vacination campaign for children starts next week "
+        "in every district.\nDetails: https://health.example.org/campaign/children";
+    cred_dup_match c = add(edited);
+    EXPECT_COPY(c, o, CRED_DUP_NEAR);
+    cr_expect(c.similarity >= 0.45 && c.similarity < 1.0, "similarity %.3f", c.similarity);
+}
+
+Test(dedup, persian_yeh_kaf_zwnj_and_digits_do_not_hide_a_copy)
+{
+    cred_dup_match o = add(bulletin_fa);
+    /* Arabic yeh and kaf, ZWNJ dropped, ASCII digits */
+    const char *edited =
+        "وزارت بهداشت اعلام كرد كه واكسيناسيون كودكان از هفته آينده در همه مناطق آغاز میشود.\n"
+        "والدين بايد كارت واكسن و مدرك شناسايي همراه داشته باشند. ساعت 8 تا 14";
+    cred_dup_match c = add(edited);
+    cr_expect(c.relation == CRED_DUP_EXACT || c.relation == CRED_DUP_NEAR, "relation %s",
+              cred_dup_relation_name(c.relation));
+    cr_expect_eq(c.origin, o.doc);
+}
+
+Test(dedup, a_short_post_with_a_typo_is_attached)
+{
+    cred_dup_match o = add("Lemon tea with garlic cures covid in 3 days, share now!");
+    cred_dup_match c = add("🍋 lemon tea with garlic cure covid in 3 days share now");
+    EXPECT_COPY(c, o, CRED_DUP_NEAR);
+}
+
+Test(dedup, template_siblings_with_other_numbers_are_variants_not_copies)
+{
+    cred_dup_match a = add("📢 Daily bulletin of the district health office\nNew cases today: 152\n"
+                           "Recovered: 87\nVaccination point open from 8 to 14 at the central school\n@health_office");
+    cred_dup_match b = add("📢 Daily bulletin of the district health office\nNew cases today: 163\n"
+                           "Recovered: 91\nVaccination point open from 8 to 14 at the central school\n@health_office");
+    cr_expect_eq(b.relation, CRED_DUP_VARIANT);
+    cr_expect_eq(b.parent, a.doc);
+    cr_expect_eq(b.origin, b.doc, "a variant heads its own cluster");
+    cred_dup_cluster c;
+    cr_assert_eq(cred_dedup_cluster(dd, &c, a.doc), 0);
+    cr_expect_eq(c.size, 1);
+}
+
+Test(dedup, bulletins_that_differ_in_one_link_are_variants)
+{
+    add("Official notice: registration for the exam is open, see https://uni.example.edu/exams/2024/physics "
+        "for the rooms and times.");
+    cred_dup_match b = add("Official notice: registration for the exam is open, see "
+                           "https://uni.example.edu/exams/2024/chemistry for the rooms and times.");
+    cr_expect_eq(b.relation, CRED_DUP_VARIANT);
+}
+
+Test(dedup, unrelated_posts_are_not_linked)
+{
+    add(bulletin_en);
+    cred_dup_match b = add("Garlic and lemon tea do not cure covid: there is no study showing any effect, "
+                           "says the fact-checking agency in its weekly review of viral messages.");
+    cr_expect_eq(b.relation, CRED_DUP_NONE);
+}
+
+Test(dedup, chains_keep_the_first_post_as_origin_and_link_to_the_best_match)
+{
+    cred_dup_match o = add(bulletin_en);
+    const char *hop1 =
+        "The health ministry confirmed today that the vaccination campaign for children starts next week "
+        "in every district!!\nParents should bring the vaccination card and an identity document!!";
+    const char *hop2 =
+        "The health ministry confirmed today that the vaccination campaign for children starts next week "
+        "in every district!!\nParents should bring the vaccination card and an identity document!! URGENT";
+    cred_dup_match a = add_at(hop1, CRED_DATE_UNKNOWN, "group A");
+    cred_dup_match b = add_at(hop2, CRED_DATE_UNKNOWN, "group B");
+    cr_expect_eq(a.origin, o.doc);
+    cr_expect_eq(b.origin, o.doc);
+    cr_expect_eq(b.parent, a.doc, "the closest earlier post is the parent");
+    cred_dup_cluster c;
+    cr_assert_eq(cred_dedup_cluster(dd, &c, b.doc), 0);
+    cr_expect_eq(c.origin, o.doc);
+    cr_expect_eq(c.size, 3);
+    cr_expect_eq(c.sources, 2);
+}
+
+Test(dedup, a_post_dated_before_its_match_does_not_link_to_it)
+{
+    add_at(bulletin_en, 2000, NULL);
+    cred_dup_match b = add_at(bulletin_en, 1000, NULL);
+    cr_expect_eq(b.relation, CRED_DUP_NONE);
+    cred_dup_match c = add_at(bulletin_en, 3000, NULL);
+    cr_expect_eq(c.relation, CRED_DUP_EXACT);
+    cred_dup_cluster cl;
+    cr_assert_eq(cred_dedup_cluster(dd, &cl, c.doc), 0);
+    cr_expect_eq(cl.last_seen, 3000);
+}
+
+Test(dedup, query_does_not_insert)
+{
+    add(bulletin_en);
+    const cred_doc *doc;
+    cr_assert_eq(cred_text_analyse(text, &doc, bulletin_en, strlen(bulletin_en), NULL), 0);
+    cred_dup_match m;
+    cr_assert_eq(cred_dedup_query(dd, &m, doc, CRED_DATE_UNKNOWN), 0);
+    cr_expect_eq(m.relation, CRED_DUP_EXACT);
+    cr_expect_eq(m.doc, CRED_DUP_NO_DOC);
+    cr_expect_eq(cred_dedup_count(dd), 1);
+}
+
+Test(dedup, a_clip_of_a_long_transcript_is_found)
+{
+    char lng[8192] = "", clip[4096] = "";
+    static const char *w[] = {"vaccine", "doctor", "study", "people", "week", "hospital", "virus", "trial",
+                              "result", "report", "village", "water", "school", "market", "river", "night"};
+    unsigned x = 12345;
+    for (int i = 0; i < 400; i++) {
+        x = x * 1103515245u + 12345u;
+        char word[32];
+        snprintf(word, sizeof word, "%s%u ", w[(x >> 16) % 16], (x >> 8) % 7);
+        strcat(lng, word);
+        if (i >= 170 && i < 250)
+            strcat(clip, word);
+    }
+    cred_dup_match t = add(lng);
+    cred_dup_match c = add(clip);
+    cr_expect_eq(c.relation, CRED_DUP_NEAR);
+    cr_expect_eq(c.parent, t.doc);
+}
+
+Test(dedup, options_out_of_range_are_rejected)
+{
+    cred_dedup *x = NULL;
+    cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
+    o.bands = 64;
+    o.rows = 4;
+    cr_expect_eq(cred_dedup_new(&x, &o), CRED_EINVAL);
+    cr_expect_null(x);
+    o = (cred_dedup_options)CRED_DEDUP_OPTIONS_INIT;
+    o.threshold = 0;
+    cr_expect_eq(cred_dedup_new(&x, &o), CRED_EINVAL);
+    cred_dedup_free(NULL);
+}
+
+Test(dedup, many_posts_keep_their_links_through_table_growth)
+{
+    char buf[256];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(buf, sizeof buf, "message number %d about topic %d with some filler words %d", i, i * 7, i * 13);
+        add(buf);
+    }
+    snprintf(buf, sizeof buf, "message number %d about topic %d with some filler words %d", 1234, 1234 * 7, 1234 * 13);
+    cred_dup_match m = add(buf);
+    cr_expect_eq(m.relation, CRED_DUP_EXACT);
+    cr_expect_eq(m.parent, 1234u);
+    cr_expect_eq(cred_dedup_count(dd), 3001);
+    cred_dup_match g;
+    cr_assert_eq(cred_dedup_get(dd, &g, 1234), 0);
+    /* the other numbered messages are its template siblings, not its copies */
+    cr_expect(g.relation == CRED_DUP_NONE || g.relation == CRED_DUP_VARIANT);
+    cr_expect_eq(g.origin, 1234u);
+    cr_expect_eq(cred_dedup_get(dd, &g, 5000), CRED_ENOTFOUND);
+}
