@@ -70,11 +70,13 @@ static double pair_count(uint64_t *keys, size_t n)
 static void accuracy(const gen_post *p, size_t n, double threshold)
 {
     cred_text *t;
+    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
+    topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup uses neither */
     cred_dedup *d;
     cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
     o.threshold = threshold;
     int rc;
-    if ((rc = cred_text_new(&t, NULL)) < 0 || (rc = cred_dedup_new(&d, &o)) < 0)
+    if ((rc = cred_text_new(&t, &topts)) < 0 || (rc = cred_dedup_new(&d, &o)) < 0)
         die("start", rc);
     cred_dup_match *m = malloc(n * sizeof *m);
     double dedup_s = 0, t0 = now();
@@ -161,8 +163,10 @@ static void shingle_post(shingled *s, cred_text *t, dd_prep *prep, const gen_pos
 static void estimator(const gen_post *p, size_t n)
 {
     cred_text *t;
+    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
+    topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup uses neither */
     int rc;
-    if ((rc = cred_text_new(&t, NULL)) < 0)
+    if ((rc = cred_text_new(&t, &topts)) < 0)
         die("start", rc);
     dd_prep prep = {0};
     double sum = 0, sum2 = 0, var = 0;
@@ -203,8 +207,10 @@ static void estimator(const gen_post *p, size_t n)
 static void peers(const gen_post *p, size_t n, double threshold)
 {
     cred_text *t;
+    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
+    topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup uses neither */
     int rc;
-    if ((rc = cred_text_new(&t, NULL)) < 0)
+    if ((rc = cred_text_new(&t, &topts)) < 0)
         die("start", rc);
     char (*ss)[FUZZY_MAX_RESULT] = malloc(n * sizeof *ss);
     char (*th)[80] = malloc(n * sizeof *th);
@@ -294,12 +300,14 @@ static int cmp_double(const void *a, const void *b)
 static void fill_bench(size_t fill, size_t queries, double threshold)
 {
     cred_text *t;
+    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
+    topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup uses neither */
     cred_dedup *d;
     cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
     o.threshold = threshold;
     o.capacity = fill;
     int rc;
-    if ((rc = cred_text_new(&t, NULL)) < 0 || (rc = cred_dedup_new(&d, &o)) < 0)
+    if ((rc = cred_text_new(&t, &topts)) < 0 || (rc = cred_dedup_new(&d, &o)) < 0)
         die("start", rc);
     const size_t chunk = 500000;
     double add_s = 0, t0 = now();

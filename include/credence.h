@@ -89,6 +89,9 @@ CRED_API const char *cred_strerror(int code);
 #define CRED_LIMIT_CSV_COLUMNS 4096            /**< most CSV columns in a row */
 #define CRED_LIMIT_TOKENS_PER_POST (1u << 20)  /**< most tokens analysed in one post */
 #define CRED_LIMIT_ZIP_ENTRY_BYTES (1ull << 32) /**< largest chat file inside a .zip export */
+#define CRED_LIMIT_DATE_SCAN_BYTES (64u << 20) /**< WhatsApp: most input held in memory while looking
+                                                    ahead for day/month evidence; beyond it the order is
+                                                    guessed, with a warning, and re-checked */
 #define CRED_LIMIT_TRANSCRIPT_BYTES (64u << 20) /**< largest transcript (VTT, SRT, json3, srv3) read whole;
                                                      a larger one fails to open with CRED_ELIMIT */
 
@@ -326,7 +329,9 @@ typedef struct cred_doc {
     const char *raw;            /**< the input text (borrowed from the caller) */
     size_t raw_len;
     const char *norm;           /**< normalised text: valid UTF-8, NFKC, case-folded, Arabic-script
-                                     folded, ASCII digits, controls removed; NUL-terminated */
+                                     folded, ASCII digits, space separators as ' ', ’ as ', default-
+                                     ignorable, bidi and C1 controls removed (ASCII controls and NUL
+                                     bytes kept); NUL-terminated */
     size_t norm_len;
     const cred_token *tokens;
     size_t n_tokens;

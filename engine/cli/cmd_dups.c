@@ -283,7 +283,9 @@ static int run(int argc, char **argv)
     qsort(sorted, st.n, sizeof *sorted, cmp_key);
 
     dopts.capacity = st.n;
-    if ((rc = cred_text_new(&text, NULL)) < 0 || (rc = cred_dedup_new(&d, &dopts)) < 0) {
+    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
+    topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup uses neither */
+    if ((rc = cred_text_new(&text, &topts)) < 0 || (rc = cred_dedup_new(&d, &dopts)) < 0) {
         cli_error(&a, rc, "cannot start");
         goto done;
     }

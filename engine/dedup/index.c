@@ -110,7 +110,7 @@ struct cred_dedup {
     uint64_t *facts; /* 2 bits per fact */
 
     /* indexed entries */
-    uint32_t n_ent;
+    uint32_t n_ent, n_window_ent;
     size_t cap_ent;
     uint8_t *sig;     /* n_ent * DD_K */
     uint32_t *ent_doc;
@@ -396,7 +396,9 @@ static int sign_post(cred_dedup *d, size_t *first_index, size_t *n_index)
     const dd_prep *p = &d->prep;
     size_t nw = p->n_words, win = d->o.window_words, step = win / 2;
     size_t n_win = 0;
-    if (nw >= win)
+    bool is_long = nw > d->o.long_words;
+    /* windows are looked up only when some are indexed (a transcript was added) */
+    if (nw >= win && (is_long || d->n_window_ent))
         n_win = (nw - win + step - 1) / step + 1;
     CRED_TRY(CRED_GROW(d->qsig, d->cap_qsig, 1 + n_win));
     long n = cred_dedup__shingle_chars(&d->sh, &d->cap_sh, p->text.ptr, p->text.len);
@@ -413,7 +415,6 @@ static int sign_post(cred_dedup *d, size_t *first_index, size_t *n_index)
         cred_dedup__sign(&d->qsig[1 + w], d->sh, (size_t)n);
     }
     d->n_qsig = 1 + n_win;
-    bool is_long = nw > d->o.long_words;
     *first_index = is_long ? 1 : 0;
     *n_index = is_long ? n_win : 1;
 done:
@@ -581,9 +582,12 @@ int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int6
     d->rel[id] = (uint8_t)lk.m.relation;
     d->date[id] = date;
     d->facts[id] = lk.facts;
-    if (lk.index)
+    if (lk.index) {
         for (size_t i = 0; i < lk.n_index; i++)
             CRED_TRY(add_entry(d, &d->qsig[lk.first_index + i], id));
+        if (lk.first_index)
+            d->n_window_ent += (uint32_t)lk.n_index;
+    }
     d->n_docs++;
     if (d->prep.text.len)
         CRED_TRY(map_put(&d->exact, lk.key.lo, id));

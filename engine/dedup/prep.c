@@ -108,7 +108,7 @@ static const char *const date_words[] = {
 
 static bool word_is(const char *s, size_t len, const char *w)
 {
-    return strlen(w) == len && memcmp(s, w, len) == 0;
+    return len && w[0] == s[0] && strlen(w) == len && memcmp(s, w, len) == 0;
 }
 
 static bool in_list(const char *s, size_t len, const char *const *list, size_t n)

@@ -214,6 +214,8 @@ enum { C_OTHER = 0, C_WS, C_OPEN, C_CLOSE, C_PUNCT, C_QUOTE, C_CTRL };
 static unsigned char out_class[256];
 /* Bytes that stop the fast scan inside a string: '"', '\\' and control bytes. */
 static unsigned char str_stop[256];
+/* Bytes that end a bare value. */
+static unsigned char bare_stop[256];
 
 static void init_tables(void)
 {
@@ -230,6 +232,7 @@ static void init_tables(void)
     out_class[':'] = out_class[','] = C_PUNCT;
     out_class['"'] = C_QUOTE;
     str_stop['"'] = str_stop['\\'] = 1;
+    bare_stop[','] = bare_stop['}'] = bare_stop[']'] = bare_stop['\r'] = bare_stop['\n'] = 1;
 }
 
 static bool is_hex(int c)
@@ -317,24 +320,43 @@ static int put_u00(cred_buf *b, unsigned char c)
     return cred_buf_put(b, esc, 6);
 }
 
-/* End a bare value collected in js->tok (its last byte was in[idx - 1]). */
-static int end_bare(cred_jstream *js, size_t idx)
+/* Copy the unchanged input in[flushed..k) to out (noting where it came from). */
+static int sync_to(cred_jstream *js, const char *in, size_t k)
 {
-    const char *s = js->tok.ptr;
-    size_t n = js->tok.len;
+    if (k <= js->flushed)
+        return 0;
+    if (mark(js, js->flushed) < 0 || cred_buf_put(&js->out, in + js->flushed, k - js->flushed) < 0)
+        return cred__error_nomem();
+    js->flushed = k;
+    return 0;
+}
+
+/*
+ * A bare value ends before in[i]. It is tok (when it began in an earlier chunk: the first `held`
+ * bytes were withheld from yajl) plus in[0..i), or in[tok_start..i) when it began in this chunk.
+ */
+static int end_bare(cred_jstream *js, const char *in, size_t i)
+{
+    bool carried = js->held > 0;
+    const char *s = carried ? js->tok.ptr : in + js->tok_start;
+    size_t full = carried ? js->tok.len : i - js->tok_start, n = full;
     while (n && out_class[(unsigned char)s[n - 1]] == C_WS)
         n--;
     int rc = 0;
+    js->state = S_OUT;
     if (js->depth == 0 || valid_bare(s, n)) {
         /* Valid, or at the top level where a bare word means "not JSON": let yajl judge. */
-        rc = cred_buf_put(&js->out, s, js->tok.len);
+        if (carried && cred_buf_put(&js->out, js->tok.ptr, js->held) < 0)
+            rc = -1;
     } else {
         char what[160];
         snprintf(what, sizeof what, "unquoted value '%.*s' read as a string", (int)CRED_MIN(n, 60u), s);
-        warn_at(js, idx, what);
+        warn_at(js, i, what);
+        if (!carried && sync_to(js, in, js->tok_start) < 0)
+            return cred__error_nomem();
         rc = cred_buf_putc(&js->out, '"');
-        for (size_t i = 0; rc >= 0 && i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
+        for (size_t k = 0; rc >= 0 && k < n; k++) {
+            unsigned char c = (unsigned char)s[k];
             if (c == '"' || c == '\\') {
                 char e[2] = {'\\', (char)c};
                 rc = cred_buf_put(&js->out, e, 2);
@@ -347,16 +369,52 @@ static int end_bare(cred_jstream *js, size_t idx)
         if (rc >= 0)
             rc = cred_buf_putc(&js->out, '"');
         if (rc >= 0)
-            rc = mark(js, idx);
+            rc = cred_buf_put(&js->out, s + n, full - n); /* trailing blanks stay outside */
+        js->flushed = i;
     }
+    js->held = 0;
     js->tok.len = 0;
-    js->state = S_OUT;
     return rc < 0 ? cred__error_nomem() : 0;
 }
 
 /*
- * Filter in[0..n) into js->out. Returns 0, or a negative code when the input breaks a limit: then
- * js->out holds the filtered bytes before the offending one. `final` flushes a pending bare value.
+ * An escape that began with the backslash at in[esc_start] (or in an earlier chunk: pend[0..held)
+ * were withheld) ends before in[i]. keep: pass it on as written; else write `repl` in its place.
+ */
+static int end_escape(cred_jstream *js, const char *in, size_t i, bool keep, const char *repl, size_t repl_len)
+{
+    int rc = 0;
+    if (keep) {
+        if (js->held && cred_buf_put(&js->out, js->pend, js->held) < 0)
+            rc = -1;
+    } else {
+        if (!js->held && sync_to(js, in, js->esc_start) < 0)
+            return cred__error_nomem();
+        if (cred_buf_put(&js->out, repl, repl_len) < 0)
+            rc = -1;
+        js->flushed = i;
+    }
+    js->held = 0;
+    js->npend = 0;
+    js->state = S_STR;
+    return rc < 0 ? cred__error_nomem() : 0;
+}
+
+/* The escape in pend is invalid: keep its backslash as text ("\\" + the rest). c is read again. */
+static int bad_escape(cred_jstream *js, const char *in, size_t i)
+{
+    char repl[sizeof js->pend + 1];
+    repl[0] = '\\';
+    memcpy(repl + 1, js->pend, js->npend);
+    warn_at(js, i, "invalid escape: backslash kept as text");
+    return end_escape(js, in, i, false, repl, js->npend + 1);
+}
+
+/*
+ * Filter in[0..n). Unchanged input is not copied: when nothing needs repair, js->feed points at `in`
+ * itself; otherwise the repaired text is built in js->out. Returns 0, or a negative code when the
+ * input breaks a limit (js->feed then holds the bytes before the offending one). `final` ends a
+ * pending bare value at the end of input.
  */
 static int filter(cred_jstream *js, const char *in, size_t n, bool final)
 {
@@ -364,63 +422,58 @@ static int filter(cred_jstream *js, const char *in, size_t n, bool final)
     int rc = 0;
     js->out.len = 0;
     js->nmap = 0;
-    if (cred_buf_reserve(&js->out, n + 64) < 0 || mark(js, 0) < 0)
-        return cred__error_nomem();
+    js->flushed = 0;
     if (!js->started && n) {
         js->started = true;
-        if (n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
-            i = 3;
-            CRED_TRY(mark(js, 3));
-        }
+        if (n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0)
+            i = js->flushed = 3;
     }
     while (i < n) {
-        unsigned char c = (unsigned char)in[i];
+        unsigned char c;
         switch (js->state) {
-        case S_OUT: {
-            size_t run = i;
-            while (run < n && (out_class[(unsigned char)in[run]] == C_WS ||
-                               out_class[(unsigned char)in[run]] == C_PUNCT))
-                run++;
-            if (run > i) {
-                CRED_TRY(cred_buf_put(&js->out, in + i, run - i) < 0 ? cred__error_nomem() : 0);
-                i = run;
-                continue;
-            }
-            if (out_class[c] != C_CTRL)
-                js->content = true;
+        case S_OUT:
+            while (i < n && (out_class[(unsigned char)in[i]] == C_WS || out_class[(unsigned char)in[i]] == C_PUNCT))
+                i++;
+            if (i == n)
+                break;
+            c = (unsigned char)in[i];
             switch (out_class[c]) {
             case C_OPEN:
+                js->content = true;
                 if (++js->depth > CRED_LIMIT_JSON_DEPTH) {
                     rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "JSON nested deeper than %d levels",
                                  CRED_LIMIT_JSON_DEPTH);
                     goto done;
                 }
+                i++;
                 break;
             case C_CLOSE:
+                js->content = true;
                 if (js->depth > 0)
                     js->depth--;
+                i++;
                 break;
             case C_QUOTE:
+                js->content = true;
                 js->state = S_STR;
                 js->str_bytes = 0;
+                i++;
                 break;
             case C_CTRL: {
                 char what[64];
                 snprintf(what, sizeof what, "control byte 0x%02x outside a string removed", c);
                 warn_at(js, i, what);
-                i++;
-                CRED_TRY(mark(js, i));
-                continue;
+                CRED_TRY(sync_to(js, in, i));
+                js->flushed = ++i;
+                break;
             }
             default:
+                js->content = true;
                 js->state = S_BARE;
-                js->tok.len = 0;
-                continue;
+                js->tok_start = i;
+                break;
             }
-            CRED_TRY(cred_buf_putc(&js->out, (char)c) < 0 ? cred__error_nomem() : 0);
-            i++;
             break;
-        }
         case S_STR: {
             size_t run = i;
             while (run < n && !str_stop[(unsigned char)in[run]])
@@ -430,79 +483,66 @@ static int filter(cred_jstream *js, const char *in, size_t n, bool final)
                 rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "JSON string longer than %u bytes", CRED_LIMIT_LINE_BYTES);
                 goto done;
             }
-            CRED_TRY(cred_buf_put(&js->out, in + i, run - i) < 0 ? cred__error_nomem() : 0);
             i = run;
             if (i == n)
                 break;
             c = (unsigned char)in[i];
             if (c == '"') {
-                CRED_TRY(cred_buf_putc(&js->out, '"') < 0 ? cred__error_nomem() : 0);
                 js->state = S_OUT;
                 i++;
             } else if (c == '\\') {
                 js->state = S_ESC;
+                js->esc_start = i;
+                js->pend[0] = '\\';
+                js->npend = 1;
                 i++;
             } else {
                 char what[64];
                 snprintf(what, sizeof what, "raw control byte 0x%02x in a string escaped", c);
                 warn_at(js, i, what);
+                CRED_TRY(sync_to(js, in, i));
                 CRED_TRY(put_u00(&js->out, c) < 0 ? cred__error_nomem() : 0);
-                i++;
-                CRED_TRY(mark(js, i));
+                js->flushed = ++i;
             }
             break;
         }
         case S_ESC:
+            c = (unsigned char)in[i];
             if (c && strchr("\"\\/bfnrt", c)) {
-                char e[2] = {'\\', (char)c};
-                CRED_TRY(cred_buf_put(&js->out, e, 2) < 0 ? cred__error_nomem() : 0);
-                js->state = S_STR;
-                i++;
+                CRED_TRY(end_escape(js, in, ++i, true, NULL, 0));
             } else if (c == 'u' || c == 'x') {
-                js->pend[0] = '\\';
-                js->pend[1] = (char)c;
-                js->npend = 2;
+                js->pend[js->npend++] = (char)c;
                 js->state = S_HEX;
                 i++;
             } else {
-                warn_at(js, i, "invalid escape: backslash kept as text");
-                CRED_TRY(cred_buf_put(&js->out, "\\\\", 2) < 0 ? cred__error_nomem() : 0);
-                CRED_TRY(mark(js, i));
-                js->state = S_STR; /* c is read again as string content */
+                CRED_TRY(bad_escape(js, in, i)); /* c is read again as string content */
             }
             break;
-        case S_HEX: {
-            size_t need = js->pend[1] == 'u' ? 6 : 4;
-            if (is_hex(c)) {
-                js->pend[js->npend++] = (char)c;
-                i++;
-                if (js->npend < need)
-                    break;
-                if (js->pend[1] == 'u') {
-                    CRED_TRY(cred_buf_put(&js->out, js->pend, 6) < 0 ? cred__error_nomem() : 0);
-                } else {
-                    unsigned v = (unsigned)strtoul(js->pend + 2, NULL, 16);
-                    char what[64];
-                    snprintf(what, sizeof what, "invalid escape \\x%02x read as \\u%04x", v, v);
-                    warn_at(js, i, what);
-                    CRED_TRY(put_u00(&js->out, (unsigned char)v) < 0 ? cred__error_nomem() : 0);
-                    CRED_TRY(mark(js, i));
-                }
-                js->state = S_STR;
+        case S_HEX:
+            c = (unsigned char)in[i];
+            if (!is_hex(c)) {
+                CRED_TRY(bad_escape(js, in, i));
                 break;
             }
-            warn_at(js, i, "incomplete escape: backslash kept as text");
-            CRED_TRY(cred_buf_put(&js->out, "\\\\", 2) < 0 ? cred__error_nomem() : 0);
-            CRED_TRY(cred_buf_put(&js->out, js->pend + 1, js->npend - 1) < 0 ? cred__error_nomem() : 0);
-            CRED_TRY(mark(js, i));
-            js->state = S_STR; /* c is read again as string content */
+            js->pend[js->npend++] = (char)c;
+            i++;
+            if (js->pend[1] == 'u' && js->npend == 6) {
+                CRED_TRY(end_escape(js, in, i, true, NULL, 0));
+            } else if (js->pend[1] == 'x' && js->npend == 4) {
+                char hex[3] = {js->pend[2], js->pend[3], 0}, what[64], repl[8];
+                unsigned v = (unsigned)strtoul(hex, NULL, 16);
+                snprintf(what, sizeof what, "invalid escape \\x%02x read as \\u%04x", v, v);
+                warn_at(js, i, what);
+                snprintf(repl, sizeof repl, "\\u%04x", v);
+                CRED_TRY(end_escape(js, in, i, false, repl, 6));
+            }
             break;
-        }
         case S_BARE: {
             size_t run = i;
-            while (run < n && !strchr(",}]\r\n", in[run]))
+            while (run < n && !bare_stop[(unsigned char)in[run]])
                 run++;
-            if (js->tok.len + (run - i) > CRED_LIMIT_FIELD_BYTES) {
+            size_t so_far = js->held ? js->tok.len + (run - i) : run - js->tok_start;
+            if (so_far > CRED_LIMIT_FIELD_BYTES) {
                 if (js->depth)
                     rc = fail_at(js, &js->ft, i, CRED_ELIMIT, "bare JSON value longer than %u bytes",
                                  CRED_LIMIT_FIELD_BYTES);
@@ -510,17 +550,46 @@ static int filter(cred_jstream *js, const char *in, size_t n, bool final)
                     rc = fail_at(js, &js->ft, i, CRED_ESYNTAX, "not JSON: text outside any object or array");
                 goto done;
             }
-            CRED_TRY(cred_buf_put(&js->tok, in + i, run - i) < 0 ? cred__error_nomem() : 0);
+            if (js->held)
+                CRED_TRY(cred_buf_put(&js->tok, in + i, run - i) < 0 ? cred__error_nomem() : 0);
             i = run;
             if (i < n)
-                CRED_TRY(end_bare(js, i));
+                CRED_TRY(end_bare(js, in, i));
             break;
         }
         }
     }
-    if (final && js->state == S_BARE)
-        CRED_TRY(end_bare(js, n));
+    if (final && js->state == S_BARE) {
+        CRED_TRY(end_bare(js, in, n));
+    } else if (js->state == S_BARE || js->state == S_ESC || js->state == S_HEX) {
+        /* Withhold a value or escape cut by the chunk end until it can be judged. */
+        bool bare = js->state == S_BARE;
+        size_t start = bare ? js->tok_start : js->esc_start;
+        if (!js->held) {
+            CRED_TRY(sync_to(js, in, start));
+            if (bare) {
+                js->tok.len = 0;
+                CRED_TRY(cred_buf_put(&js->tok, in + start, n - start) < 0 ? cred__error_nomem() : 0);
+            }
+            js->held = bare ? js->tok.len : js->npend;
+        } else {
+            js->held = bare ? js->tok.len : js->npend;
+        }
+        js->flushed = n;
+    }
 done:
+    /* What yajl gets: the input itself when nothing changed, else the repaired copy. */
+    if (js->out.len == 0 && js->flushed == 0 && !(js->state == S_BARE && js->held)) {
+        size_t upto = rc < 0 ? i : n;
+        js->feed = in;
+        js->feed_len = upto;
+        js->nmap = 0;
+    } else {
+        if (sync_to(js, in, rc < 0 ? i : n) < 0 && rc == 0)
+            rc = cred__error_nomem();
+        js->feed = js->out.ptr;
+        js->feed_len = js->out.len;
+    }
     return rc;
 }
 
@@ -578,8 +647,8 @@ int cred_jstream_step(cred_jstream *js)
     if (rc == 0) {
         js->eof = true;
         rc = filter(js, "", 0, true);
-        if (rc == 0 && js->out.len)
-            rc = yajl_parse(js->h, (const unsigned char *)js->out.ptr, js->out.len) == yajl_status_ok
+        if (rc == 0 && js->feed_len)
+            rc = yajl_parse(js->h, (const unsigned char *)js->feed, js->feed_len) == yajl_status_ok
                      ? 0
                      : yajl_failure(js, yajl_status_error);
         if (rc < 0)
@@ -596,7 +665,7 @@ int cred_jstream_step(cred_jstream *js)
     js->in = data;
     js->in_len = len;
     int frc = filter(js, data, len, false);
-    yajl_status st = yajl_parse(js->h, (const unsigned char *)js->out.ptr, js->out.len);
+    yajl_status st = yajl_parse(js->h, (const unsigned char *)js->feed, js->feed_len);
     if (st != yajl_status_ok) {
         rc = yajl_failure(js, st);
         goto fail;

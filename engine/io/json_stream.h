@@ -97,11 +97,16 @@ typedef struct cred_jstream {
     yajl_handle h;
     int cancel_rc;              /* set by a callback (with cred__error_at) before returning 0 */
 
-    /* filter */
-    cred_buf out;               /* filtered bytes of the current chunk */
-    cred_buf tok;               /* a bare value being collected across chunks */
-    char pend[8];               /* an escape being collected across chunks */
+    /* filter: unchanged input is passed to yajl in place; only repaired chunks are copied */
+    const char *feed;           /* what yajl gets for the current chunk: the input or `out` */
+    size_t feed_len;
+    cred_buf out;               /* the repaired copy of the current chunk, when one is needed */
+    size_t flushed;             /* in[0..flushed) is already in `out` (or deliberately left out) */
+    cred_buf tok;               /* a bare value withheld at a chunk end */
+    size_t tok_start, esc_start;/* where the current bare value / escape began in this chunk */
+    char pend[8];               /* the current escape, from its backslash */
     size_t npend;
+    size_t held;                /* bytes of tok or pend withheld from an earlier chunk (0: none) */
     int state, depth;
     uint64_t str_bytes;
     bool started;

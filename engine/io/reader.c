@@ -22,6 +22,7 @@ static const cred_io_driver *const drivers[] = {
     &cred_io__srv3,
     &cred_io__telegram,
     &cred_io__facebook,
+    &cred_io__whatsapp,
 };
 
 static const char *const format_names[CRED_FORMAT_COUNT_] = {
@@ -340,8 +341,16 @@ int cred_io__parse_date(int64_t *out, const char *s, size_t n)
     for (size_t k = (s[0] == '-'); k < n; k++)
         all_digits &= s[k] >= '0' && s[k] <= '9';
     if (all_digits && n > (size_t)(s[0] == '-') && n <= 19 && n != 8) {
-        long long v = strtoll(s, NULL, 10);
-        *out = n >= 13 ? v / 1000 : v;
+        /* s is not NUL-terminated: no strtoll */
+        bool neg = s[0] == '-';
+        uint64_t v = 0;
+        for (size_t k = neg; k < n; k++) {
+            if (v > (UINT64_C(9223372036854775807) - (uint64_t)(s[k] - '0')) / 10)
+                return CRED_ESYNTAX;
+            v = v * 10 + (uint64_t)(s[k] - '0');
+        }
+        int64_t sv = neg ? -(int64_t)v : (int64_t)v;
+        *out = n - neg >= 13 ? sv / 1000 : sv;
         return 0;
     }
     int Y, M, D, h = 0, m = 0, sec = 0;

@@ -161,7 +161,7 @@ long cred_tr__entity(cred_buf *out, const char *s, size_t n)
         }
     }
     /* Longest legacy name that prefixes the run ("&notit;" reads as "¬it;"). */
-    for (size_t k = e - 1; k >= 2; k--) {
+    for (size_t k = CRED_MIN(e - 1, 6); k >= 2; k--) { /* legacy names have 2..6 letters */
         int32_t cp = named(s + 1, k, true);
         if (cp) {
             int rc = put_cp(out, cp);

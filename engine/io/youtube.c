@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <pthread.h>
+#include <math.h>
 #include <stdlib.h>
 #include <yajl/yajl_parse.h>
 
@@ -23,6 +24,12 @@ static bool only_space(const char *s, size_t n)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
             return false;
     return true;
+}
+
+/* Start times are kept when finite, not negative and under ~31 years; durations when finite and >= 0. */
+static bool time_ok(double t)
+{
+    return isfinite(t) && t >= 0 && t < 1e9;
 }
 
 /* ---- json3 ------------------------------------------------------------------------------------- */
@@ -150,7 +157,12 @@ static int j3_map_key(void *ctx, const unsigned char *k, size_t n)
 static int j3_end_map(void *ctx)
 {
     j3 *j = ctx;
-    if (j->depth == 3 && j->in_events && j->text.len && !only_space(j->text.ptr, j->text.len)) {
+    if (j->depth == 3 && j->in_events && j->text.len && !only_space(j->text.ptr, j->text.len) &&
+        !time_ok(j->start)) {
+        cred_tr__diag(j->r, CRED_SEV_ERROR, CRED_ESYNTAX, j->ev_line, 0, "event start time out of range; skipped");
+    } else if (j->depth == 3 && j->in_events && j->text.len && !only_space(j->text.ptr, j->text.len)) {
+        if (!time_ok(j->dur))
+            j->dur = 0;
         int rc = cred_cues_add(j->out, NULL, j->start, j->start + j->dur, j->text.ptr, j->text.len, j->text.ptr,
                                j->text.len, NULL, j->ev_line);
         if (rc < 0) {
@@ -289,11 +301,13 @@ static int walk(cred_cues *out, cred_reader *r, xmlNode *node, cred_buf *raw, cr
             return rc;
         if (raw->len == 0 || only_space(raw->ptr, raw->len))
             continue;
-        if (!ok_t) {
-            cred_tr__diag(r, CRED_SEV_ERROR, CRED_ESYNTAX, line, 0, "<%s> without a readable start time; skipped",
+        if (!ok_t || !time_ok(start)) {
+            cred_tr__diag(r, CRED_SEV_ERROR, CRED_ESYNTAX, line, 0, "<%s> without a usable start time; skipped",
                           (const char *)c->name);
             continue;
         }
+        if (ok_d && !time_ok(dur))
+            ok_d = false, dur = 0;
         if (!ok_d)
             cred_tr__diag(r, CRED_SEV_WARNING, CRED_ESYNTAX, line, 0, "<%s> without a duration; read as 0",
                           (const char *)c->name);

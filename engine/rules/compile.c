@@ -182,13 +182,11 @@ static int build_target(cred_rules *rs, rctx *cx, int t)
             td->always[td->n_always++] = c->id;
             continue;
         }
-        char *e = malloc(c->pattern_len + 5);
+        char *e = rx__prefilter_expr(c->pattern, c->pattern_len, c->rflags & RF_EXTENDED);
         if (!e) {
             rc = cred__error_nomem();
             goto done;
         }
-        snprintf(e, c->pattern_len + 5, "%s%.*s", (c->rflags & RF_EXTENDED) ? "(?x)" : "", (int)c->pattern_len,
-                 c->pattern);
         owned[k] = e;
         if (hs_accepts(e, hs_flags_of(c, false))) {
             c->hsm = HSM_NORMAL;
@@ -322,6 +320,11 @@ static void compile_clauses(cred_rules *rs, rctx *cx)
                 build_domain_hashes(cx, l);
                 c->hsm = HSM_NONE;
                 c->dead = l->n_entries == 0;
+                continue;
+            }
+            if (c->target == CRED_TARGET_STEMS && r->n_langs == 0) {
+                rc__diag(cx, CRED_SEV_ERROR, &c->pos,
+                         "a word list on stems needs the rule's language to stem its entries (add 'lang en' or similar)");
                 continue;
             }
             if (c->target != CRED_TARGET_NORM && c->target != CRED_TARGET_STEMS)

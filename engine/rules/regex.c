@@ -348,3 +348,47 @@ long rx__uppercase_literal(const char *pat, size_t len)
     }
     return -1;
 }
+
+/*
+ * The expression given to vectorscan for a pattern: the same regex without \b and \B (outside
+ * classes), which vectorscan does not support in UCP mode. Dropping an assertion only widens what
+ * matches, so the result stays a correct prefilter; PCRE2 then confirms with the real pattern.
+ */
+char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
+{
+    char *out = malloc(len + 5);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    if (extended) {
+        memcpy(out, "(?x)", 4);
+        o = 4;
+    }
+    bool in_class = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = pat[i];
+        if (c == '\\' && i + 1 < len) {
+            if (!in_class && (pat[i + 1] == 'b' || pat[i + 1] == 'B')) {
+                i++;
+                continue;
+            }
+            out[o++] = c;
+            out[o++] = pat[++i];
+            continue;
+        }
+        if (c == '[' && !in_class) {
+            in_class = true;
+            out[o++] = c;
+            if (i + 1 < len && pat[i + 1] == '^')
+                out[o++] = pat[++i];
+            if (i + 1 < len && pat[i + 1] == ']')
+                out[o++] = pat[++i];
+            continue;
+        }
+        if (c == ']' && in_class)
+            in_class = false;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return out;
+}

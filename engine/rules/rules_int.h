@@ -213,6 +213,8 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
 size_t rx__min_literal(const char *pat, size_t len);
 /** Offset of a quantified group that contains an unbounded quantifier, or -1. */
 long rx__nested_quantifier(const char *pat, size_t len);
+/** The vectorscan expression of a pattern (malloc'd, NUL-terminated): \b and \B removed. */
+char *rx__prefilter_expr(const char *pat, size_t len, bool extended);
 /** Offset of an upper-case literal letter (outside classes/escapes), or -1. */
 long rx__uppercase_literal(const char *pat, size_t len);
 

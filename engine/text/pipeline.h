@@ -129,7 +129,4 @@ void cred_text__stemmer_trim(cred_stemmer *s);
 int cred_text__stem_tokens(cred_stemmer *s, const char *lang, const char *norm, cred_token *tokens,
                            size_t n_tokens);
 
-/** libstemmer algorithm name for an ISO code or tag, or NULL when there is none. */
-const char *cred_text__stem_algorithm(const char *lang);
-
 #endif

@@ -63,12 +63,6 @@ static int lang_index(const char *lang)
     return -1;
 }
 
-const char *cred_text__stem_algorithm(const char *lang)
-{
-    int li = lang_index(lang);
-    return li < 0 ? NULL : LANGS[li].algo;
-}
-
 int cred_text__stemmer_new(cred_stemmer **out, size_t cache_bytes)
 {
     cred_stemmer *s = calloc(1, sizeof *s);

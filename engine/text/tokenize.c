@@ -45,6 +45,10 @@ static size_t word_len(const scan *sc, size_t i)
 {
     size_t j = i;
     while (j < sc->len) {
+        if (sc->s[j] < 0x80 && IS_ALNUM(sc->s[j])) { /* fast path: ASCII letters and digits */
+            j++;
+            continue;
+        }
         int32_t cp;
         int k;
         uint8_t c = cls_at(sc, j, &cp, &k);
@@ -66,12 +70,28 @@ static size_t word_len(const scan *sc, size_t i)
     return j - i;
 }
 
-static const char *const UNITS[] = {
-    "mg", "g", "kg", "mcg", "\xCE\xBCg", "ug", "ml", "l", "dl", "cl", "iu", "ui", "km", "m", "cm", "mm", "nm",
-    "h", "hr", "hrs", "min", "s", "ms", "x", "k", "mil", "mi", "bi", "\xC2\xB0", "\xC2\xB0" "c", "\xC2\xB0" "f",
-    "mmhg", "kcal", "cal", "lb", "lbs", "oz", "kb", "mb", "gb", "tb", "st", "nd", "rd", "th", "o", "a", "am",
-    "pm", "ppm", "mmol", "kwh", "kw", "w", "v", "mah", "kmh", "mph", "t", "ha",
+#define W(s) {s, sizeof(s) - 1}
+typedef struct word_ent {
+    const char *s;
+    size_t n;
+} word_ent;
+
+static const word_ent UNITS[] = {
+    W("mg"), W("g"), W("kg"), W("mcg"), W("\xCE\xBCg"), W("ug"), W("ml"), W("l"), W("dl"), W("cl"), W("iu"),
+    W("ui"), W("km"), W("m"), W("cm"), W("mm"), W("nm"), W("h"), W("hr"), W("hrs"), W("min"), W("s"), W("ms"),
+    W("x"), W("k"), W("mil"), W("mi"), W("bi"), W("\xC2\xB0"), W("\xC2\xB0" "c"), W("\xC2\xB0" "f"), W("mmhg"),
+    W("kcal"), W("cal"), W("lb"), W("lbs"), W("oz"), W("kb"), W("mb"), W("gb"), W("tb"), W("st"), W("nd"),
+    W("rd"), W("th"), W("o"), W("a"), W("am"), W("pm"), W("ppm"), W("mmol"), W("kwh"), W("kw"), W("w"), W("v"),
+    W("mah"), W("kmh"), W("mph"), W("t"), W("ha"),
 };
+
+static int in_list(const word_ent *list, size_t n, const unsigned char *w, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].n == len && list[i].s[0] == (char)w[0] && memcmp(list[i].s, w, len) == 0)
+            return 1;
+    return 0;
+}
 
 /* Length of a known unit at s[i..] followed by a non-word character, or 0. */
 static size_t unit_len(const scan *sc, size_t i)
@@ -96,10 +116,7 @@ static size_t unit_len(const scan *sc, size_t i)
         if (is_wordy(cls_at(sc, j, &cp, &k)))
             return 0;
     }
-    for (size_t u = 0; u < CRED_ARRAY_LEN(UNITS); u++)
-        if (strlen(UNITS[u]) == j - i && memcmp(UNITS[u], sc->s + i, j - i) == 0)
-            return j - i;
-    return 0;
+    return in_list(UNITS, CRED_ARRAY_LEN(UNITS), sc->s + i, j - i) ? j - i : 0;
 }
 
 /*
@@ -214,29 +231,26 @@ static int is_keycap(const scan *sc, size_t i)
 }
 
 /* Abbreviations that never end a sentence, and those that do not before a digit ("No. 5"). */
-static const char *const ABBREV[] = {
-    "dr", "mr", "mrs", "ms", "prof", "profa", "sr", "sra", "srta", "dra", "jr", "st", "vs", "etc", "approx",
-    "dept", "inc", "ltd", "co", "corp", "gen", "gov", "sen", "rep", "av", "eng", "lic", "ing", "arq", "sto",
-    "sta", "cf", "aprox", "ex", "obs", "ibid", "esq", "capt", "col", "lt", "sgt", "rev", "hon", "exmo", "exma",
+static const word_ent ABBREV[] = {
+    W("dr"), W("mr"), W("mrs"), W("ms"), W("prof"), W("profa"), W("sr"), W("sra"), W("srta"), W("dra"), W("jr"),
+    W("st"), W("vs"), W("etc"), W("approx"), W("dept"), W("inc"), W("ltd"), W("co"), W("corp"), W("gen"), W("gov"),
+    W("sen"), W("rep"), W("av"), W("eng"), W("lic"), W("ing"), W("arq"), W("sto"), W("sta"), W("cf"), W("aprox"),
+    W("ex"), W("obs"), W("ibid"), W("esq"), W("capt"), W("col"), W("lt"), W("sgt"), W("rev"), W("hon"), W("exmo"),
+    W("exma"),
 };
-static const char *const ABBREV_NUM[] = {
-    "no", "n", "nr", "nos", "fig", "figs", "p", "pp", "pag", "p\xC3\xA1g", "vol", "cap", "art", "tel", "ed",
-    "jan", "feb", "fev", "mar", "apr", "abr", "jun", "jul", "aug", "ago", "sep", "set", "sept", "oct", "out",
-    "nov", "dec", "dez", "dic", "ene",
+static const word_ent ABBREV_NUM[] = {
+    W("no"), W("n"), W("nr"), W("nos"), W("fig"), W("figs"), W("p"), W("pp"), W("pag"), W("p\xC3\xA1g"), W("vol"),
+    W("cap"), W("art"), W("tel"), W("ed"), W("jan"), W("feb"), W("fev"), W("mar"), W("apr"), W("abr"), W("jun"),
+    W("jul"), W("aug"), W("ago"), W("sep"), W("set"), W("sept"), W("oct"), W("out"), W("nov"), W("dec"), W("dez"),
+    W("dic"), W("ene"),
 };
-
-static int in_list(const char *const *list, size_t n, const unsigned char *w, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(list[i]) == len && memcmp(list[i], w, len) == 0)
-            return 1;
-    return 0;
-}
 
 /* Is the '.' at `dot` (right after word token t) the dot of an abbreviation? */
 static int is_abbrev(const scan *sc, const cred_token *t, size_t dot)
 {
     const unsigned char *w = sc->s + t->start;
+    if (t->len > 6)
+        return 0;
     if (in_list(ABBREV, CRED_ARRAY_LEN(ABBREV), w, t->len))
         return 1;
     /* a single letter after another dot: e.g. i.e. U.S. */

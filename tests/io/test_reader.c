@@ -122,7 +122,7 @@ Test(io, parse_date_reads_iso8601_offsets_fractions_dates_and_epochs)
     }
     const char *bad[] = {"", "   ", "garbage", "2021-13-01", "2021-02-30", "2021-02-29", "1900-02-29", "2021-00-10", "2021-03-04T25:00",
                          "2021-03-04T05:06:07Zjunk", "2021-3-4", "20210304", "2021-03-04T", "-", "12:30",
-                         "2021-03-04T05:06:07+", "99999999999999999999", "2021-03-04T05:06:07+25:00"};
+                         "2021-03-04T05:06:07+", "99999999999999999999", "9999999999999999999", "2021-03-04T05:06:07+25:00"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int64_t v = 42;
         cr_assert_eq(cred_io__parse_date(&v, bad[i], strlen(bad[i])), CRED_ESYNTAX, "'%s' parsed as %lld", bad[i],
@@ -132,4 +132,6 @@ Test(io, parse_date_reads_iso8601_offsets_fractions_dates_and_epochs)
     int64_t v;
     cr_assert_eq(cred_io__parse_date(&v, "2021-03-04XXXX", 10), 0);
     cr_assert_eq(v, 1614816000);
+    cr_assert_eq(cred_io__parse_date(&v, "16148343679999", 10), 0, "epoch digits followed by more bytes");
+    cr_assert_eq(v, 1614834367);
 }

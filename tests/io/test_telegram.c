@@ -33,7 +33,7 @@ Test(io, every_telegram_fixture_parses_with_counts_matching_the_message_types_in
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[256];
         snprintf(path, sizeof path, TG "%s", files[i]);
-        size_t len;
+        size_t len = 0;
         char *text = slurp(path, &len);
         cr_assert_not_null(text, "%s missing", path);
         /* message-level types; error-unexpected.json has one "ERROR:wrong_type" message */
@@ -77,7 +77,7 @@ static void squeeze(char *out, const char *s)
  * plus the exact concatenation. */
 Test(io, chat_miner_exports_match_its_target_timestamps_authors_and_texts)
 {
-    size_t len;
+    size_t len = 0;
     char *target = slurp(TG "chat-miner/target.json", &len);
     cr_assert_not_null(target);
     char err[128];
@@ -230,7 +230,7 @@ Test(io, a_missing_comma_is_a_syntax_error_with_line_and_column)
  * closed before the cut, in order; a cut inside the document is an error with a position. */
 Test(io, a_truncated_export_returns_every_complete_message_then_an_error)
 {
-    size_t len;
+    size_t len = 0;
     char *full = slurp(TG "synthetic/result-single-chat-modern.json", &len);
     cr_assert_not_null(full);
     result all = read_mem(full, len, CRED_FORMAT_TELEGRAM);
@@ -296,7 +296,7 @@ static char *deep_doc(size_t depth, size_t *len)
 
 Test(io, json_nested_100000_deep_is_a_limit_error_without_recursion)
 {
-    size_t len;
+    size_t len = 0;
     char *doc = deep_doc(100000, &len);
     result res = read_mem(doc, len, CRED_FORMAT_TELEGRAM);
     cr_expect_eq(res.rc, CRED_ELIMIT, "%d %s", res.rc, res.err_msg);
@@ -312,11 +312,16 @@ Test(io, json_nested_100000_deep_is_a_limit_error_without_recursion)
     cr_expect_eq(res.n, 0);
     result_free(&res);
     free(arr);
-    /* exactly at the limit is accepted */
-    doc = deep_doc(CRED_LIMIT_JSON_DEPTH - 4, &len);
+    /* object, messages array and message take 3 levels: 3 + (limit - 3) is exactly the limit */
+    doc = deep_doc(CRED_LIMIT_JSON_DEPTH - 3, &len);
     res = read_mem(doc, len, CRED_FORMAT_TELEGRAM);
     cr_expect_eq(res.rc, 0, "%s", res.err_msg);
     cr_expect_eq(res.n, 2);
+    result_free(&res);
+    free(doc);
+    doc = deep_doc(CRED_LIMIT_JSON_DEPTH - 2, &len);
+    res = read_mem(doc, len, CRED_FORMAT_TELEGRAM);
+    cr_expect_eq(res.rc, CRED_ELIMIT);
     result_free(&res);
     free(doc);
 }
@@ -348,7 +353,7 @@ Test(io, json_that_is_not_a_telegram_export_is_not_claimed_and_fails_when_forced
     cr_expect_eq(res.rc, CRED_EFORMAT);
     result_free(&res);
     /* and the Facebook samples are not Telegram exports */
-    size_t len;
+    size_t len = 0;
     char *fb = slurp("tests/fixtures/facebook/group_posts.json", &len);
     cr_assert_not_null(fb);
     cr_expect_neq(cred_format_detect(fb, len), CRED_FORMAT_TELEGRAM);

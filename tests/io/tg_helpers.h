@@ -31,12 +31,12 @@ typedef struct result {
     char first_diag[512];
 } result;
 
-static char *dup_or_null(const char *s)
+static inline char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
 
-static void count_diag(const cred_diag *d, void *payload)
+static inline void count_diag(const cred_diag *d, void *payload)
 {
     result *res = payload;
     if (d->severity == CRED_SEV_WARNING)
@@ -47,7 +47,7 @@ static void count_diag(const cred_diag *d, void *payload)
         snprintf(res->first_diag, sizeof res->first_diag, "%s", d->message);
 }
 
-static void collect(result *res, cred_reader *r)
+static inline void collect(result *res, cred_reader *r)
 {
     const cred_post *p;
     int rc;
@@ -83,7 +83,7 @@ static void collect(result *res, cred_reader *r)
 }
 
 /* Read a file (format forced unless AUTO). */
-static result read_path(const char *path, cred_format format)
+static inline result read_path(const char *path, cred_format format)
 {
     result res;
     memset(&res, 0, sizeof res);
@@ -103,7 +103,7 @@ static result read_path(const char *path, cred_format format)
     return res;
 }
 
-static result read_mem(const void *data, size_t len, cred_format format)
+static inline result read_mem(const void *data, size_t len, cred_format format)
 {
     result res;
     memset(&res, 0, sizeof res);
@@ -123,7 +123,7 @@ static result read_mem(const void *data, size_t len, cred_format format)
     return res;
 }
 
-static void result_free(result *res)
+static inline void result_free(result *res)
 {
     for (size_t i = 0; i < res->n; i++) {
         rec *o = &res->recs[i];
@@ -137,7 +137,7 @@ static void result_free(result *res)
 }
 
 /* Whole file into a malloc'd buffer (NUL-terminated). */
-static char *slurp(const char *path, size_t *len)
+static inline char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -145,6 +145,10 @@ static char *slurp(const char *path, size_t *len)
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
+    if (n < 0) {
+        fclose(f);
+        return NULL;
+    }
     char *buf = malloc((size_t)n + 1);
     if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
         free(buf);
@@ -158,7 +162,7 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static size_t count_substr(const char *hay, const char *needle)
+static inline size_t count_substr(const char *hay, const char *needle)
 {
     size_t n = 0, k = strlen(needle);
     for (const char *p = strstr(hay, needle); p; p = strstr(p + k, needle))

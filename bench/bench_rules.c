@@ -1,0 +1,206 @@
+/*
+ * bench_rules: posts/s of the rules engine with the vectorscan prefilter and with PCRE2 alone, over the
+ * same rules and posts, plus compile time. Posts come from CSV/JSONL files read with cred_reader.
+ *
+ *   bench_rules [-rules PATH] [-synth N] [-runs R] [-max P] FILE[:TEXTCOL]...
+ *
+ * -synth N adds N generated rules (realistic alternations, word lists and scoped combinations) to the
+ * loaded ones, for when the shipped packs are smaller than the target size. Output, one line per mode:
+ *   bench=rules mode=vectorscan rules=... posts=... posts_per_s=... scan_posts_per_s=... compile_s=... hits=...
+ * posts_per_s includes text analysis; scan_posts_per_s is the scanner alone (analysis time subtracted).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "credence.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct posts {
+    char **text;
+    size_t *len;
+    size_t n, cap;
+} posts;
+
+static void read_posts(posts *ps, const char *arg, size_t max)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", arg);
+    char *col = strrchr(path, ':');
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    if (col) {
+        *col = '\0';
+        o.text_col = col + 1;
+    }
+    cred_reader *r;
+    if (cred_reader_open(&r, path, &o) < 0) {
+        fprintf(stderr, "bench_rules: %s: %s\n", path, cred_error_last()->message);
+        exit(2);
+    }
+    const cred_post *p;
+    while (ps->n < max && cred_reader_next(r, &p) == 1) {
+        if (ps->n == ps->cap) {
+            ps->cap = ps->cap ? ps->cap * 2 : 1024;
+            ps->text = realloc(ps->text, ps->cap * sizeof *ps->text);
+            ps->len = realloc(ps->len, ps->cap * sizeof *ps->len);
+        }
+        ps->text[ps->n] = malloc(p->text_len + 1);
+        memcpy(ps->text[ps->n], p->text, p->text_len);
+        ps->text[ps->n][p->text_len] = '\0';
+        ps->len[ps->n++] = p->text_len;
+    }
+    cred_reader_free(r);
+}
+
+static const char *const words[] = {
+    "vaccine", "vacina", "virus", "vírus", "cure", "cura", "garlic", "alho", "lemon", "limão", "doctor", "médico",
+    "hospital", "government", "governo", "china", "bill gates", "5g", "mask", "máscara", "chloroquine",
+    "cloroquina", "ivermectin", "ivermectina", "deaths", "mortes", "cases", "casos", "test", "teste", "lockdown",
+    "share", "compartilhe", "urgent", "urgente", "secret", "segredo", "media", "mídia", "who", "oms", "study",
+    "estudo", "immunity", "imunidade", "kills", "mata", "fake", "plandemic", "hoax", "miracle", "milagre",
+    "forward", "repasse", "delete", "apagar", "truth", "verdade", "scientists", "cientistas", "experts", "tea",
+    "chá", "water", "água", "hot", "quente", "sun", "sol", "bleach", "alcohol", "álcool", "dna", "chip"};
+#define NW (sizeof words / sizeof *words)
+
+static unsigned rnd(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xffffff;
+}
+
+static void synth(FILE *f, int n)
+{
+    unsigned s = 42;
+    for (int i = 0; i < n; i++) {
+        int kind = i % 4;
+        fprintf(f, "rule SYN_%d {\n  describe \"synthetic %d\" category claim\n", i, i);
+        if (kind == 3) { /* a word list */
+            fprintf(f, "  match in {");
+            for (int k = 0; k < 8; k++)
+                fprintf(f, " \"%s %s\"", words[rnd(&s) % NW], words[rnd(&s) % NW]);
+            fprintf(f, " }\n");
+        } else {
+            fprintf(f, "  match /\\b(%s|%s|%s)s? (\\w+ )?(%s|%s)\\b/i\n", words[rnd(&s) % NW], words[rnd(&s) % NW],
+                    words[rnd(&s) % NW], words[rnd(&s) % NW], words[rnd(&s) % NW]);
+        }
+        if (kind == 2 && i > 0)
+            fprintf(f, "  unless SYN_%d within 1 sentences\n", i - 1);
+        fprintf(f, "  weight +0.%d cap 2\n}\n", 1 + i % 9);
+    }
+}
+
+static void run_mode(const char *rules_path, const char *synth_path, unsigned flags, const char *mode,
+                     const posts *ps, int runs)
+{
+    cred_rules_options o = CRED_RULES_OPTIONS_INIT;
+    o.flags = flags;
+    double t0 = now();
+    cred_rules *r = NULL;
+    const char *path = synth_path ? synth_path : rules_path;
+    if (cred_rules_load(&r, path, &o) < 0) {
+        const cred_error *e = cred_error_last();
+        fprintf(stderr, "bench_rules: %s:%llu:%llu: %s\n", e->file ? e->file : path, (unsigned long long)e->line,
+                (unsigned long long)e->column, e->message);
+        exit(2);
+    }
+    double compile_s = now() - t0;
+    cred_text *tx;
+    cred_scanner *sc;
+    if (cred_text_new(&tx, NULL) < 0 || cred_scanner_new(&sc, r, 0) < 0)
+        exit(2);
+    double best_all = 1e30, best_an = 1e30;
+    size_t hits = 0;
+    for (int run = 0; run < runs; run++) {
+        double a = now();
+        for (size_t i = 0; i < ps->n; i++) {
+            const cred_doc *doc;
+            cred_text_analyse(tx, &doc, ps->text[i], ps->len[i], NULL);
+        }
+        double b = now();
+        hits = 0;
+        for (size_t i = 0; i < ps->n; i++) {
+            const cred_doc *doc;
+            const cred_scan_result *res;
+            if (cred_text_analyse(tx, &doc, ps->text[i], ps->len[i], NULL) < 0)
+                continue;
+            if (cred_scanner_scan(sc, &res, doc, NULL) == 0)
+                hits += res->n_hits;
+        }
+        double c = now();
+        if (c - b < best_all)
+            best_all = c - b;
+        if (b - a < best_an)
+            best_an = b - a;
+    }
+    double scan = best_all - best_an;
+    printf("bench=rules mode=%s rules=%zu posts=%zu posts_per_s=%.0f scan_posts_per_s=%.0f compile_s=%.3f hits=%zu\n",
+           mode, cred_rules_count(r), ps->n, (double)ps->n / best_all, scan > 0 ? (double)ps->n / scan : 0.0,
+           compile_s, hits);
+    fflush(stdout);
+    cred_scanner_free(sc);
+    cred_text_free(tx);
+    cred_rules_free(r);
+}
+
+int main(int argc, char **argv)
+{
+    const char *rules_path = "rules";
+    int n_synth = 0, runs = 3;
+    size_t max = 200000;
+    posts ps = {0};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-rules") && i + 1 < argc)
+            rules_path = argv[++i];
+        else if (!strcmp(argv[i], "-synth") && i + 1 < argc)
+            n_synth = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-max") && i + 1 < argc)
+            max = (size_t)atol(argv[++i]);
+        else
+            read_posts(&ps, argv[i], max);
+    }
+    if (ps.n == 0) {
+        fprintf(stderr, "usage: bench_rules [-rules PATH] [-synth N] [-runs R] [-max P] FILE[:TEXTCOL]...\n");
+        return 2;
+    }
+    char dir[] = "/tmp/bench_rules_XXXXXX";
+    const char *synth_path = NULL;
+    if (n_synth > 0) {
+        /* a temporary directory with the synthetic rules and a copy of the rule files */
+        if (!mkdtemp(dir))
+            return 2;
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "cp -r %s/* %s/ 2>/dev/null || cp %s %s/", rules_path, dir, rules_path, dir);
+        if (system(cmd) != 0)
+            return 2;
+        char path[1200];
+        snprintf(path, sizeof path, "%s/zz_synthetic.rules", dir);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            return 2;
+        synth(f, n_synth);
+        fclose(f);
+        synth_path = dir;
+    }
+    run_mode(rules_path, synth_path, 0, "vectorscan", &ps, runs);
+    run_mode(rules_path, synth_path, CRED_RULES_NO_PREFILTER, "pcre2", &ps, runs);
+    if (synth_path) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            return 2;
+    }
+    for (size_t i = 0; i < ps.n; i++)
+        free(ps.text[i]);
+    free(ps.text);
+    free(ps.len);
+    return 0;
+}

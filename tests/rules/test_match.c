@@ -1,0 +1,259 @@
+/* Targets, spans mapped back to raw bytes, and the vectorscan prefilter agreeing with PCRE2 alone. */
+#include "rules/helpers.h"
+
+static const cred_rule_hit *only_hit(tscan *t, const char *text, const cred_post *post, const char *id)
+{
+    const cred_scan_result *res = tscan_post(t, text, post);
+    cr_assert_eq(hits_of(res, id), 1, "%zu hits of %s in \"%s\"", hits_of(res, id), id, text);
+    return hit_of(res, id, 0);
+}
+
+#define R(id, body) "rule " id " { describe \"d\" category claim weight +1 cap 9 " body " }\n"
+
+Test(rules, spans_on_normalised_text_map_back_to_raw_bytes)
+{
+    tscan t;
+    tscan_init(&t, R("V", "match /\\bdoctors confirmed\\b/"), 0);
+    /* full-width letters: 3 bytes each in the raw text, 1 byte in the normalised text */
+    const char *text = "Wow! \xef\xbc\xa4\xef\xbd\x8f\xef\xbd\x83\xef\xbd\x94\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x93 CONFIRMED it";
+    const cred_rule_hit *h = only_hit(&t, text, NULL, "V");
+    cr_expect_eq(h->span.start, 5);
+    cr_expect_eq(h->span.end, 5 + 21 + 10);
+    cr_expect_eq(h->quote_len, 31);
+    cr_expect(memcmp(h->quote, text + 5, 31) == 0);
+    cr_expect_eq(h->target, CRED_TARGET_NORM);
+    /* accents and a sentence index on the second sentence */
+    const char *pt = "Olá. Os MÉDICOS confirmam: água quente mata o vírus";
+    tscan_fini(&t);
+    tscan_init(&t, R("M", "match /\\bmédicos confirmam\\b/"), 0);
+    h = only_hit(&t, pt, NULL, "M");
+    const char *at = strstr(pt, "MÉDICOS");
+    cr_expect_eq(h->span.start, (uint32_t)(at - pt));
+    cr_expect_eq(h->quote_len, strlen("MÉDICOS confirmam"));
+    cr_expect_eq(h->sentence, 1);
+    tscan_fini(&t);
+}
+
+Test(rules, raw_target_keeps_case_and_survives_invalid_utf8)
+{
+    tscan t;
+    tscan_init(&t, R("RAW", "match raw /\\bURGENT\\b/"), 0);
+    cr_expect_eq(hits_of(tscan_text(&t, "this is urgent"), "RAW"), 0);
+    const char *bad = "x \xff\xfe URGENT now";
+    const cred_rule_hit *h = only_hit(&t, bad, NULL, "RAW");
+    cr_expect_eq(h->span.start, 5);
+    cr_expect_eq(h->span.end, 11);
+    cr_expect_eq(h->target, CRED_TARGET_RAW);
+    tscan_fini(&t);
+}
+
+Test(rules, stems_target_matches_inflected_forms)
+{
+    tscan t;
+    tscan_init(&t, R("ST", "lang en match stems in { \"vaccines cause autism\" }"), 0);
+    EXPECT_ERROR_AT("rule S { match stems in { \"vaccines\" } }", "needs the rule's language", 1, 25);
+    const char *text = "They said: Vaccines causing AUTISM!";
+    const cred_rule_hit *h = only_hit(&t, text, NULL, "ST");
+    cr_expect_eq(h->span.start, 11);
+    cr_expect_eq(h->span.end, 34);
+    cr_expect_eq(h->target, CRED_TARGET_STEMS);
+    tscan_fini(&t);
+}
+
+Test(rules, url_and_domain_targets_report_the_link_span)
+{
+    tscan t;
+    tscan_init(&t, R("SHORT", "match domains in { \"bit.ly\" \"who.int\" }")
+                   R("PDF", "match urls /\\.pdf$/")
+                   R("GOV", "match domains /\\.gov$/"), 0);
+    const char *text = "see https://WWW.WHO.INT/a and bit.ly/x and https://cdc.gov/r.pdf";
+    const cred_scan_result *res = tscan_text(&t, text);
+    cr_assert_eq(hits_of(res, "SHORT"), 2);
+    const cred_rule_hit *h = hit_of(res, "SHORT", 0);
+    cr_expect_eq(h->span.start, 4);
+    cr_expect_eq(h->span.end, 4 + strlen("https://WWW.WHO.INT/a"));
+    cr_expect_eq(hits_of(res, "PDF"), 1);
+    cr_expect_eq(hits_of(res, "GOV"), 1);
+    cr_expect_eq(hits_of(tscan_text(&t, "see https://notwho.int/a"), "SHORT"), 0, "suffixes only at label boundaries");
+    tscan_fini(&t);
+}
+
+Test(rules, metadata_targets_read_the_post_fields)
+{
+    tscan t;
+    tscan_init(&t, R("FWD", "match forwarded_from /^unknown$/") R("AUTH", "match author in { \"dr. fake\" }")
+                   R("SRC", "match source /health/i"), 0);
+    cred_post p;
+    memset(&p, 0, sizeof p);
+    p.forwarded_from = "unknown";
+    p.author = "Dr. Fake";
+    p.source = "Family Health Group";
+    const cred_scan_result *res = tscan_post(&t, "hello", &p);
+    cr_expect_eq(hits_of(res, "FWD"), 1);
+    cr_expect_eq(hits_of(res, "AUTH"), 1);
+    const cred_rule_hit *h = hit_of(res, "SRC", 0);
+    cr_assert_not_null(h);
+    cr_expect_eq(h->span.start, 7);
+    cr_expect_eq(h->sentence, CRED_NO_SENTENCE);
+    cr_expect(memcmp(h->quote, "Health", 6) == 0);
+    cr_expect_eq(tscan_post(&t, "hello", NULL)->n_hits, 0);
+    tscan_fini(&t);
+}
+
+Test(rules, word_lists_match_whole_words_leftmost_longest)
+{
+    tscan t;
+    tscan_init(&t, R("L", "match in { \"share\" \"share now\" \"now\" \"c++\" }"), 0);
+    const cred_scan_result *res = tscan_text(&t, "Please SHARE   NOW, shared, c++ sharenow");
+    cr_assert_eq(hits_of(res, "L"), 2);
+    cr_expect_eq(hit_of(res, "L", 0)->quote_len, strlen("SHARE   NOW"));
+    cr_expect(memcmp(hit_of(res, "L", 1)->quote, "c++", 3) == 0);
+    tscan_fini(&t);
+}
+
+/* ---- prefilter agreement ------------------------------------------------------------------------ */
+
+static const char *const agree_rules =
+    R("A1", "match /\\b(doctors|scientists|experts) (say|said|confirm(ed)?)\\b/")
+    R("A2", "match /(\\w+) \\1/")                       /* backreference: PCRE2 only */
+    R("A3", "match /(?<=dr\\. )[a-z]+/")                 /* lookbehind: prefilter mode */
+    R("A4", "match in { \"share\" \"forward\" \"compartilhe\" \"urgente\" \"urgent\" }")
+    R("A5", "match /\\d+%/ match /vírus|virus/")
+    R("A6", "lang en match raw /[A-Z]{4,}/ match stems in { \"vaccine\" }")
+    R("A7", "match A1 unless A5 within sentence");
+
+static const char *const agree_posts[] = {
+    "URGENT!!! Doctors say the virus dies at 27 degrees. Share share with everyone",
+    "Dr. house confirmed that 90% of vaccinated people got sick",
+    "Médicos confirmam que o vírus morre com chá. Compartilhe URGENTE",
+    "the the experts confirmed it, forward this",
+    "nothing to see here",
+    "",
+    "\xf0\x9f\x98\xb1\xf0\x9f\x98\xb1 scientists said 100% VACCINES are poison \xff\xfe",
+};
+
+static void compare_sets(cred_rules *a, cred_rules *b, const char *const *posts, size_t n)
+{
+    cred_text *tx;
+    cred_scanner *sa, *sb;
+    cr_assert_eq(cred_text_new(&tx, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&sa, a, 0), 0);
+    cr_assert_eq(cred_scanner_new(&sb, b, 0), 0);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cred_doc *doc;
+        const cred_scan_result *ra, *rb;
+        cr_assert_eq(cred_text_analyse(tx, &doc, posts[i], strlen(posts[i]), NULL), 0);
+        cr_assert_eq(cred_scanner_scan(sa, &ra, doc, NULL), 0);
+        cr_assert_eq(cred_scanner_scan(sb, &rb, doc, NULL), 0);
+        cr_assert_eq(ra->n_hits, rb->n_hits, "post %zu: %zu vs %zu hits: %s", i, ra->n_hits, rb->n_hits, posts[i]);
+        for (size_t j = 0; j < ra->n_hits; j++) {
+            cr_expect_eq(ra->hits[j].rule_index, rb->hits[j].rule_index);
+            cr_expect_eq(ra->hits[j].span.start, rb->hits[j].span.start);
+            cr_expect_eq(ra->hits[j].span.end, rb->hits[j].span.end);
+        }
+        total += ra->n_hits;
+    }
+    cr_expect_gt(total, 0, "the comparison saw hits");
+    cred_scanner_free(sa);
+    cred_scanner_free(sb);
+    cred_text_free(tx);
+}
+
+Test(rules, vectorscan_prefilter_agrees_with_pcre2_alone)
+{
+    cred_rules *hs = compile_ok(agree_rules, 0), *pc = compile_ok(agree_rules, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, agree_posts, sizeof agree_posts / sizeof *agree_posts);
+    const cred_doc *doc;
+    cred_text *tx;
+    cred_scanner *sc;
+    cr_assert_eq(cred_text_new(&tx, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&sc, hs, 0), 0);
+    const cred_scan_result *res;
+    cr_assert_eq(cred_text_analyse(tx, &doc, agree_posts[0], strlen(agree_posts[0]), NULL), 0);
+    cr_assert_eq(cred_scanner_scan(sc, &res, doc, NULL), 0);
+    cr_expect_eq(hits_of(res, "A1"), 1);
+    cr_expect_eq(hits_of(res, "A7"), 0, "A5 (virus) is in the same sentence");
+    cr_expect_eq(hits_of(res, "A4"), 3, "URGENT, Share, share");
+    cred_scanner_free(sc);
+    cred_text_free(tx);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
+
+Test(rules, shipped_examples_agree_on_a_real_dataset)
+{
+    const char *shared = getenv("CRED_SHARED_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/datasets/constraint_covid19/Constraint_Val.csv", shared ? shared : "../shared");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        cr_skip_test("dataset not available: %s", path);
+    cred_rules *hs = NULL, *pc = NULL;
+    cred_rules_options o = CRED_RULES_OPTIONS_INIT;
+    cr_assert_eq(cred_rules_load(&hs, "rules/examples", &o), 0, "%s", cred_error_last()->message);
+    o.flags = CRED_RULES_NO_PREFILTER;
+    cr_assert_eq(cred_rules_load(&pc, "rules/examples", &o), 0);
+    char *posts[400];
+    size_t n = 0;
+    char line[8192];
+    while (n < 400 && fgets(line, sizeof line, f))
+        posts[n++] = strdup(line);
+    fclose(f);
+    compare_sets(hs, pc, (const char *const *)posts, n);
+    for (size_t i = 0; i < n; i++)
+        free(posts[i]);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
+
+/* ---- inline tests -------------------------------------------------------------------------------- */
+
+typedef struct seen {
+    size_t n, failed;
+    char last_msg[256];
+    char matched[64];
+} seen;
+
+static void on_test(const cred_rule_test_result *r, void *payload)
+{
+    seen *s = payload;
+    s->n++;
+    if (!r->passed) {
+        s->failed++;
+        snprintf(s->last_msg, sizeof s->last_msg, "%s:%u:%u %s", r->file, r->line, r->column, r->message);
+        snprintf(s->matched, sizeof s->matched, "%s", r->matched ? r->matched : "(none)");
+    }
+}
+
+Test(rules, inline_tests_report_failures_with_rule_input_and_match)
+{
+    cred_rules *r = compile_ok("rule A {\n match /\\bdoctors say\\b/\n test match \"Doctors say so\" quote \"Doctors say\"\n"
+                               " test nomatch \"DOCTORS SAY it\"\n test match \"nurses say\"\n"
+                               " test match \"Doctors say\" quote \"doctors\"\n}\n", 0);
+    seen s = {0};
+    size_t failed = 0;
+    cr_assert_eq(cred_rules_test(&failed, r, on_test, &s), 0);
+    cr_expect_eq(s.n, 4);
+    cr_expect_eq(failed, 3);
+    cr_expect_str_eq(s.last_msg, "t.rules:6:2 A: first hit quotes «Doctors say», expected «doctors» in \"Doctors say\"");
+    cr_expect_str_eq(s.matched, "Doctors say");
+    cred_rules_free(r);
+    r = compile_ok("rule A {\n match /\\bdoctors say\\b/\n test nomatch \"DOCTORS SAY it\"\n}\n", 0);
+    memset(&s, 0, sizeof s);
+    cr_assert_eq(cred_rules_test(&failed, r, on_test, &s), 0);
+    cr_expect_str_eq(s.last_msg, "t.rules:3:2 A: unexpected match «DOCTORS SAY» in \"DOCTORS SAY it\"");
+    cred_rules_free(r);
+}
+
+Test(rules, shipped_example_pack_passes_its_own_tests)
+{
+    cred_rules *r = NULL;
+    cr_assert_eq(cred_rules_load(&r, "rules/examples/demo.rules", NULL), 0, "%s", cred_error_last()->message);
+    seen s = {0};
+    size_t failed = 1;
+    cr_assert_eq(cred_rules_test(&failed, r, on_test, &s), 0);
+    cr_expect_eq(failed, 0, "%s", s.last_msg);
+    cr_expect_gt(s.n, 10);
+    cred_rules_free(r);
+}
