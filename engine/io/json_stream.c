@@ -101,12 +101,14 @@ void cred_jq_compact(cred_jq *q)
     }
     /* Move the record in progress to the front and rebase its offsets. */
     size_t base = q->cur.base, link0 = q->cur.link0;
-    memmove(q->data.ptr, q->data.ptr + base, q->data.len - base);
+    if (q->data.len > base)
+        memmove(q->data.ptr, q->data.ptr + base, q->data.len - base);
     q->data.len -= base;
     for (int i = 0; i < CRED_JQ_SLOTS; i++)
         if (q->cur.off[i] != CRED_JQ_ABSENT)
             q->cur.off[i] -= base;
-    memmove(q->links, q->links + link0, (q->nlinks - link0) * sizeof *q->links);
+    if (q->nlinks > link0)
+        memmove(q->links, q->links + link0, (q->nlinks - link0) * sizeof *q->links);
     q->nlinks -= link0;
     for (size_t i = 0; i < q->nlinks; i++)
         q->links[i].off -= base;

@@ -46,6 +46,8 @@ typedef struct wa_state {
     wa_order order;
     bool decided, recheck, flipped, backwards_noted;
     int64_t last_date;
+    bool pending;              /* `pend` is the parsed header of the line at the read position */
+    wa_header pend;
     cred_buf text;             /* the message being assembled */
     char *source;              /* chat name, or NULL for the reader's source */
 } wa_state;
@@ -281,6 +283,10 @@ static int next(cred_reader *r, cred_post *post)
                     return rc;
                 continue;
             }
+            if (rc == 1 && st->pending) {
+                h = st->pend;
+                break;
+            }
             if (rc == 1 && header_ok(st, st->w + st->pos, len, &h))
                 break;
             if (rc == 0)
@@ -297,6 +303,7 @@ static int next(cred_reader *r, cred_post *post)
         if (rc == 0)
             return 0;
 
+        st->pending = false;
         uint64_t hline = st->lineno + 1;
         if (!st->style)
             st->style = h.style;
@@ -367,9 +374,10 @@ static int next(cred_reader *r, cred_post *post)
                 continue;
             }
             s = st->w + st->pos;
-            wa_header h2;
-            if (header_ok(st, s, len, &h2))
+            if (header_ok(st, s, len, &st->pend)) {
+                st->pending = true;
                 break;
+            }
             if (!system && st->text.len <= CRED_LIMIT_POST_BYTES) {
                 size_t room = CRED_LIMIT_POST_BYTES + 1 - st->text.len;
                 if (cred_buf_putc(&st->text, '\n') < 0 || cred_buf_put(&st->text, s, CRED_MIN(len, room)) < 0)

@@ -111,31 +111,32 @@ static bool boundary(const char *s, size_t n, size_t j, bool digits_ok)
 static const struct {
     const char *s;
     bool pm;
+    size_t n;
 } ampm_words[] = {
-    {"\xD9\x82.\xD8\xB8.", false},                                     /* fa ق.ظ. */
-    {"\xD8\xA8.\xD8\xB8.", true},                                      /* fa ب.ظ. */
-    {"\xD9\x82.\xD8\xB8", false},                                      /* fa ق.ظ */
-    {"\xD8\xA8.\xD8\xB8", true},                                       /* fa ب.ظ */
-    {"\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", false}, /* قبل‌ازظهر */
-    {"\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", true},             /* بعدازظهر */
-    {"\xD8\xB5", false},                                               /* ar ص */
-    {"\xD9\x85", true},                                                /* ar م */
-    {"\xE5\x8D\x88\xE5\x89\x8D", false},                               /* ja 午前 */
-    {"\xE5\x8D\x88\xE5\xBE\x8C", true},                                /* ja 午後 */
-    {"\xE4\xB8\x8A\xE5\x8D\x88", false},                               /* zh 上午 */
-    {"\xE4\xB8\x8B\xE5\x8D\x88", true},                                /* zh 下午 */
-    {"\xEC\x98\xA4\xEC\xA0\x84", false},                               /* ko 오전 */
-    {"\xEC\x98\xA4\xED\x9B\x84", true},                                /* ko 오후 */
-    {"\xCF\x80.\xCE\xBC.", false},                                     /* el π.μ. */
-    {"\xCE\xBC.\xCE\xBC.", true},                                      /* el μ.μ. */
-    {"\xCF\x80\xCE\xBC", false},                                       /* el πμ */
-    {"\xCE\xBC\xCE\xBC", true},                                        /* el μμ */
-    {"\xC3\x96\xC3\x96", false},                                       /* tr ÖÖ */
-    {"\xC3\x96S", true},                                               /* tr ÖS */
-    {"vorm.", false},                                                  /* de */
-    {"nachm.", true},
-    {"SA", false},                                                     /* vi */
-    {"CH", true},
+    {"\xD9\x82.\xD8\xB8.", false, sizeof("\xD9\x82.\xD8\xB8.") - 1},                                     /* fa ق.ظ. */
+    {"\xD8\xA8.\xD8\xB8.", true, sizeof("\xD8\xA8.\xD8\xB8.") - 1},                                      /* fa ب.ظ. */
+    {"\xD9\x82.\xD8\xB8", false, sizeof("\xD9\x82.\xD8\xB8") - 1},                                      /* fa ق.ظ */
+    {"\xD8\xA8.\xD8\xB8", true, sizeof("\xD8\xA8.\xD8\xB8") - 1},                                       /* fa ب.ظ */
+    {"\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", false, sizeof("\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1") - 1}, /* قبل‌ازظهر */
+    {"\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", true, sizeof("\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1") - 1},             /* بعدازظهر */
+    {"\xD8\xB5", false, sizeof("\xD8\xB5") - 1},                                               /* ar ص */
+    {"\xD9\x85", true, sizeof("\xD9\x85") - 1},                                                /* ar م */
+    {"\xE5\x8D\x88\xE5\x89\x8D", false, sizeof("\xE5\x8D\x88\xE5\x89\x8D") - 1},                               /* ja 午前 */
+    {"\xE5\x8D\x88\xE5\xBE\x8C", true, sizeof("\xE5\x8D\x88\xE5\xBE\x8C") - 1},                                /* ja 午後 */
+    {"\xE4\xB8\x8A\xE5\x8D\x88", false, sizeof("\xE4\xB8\x8A\xE5\x8D\x88") - 1},                               /* zh 上午 */
+    {"\xE4\xB8\x8B\xE5\x8D\x88", true, sizeof("\xE4\xB8\x8B\xE5\x8D\x88") - 1},                                /* zh 下午 */
+    {"\xEC\x98\xA4\xEC\xA0\x84", false, sizeof("\xEC\x98\xA4\xEC\xA0\x84") - 1},                               /* ko 오전 */
+    {"\xEC\x98\xA4\xED\x9B\x84", true, sizeof("\xEC\x98\xA4\xED\x9B\x84") - 1},                                /* ko 오후 */
+    {"\xCF\x80.\xCE\xBC.", false, sizeof("\xCF\x80.\xCE\xBC.") - 1},                                     /* el π.μ. */
+    {"\xCE\xBC.\xCE\xBC.", true, sizeof("\xCE\xBC.\xCE\xBC.") - 1},                                      /* el μ.μ. */
+    {"\xCF\x80\xCE\xBC", false, sizeof("\xCF\x80\xCE\xBC") - 1},                                       /* el πμ */
+    {"\xCE\xBC\xCE\xBC", true, sizeof("\xCE\xBC\xCE\xBC") - 1},                                        /* el μμ */
+    {"\xC3\x96\xC3\x96", false, sizeof("\xC3\x96\xC3\x96") - 1},                                       /* tr ÖÖ */
+    {"\xC3\x96S", true, sizeof("\xC3\x96S") - 1},                                               /* tr ÖS */
+    {"vorm.", false, sizeof("vorm.") - 1},                                                  /* de */
+    {"nachm.", true, sizeof("nachm.") - 1},
+    {"SA", false, sizeof("SA") - 1},                                                     /* vi */
+    {"CH", true, sizeof("CH") - 1},
 };
 
 /* AM/PM at s[*i]: "AM", "pm", "a.m.", "p. m." (any spaces), or a word of ampm_words. */
@@ -161,8 +162,12 @@ static bool ampm(const char *s, size_t n, size_t *i, bool *pm, bool prefix)
             }
         }
     }
+    if (at(s, j) < 0x80 && c != 'v' && c != 'n' && c != 's' && c != ('c' | 0x20))
+        return false; /* no word of the table starts with this ASCII letter */
     for (size_t w = 0; w < CRED_ARRAY_LEN(ampm_words); w++) {
-        size_t len = strlen(ampm_words[w].s);
+        size_t len = ampm_words[w].n;
+        if (at(s, j) != (unsigned char)ampm_words[w].s[0])
+            continue;
         if (j + len <= n && memcmp(s + j, ampm_words[w].s, len) == 0 && boundary(s, n, j + len, prefix)) {
             *pm = ampm_words[w].pm;
             *i = j + len;

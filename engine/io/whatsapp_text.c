@@ -12,33 +12,43 @@ static inline unsigned char at(const char *s, size_t i)
     return (unsigned char)s[i];
 }
 
-static bool ieq(const char *a, size_t n, const char *b)
+/* A phrase with its length, so that tables are scanned with length checks before any comparison. */
+typedef struct lit {
+    const char *s;
+    size_t n;
+} lit;
+#define L(str) {str, sizeof(str) - 1}
+
+/* a[0..n) equals b[0..n), ASCII letters compared without case */
+static bool ieqn(const char *a, const char *b, size_t n)
 {
-    size_t m = strlen(b);
-    if (n != m)
-        return false;
     for (size_t i = 0; i < n; i++) {
-        unsigned x = at(a, i), y = (unsigned char)b[i];
-        if (x - 'A' < 26)
-            x |= 0x20;
-        if (y - 'A' < 26)
-            y |= 0x20;
-        if (x != y)
+        unsigned x = at(a, i), y = at(b, i);
+        if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) - 'a' >= 26))
             return false;
     }
     return true;
-}
-
-static bool contains(const char *s, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    return m <= n && memmem(s, n, needle, m) != NULL;
 }
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
     size_t m = strlen(suffix);
     return m <= n && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static inline bool lit_eq(const char *a, size_t n, lit l)
+{
+    return n == l.n && ieqn(a, l.s, n);
+}
+
+static inline bool lit_suffix(const char *a, size_t n, lit l)
+{
+    return n >= l.n && ieqn(a + n - l.n, l.s, l.n);
+}
+
+static bool contains(const char *s, size_t n, lit l)
+{
+    return l.n <= n && memmem(s, n, l.s, l.n) != NULL;
 }
 
 /* Trim bidi marks and spaces (ASCII, NBSP, NNBSP) at both ends of s[*b..*e). */
@@ -74,41 +84,107 @@ static void trim(const char *s, size_t *b, size_t *e)
 
 /* Verbs of system notices that quote a group name or subject (which may hold ": "), seen in the
  * would-be author part: `Alice created group "News: daily"`. */
-static const char *const system_author_phrases[] = {
-    " created group", " created this group", " changed the subject", " changed the group",
-    " changed this group", " changed to ", " criou o grupo", " criou este grupo", " mudou o assunto",
-    " mudou o nome", " alterou o nome", " creó el grupo", " cambió el asunto", " cambió el nombre",
-    " hat die Gruppe", " hat den Betreff", " a créé le groupe", " a modifié le", " a changé le",
-    " ha creato il gruppo", " ha cambiato", " heeft de groep", " heeft groep", " создал",
-    " изменил", " grubunu oluşturdu", " membuat grup",
-    "\xD8\xA7\xDB\x8C\xD8\xAC\xD8\xA7\xD8\xAF \xDA\xA9\xD8\xB1\xD8\xAF",       /* fa ایجاد کرد */
-    "\xD8\xA3\xD9\x86\xD8\xB4\xD8\xA3",                                       /* ar أنشأ */
-    "\xD8\xBA\xD9\x8A\xD9\x91\xD8\xB1",                                       /* ar غيّر */
+static const lit system_author_phrases[] = {
+    L(" created group"),
+    L(" created this group"),
+    L(" changed the subject"),
+    L(" changed the group"),
+    L(" changed this group"),
+    L(" changed to "),
+    L(" criou o grupo"),
+    L(" criou este grupo"),
+    L(" mudou o assunto"),
+    L(" mudou o nome"),
+    L(" alterou o nome"),
+    L(" creó el grupo"),
+    L(" cambió el asunto"),
+    L(" cambió el nombre"),
+    L(" hat die Gruppe"),
+    L(" hat den Betreff"),
+    L(" a créé le groupe"),
+    L(" a modifié le"),
+    L(" a changé le"),
+    L(" ha creato il gruppo"),
+    L(" ha cambiato"),
+    L(" heeft de groep"),
+    L(" heeft groep"),
+    L(" создал"),
+    L(" изменил"),
+    L(" grubunu oluşturdu"),
+    L(" membuat grup"),
+    L(" \xD8\xA7\xDB\x8C\xD8\xAC\xD8\xA7\xD8\xAF \xDA\xA9\xD8\xB1\xD8\xAF"), /* fa ایجاد کرد */
+    L(" \xD8\xA3\xD9\x86\xD8\xB4\xD8\xA3"), /* ar أنشأ */
+    L(" \xD8\xBA\xD9\x8A\xD9\x91\xD8\xB1"), /* ar غيّر */
 };
 
 /* iOS writes system notices under the chat's name, their text starting with U+200E. */
-static const char *const ios_system_phrases[] = {
-    "end-to-end", "ponta a ponta", "extremo a extremo", "Ende-zu-Ende", "bout en bout",
-    "created group", "created this group", "criou o grupo", "creó el grupo", " added ", " adicionou ",
-    " añadió ", " removed ", " removeu ", " eliminó a ", " left", " saiu", " salió", "joined using",
-    " entrou usando", " se unió", "changed the", "changed this", "changed their", " mudou ",
-    " cambió ", "security code", "de segurança", "de seguridad", "Missed voice call",
-    "Missed video call", "Missed group", "now an admin", "agora é admin", "ahora es admin",
-    "isappearing messages", "mensagens temporárias", "mensajes temporales", "business account",
-    "blocked this contact", "You blocked", "You unblocked", "pinned a message", "You're now",
-    "\xD8\xB1\xD9\x85\xD8\xB2\xDA\xAF\xD8\xB0\xD8\xA7\xD8\xB1\xDB\x8C \xD8\xB3\xD8\xB1\xD8\xAA\xD8\xA7\xD8\xB3\xD8\xB1\xDB\x8C", /* fa رمزگذاری سرتاسری */
-    "\xD8\xA8\xD9\x8A\xD9\x86 \xD8\xA7\xD9\x84\xD8\xB7\xD8\xB1\xD9\x81\xD9\x8A\xD9\x86", /* ar بين الطرفين */
+static const lit ios_system_phrases[] = {
+    L("end-to-end"),
+    L("ponta a ponta"),
+    L("extremo a extremo"),
+    L("Ende-zu-Ende"),
+    L("bout en bout"),
+    L("created group"),
+    L("created this group"),
+    L("criou o grupo"),
+    L("creó el grupo"),
+    L(" added "),
+    L(" adicionou "),
+    L(" añadió "),
+    L(" removed "),
+    L(" removeu "),
+    L(" eliminó a "),
+    L(" left"),
+    L(" saiu"),
+    L(" salió"),
+    L("joined using"),
+    L(" entrou usando"),
+    L(" se unió"),
+    L("changed the"),
+    L("changed this"),
+    L("changed their"),
+    L(" mudou "),
+    L(" cambió "),
+    L("security code"),
+    L("de segurança"),
+    L("de seguridad"),
+    L("Missed voice call"),
+    L("Missed video call"),
+    L("Missed group"),
+    L("now an admin"),
+    L("agora é admin"),
+    L("ahora es admin"),
+    L("isappearing messages"),
+    L("mensagens temporárias"),
+    L("mensajes temporales"),
+    L("business account"),
+    L("blocked this contact"),
+    L("You blocked"),
+    L("You unblocked"),
+    L("pinned a message"),
+    L("You're now"),
+    L("\xD8\xB1\xD9\x85\xD8\xB2\xDA\xAF\xD8\xB0\xD8\xA7\xD8\xB1\xDB\x8C \xD8\xB3\xD8\xB1\xD8\xAA\xD8\xA7\xD8\xB3\xD8\xB1\xDB\x8C"), /* fa رمزگذاری سرتاسری */
+    L("\xD8\xA8\xD9\x8A\xD9\x86 \xD8\xA7\xD9\x84\xD8\xB7\xD8\xB1\xD9\x81\xD9\x8A\xD9\x86"), /* ar بين الطرفين */
 };
 
 bool cred_wa__system(const char *rest, size_t n, size_t colon)
 {
     if (colon >= n)
         return true; /* Android: no "Author:" part */
-    for (size_t i = 0; i < CRED_ARRAY_LEN(system_author_phrases); i++)
-        if (contains(rest, colon, system_author_phrases[i]))
-            return true;
-    if (memchr(rest, '"', colon) || contains(rest, colon, "\xE2\x80\x9C") || contains(rest, colon, "\xE2\x80\x9E"))
+    /* every phrase starts with a space: try them at the (few) spaces of the would-be author */
+    for (const char *sp = rest; (sp = memchr(sp, ' ', (size_t)(rest + colon - sp))) != NULL; sp++) {
+        size_t left = (size_t)(rest + colon - sp);
+        for (size_t i = 0; i < CRED_ARRAY_LEN(system_author_phrases); i++) {
+            lit l = system_author_phrases[i];
+            if (l.n <= left && sp[1] == l.s[1] && memcmp(sp, l.s, l.n) == 0)
+                return true;
+        }
+    }
+    if (memchr(rest, '"', colon))
         return true; /* a quoted group name before the colon: `X changed the icon of "A: B"` */
+    for (const char *q = rest; (q = memchr(q, 0xE2, (size_t)(rest + colon - q))) != NULL; q++)
+        if (q + 2 < rest + colon && at(q, 1) == 0x80 && (at(q, 2) == 0x9C || at(q, 2) == 0x9E))
+            return true; /* “ „ */
     size_t m = colon + 1;
     while (m < n && rest[m] == ' ')
         m++;
@@ -127,57 +203,89 @@ bool cred_wa__system(const char *rest, size_t n, size_t colon)
 
 /* ---- media, deleted ---------------------------------------------------------------------------- */
 
-static const char *const deleted_phrases[] = {
-    "This message was deleted", "You deleted this message", "Esta mensagem foi apagada",
-    "Você apagou esta mensagem", "Mensagem apagada", "Se eliminó este mensaje", "Eliminaste este mensaje",
-    "Este mensaje fue eliminado", "Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht",
-    "Ce message a été supprimé", "Vous avez supprimé ce message", "Questo messaggio è stato eliminato",
-    "Hai eliminato questo messaggio", "Dit bericht is verwijderd", "Je hebt dit bericht verwijderd",
-    "Сообщение удалено", "Вы удалили это сообщение", "Данное сообщение удалено", "Bu mesaj silindi",
-    "Bu mesajı sildiniz", "Pesan ini telah dihapus", "Anda menghapus pesan ini",
-    "\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF", /* این پیام حذف شد */
-    "\xD8\xB4\xD9\x85\xD8\xA7 \xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xB1\xD8\xA7 \xD8\xAD\xD8\xB0\xD9\x81 \xDA\xA9\xD8\xB1\xD8\xAF\xDB\x8C\xD8\xAF", /* شما این پیام را حذف کردید */
-    "\xD8\xAA\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9", /* تم حذف هذه الرسالة */
-    "\xD9\x84\xD9\x82\xD8\xAF \xD8\xAD\xD8\xB0\xD9\x81\xD8\xAA \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9", /* لقد حذفت هذه الرسالة */
+static const lit deleted_phrases[] = {
+    L("This message was deleted"),
+    L("You deleted this message"),
+    L("Esta mensagem foi apagada"),
+    L("Você apagou esta mensagem"),
+    L("Mensagem apagada"),
+    L("Se eliminó este mensaje"),
+    L("Eliminaste este mensaje"),
+    L("Este mensaje fue eliminado"),
+    L("Diese Nachricht wurde gelöscht"),
+    L("Du hast diese Nachricht gelöscht"),
+    L("Ce message a été supprimé"),
+    L("Vous avez supprimé ce message"),
+    L("Questo messaggio è stato eliminato"),
+    L("Hai eliminato questo messaggio"),
+    L("Dit bericht is verwijderd"),
+    L("Je hebt dit bericht verwijderd"),
+    L("Сообщение удалено"),
+    L("Вы удалили это сообщение"),
+    L("Данное сообщение удалено"),
+    L("Bu mesaj silindi"),
+    L("Bu mesajı sildiniz"),
+    L("Pesan ini telah dihapus"),
+    L("Anda menghapus pesan ini"),
+    L("\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF"), /* این پیام حذف شد */
+    L("\xD8\xB4\xD9\x85\xD8\xA7 \xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD8\xB1\xD8\xA7 \xD8\xAD\xD8\xB0\xD9\x81 \xDA\xA9\xD8\xB1\xD8\xAF\xDB\x8C\xD8\xAF"), /* شما این پیام را حذف کردید */
+    L("\xD8\xAA\xD9\x85 \xD8\xAD\xD8\xB0\xD9\x81 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9"), /* تم حذف هذه الرسالة */
+    L("\xD9\x84\xD9\x82\xD8\xAF \xD8\xAD\xD8\xB0\xD9\x81\xD8\xAA \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9"), /* لقد حذفت هذه الرسالة */
 };
 
 /* Android "<Media omitted>" in its languages. */
-static const char *const media_omitted[] = {
-    "<Media omitted>", "<Mídia oculta>", "<Multimedia omitido>", "<Archivo omitido>",
-    "<Medien ausgeschlossen>", "<Médias omis>", "<Media omessi>", "<Media weggelaten>",
-    "<Без медиафайлов>", "<Medya dahil edilmedi>", "<Media tidak disertaken>",
-    "<\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x86\xD9\x87 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF>",       /* <رسانه حذف شد> */
-    "<\xD8\xAA\xD9\x85 \xD8\xA7\xD8\xB3\xD8\xAA\xD8\xA8\xD8\xB9\xD8\xA7\xD8\xAF \xD8\xA7\xD9\x84\xD9\x88\xD8\xB3\xD8\xA7\xD8\xA6\xD8\xB7>", /* <تم استبعاد الوسائط> */
+static const lit media_omitted[] = {
+    L("<Media omitted>"),
+    L("<Mídia oculta>"),
+    L("<Multimedia omitido>"),
+    L("<Archivo omitido>"),
+    L("<Medien ausgeschlossen>"),
+    L("<Médias omis>"),
+    L("<Media omessi>"),
+    L("<Media weggelaten>"),
+    L("<Без медиафайлов>"),
+    L("<Medya dahil edilmedi>"),
+    L("<Media tidak disertaken>"),
+    L("<\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x86\xD9\x87 \xD8\xAD\xD8\xB0\xD9\x81 \xD8\xB4\xD8\xAF>"), /* <رسانه حذف شد> */
+    L("<\xD8\xAA\xD9\x85 \xD8\xA7\xD8\xB3\xD8\xAA\xD8\xA8\xD8\xB9\xD8\xA7\xD8\xAF \xD8\xA7\xD9\x84\xD9\x88\xD8\xB3\xD8\xA7\xD8\xA6\xD8\xB7>"), /* <تم استبعاد الوسائط> */
 };
 
 /* iOS "<kind> omitted" (the whole line, or its end after a U+200E: "Report.pdf • ‎2 pages ‎document omitted"). */
 static const struct {
-    const char *s, *media;
+    lit s;
+    const char *media;
 } ios_omitted[] = {
-    {"image omitted", "photo"}, {"video omitted", "video_file"}, {"audio omitted", "audio_file"},
-    {"sticker omitted", "sticker"}, {"GIF omitted", "animation"}, {"document omitted", "file"},
-    {"Contact card omitted", "contact"}, {"imagem ocultada", "photo"}, {"vídeo omitido", "video_file"},
-    {"áudio ocultado", "audio_file"}, {"figurinha omitida", "sticker"}, {"GIF omitido", "animation"},
-    {"documento omitido", "file"}, {"imagen omitida", "photo"}, {"video omitido", "video_file"},
-    {"audio omitido", "audio_file"}, {"sticker omitido", "sticker"}, {"Bild weggelassen", "photo"},
-    {"Video weggelassen", "video_file"}, {"Audio weggelassen", "audio_file"},
-    {"Sticker weggelassen", "sticker"}, {"Dokument weggelassen", "file"}, {"image absente", "photo"},
-    {"vidéo absente", "video_file"}, {"audio omis", "audio_file"},
+    {L("image omitted"), "photo"}, {L("video omitted"), "video_file"}, {L("audio omitted"), "audio_file"},
+    {L("sticker omitted"), "sticker"}, {L("GIF omitted"), "animation"}, {L("document omitted"), "file"},
+    {L("Contact card omitted"), "contact"}, {L("imagem ocultada"), "photo"}, {L("vídeo omitido"), "video_file"},
+    {L("áudio ocultado"), "audio_file"}, {L("figurinha omitida"), "sticker"}, {L("GIF omitido"), "animation"},
+    {L("documento omitido"), "file"}, {L("imagen omitida"), "photo"}, {L("video omitido"), "video_file"},
+    {L("audio omitido"), "audio_file"}, {L("sticker omitido"), "sticker"}, {L("Bild weggelassen"), "photo"},
+    {L("Video weggelassen"), "video_file"}, {L("Audio weggelassen"), "audio_file"},
+    {L("Sticker weggelassen"), "sticker"}, {L("Dokument weggelassen"), "file"}, {L("image absente"), "photo"},
+    {L("vidéo absente"), "video_file"}, {L("audio omis"), "audio_file"},
 };
 
 /* Android "NAME (file attached)" in its languages. */
-static const char *const file_attached[] = {
-    "(file attached)", "(Datei angehängt)", "(arquivo anexado)", "(archivo adjunto)", "(fichier joint)",
-    "(file allegato)", "(bestand bijgevoegd)", "(dosya ekli)", "(file terlampir)",
-    "(\xD9\x81\xD8\xA7\xDB\x8C\xD9\x84 \xD9\xBE\xDB\x8C\xD9\x88\xD8\xB3\xD8\xAA \xD8\xB4\xD8\xAF)",   /* (فایل پیوست شد) */
-    "(\xD9\x85\xD9\x84\xD9\x81 \xD9\x85\xD8\xB1\xD9\x81\xD9\x82)",                                   /* (ملف مرفق) */
+static const lit file_attached[] = {
+    L("(file attached)"),
+    L("(Datei angehängt)"),
+    L("(arquivo anexado)"),
+    L("(archivo adjunto)"),
+    L("(fichier joint)"),
+    L("(file allegato)"),
+    L("(bestand bijgevoegd)"),
+    L("(dosya ekli)"),
+    L("(file terlampir)"),
+    L("(\xD9\x81\xD8\xA7\xDB\x8C\xD9\x84 \xD9\xBE\xDB\x8C\xD9\x88\xD8\xB3\xD8\xAA \xD8\xB4\xD8\xAF)"), /* (فایل پیوست شد) */
+    L("(\xD9\x85\xD9\x84\xD9\x81 \xD9\x85\xD8\xB1\xD9\x81\xD9\x82)"), /* (ملف مرفق) */
 };
 
 static bool has_ci(const char *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
     for (size_t i = 0; i + m <= n; i++)
-        if (ieq(s + i, m, needle))
+        if (ieqn(s + i, needle, m))
             return true;
     return false;
 }
@@ -218,27 +326,27 @@ void cred_wa__classify(const char *s, size_t n, wa_body *out)
     if (t[dl - 1] == '.')
         dl--;
     for (size_t i = 0; i < CRED_ARRAY_LEN(deleted_phrases); i++)
-        if (ieq(t, dl, deleted_phrases[i])) {
+        if (lit_eq(t, dl, deleted_phrases[i])) {
             out->flags = CRED_POST_DELETED;
             out->drop_first_line = true;
             return;
         }
     if (t[0] == '<' && t[len - 1] == '>') {
         for (size_t i = 0; i < CRED_ARRAY_LEN(media_omitted); i++)
-            if (ieq(t, len, media_omitted[i]))
+            if (lit_eq(t, len, media_omitted[i]))
                 goto media;
         size_t k = cred_wa__skip_marks(t, len, 1);
         while (k < len && t[k] == ' ')
             k++;
-        if (len - k > 9 && ieq(t + k, 9, "attached:")) { /* iOS "<attached: 00000012-PHOTO-….jpg>" */
+        if (len - k > 9 && ieqn(t + k, "attached:", 9)) { /* iOS "<attached: 00000012-PHOTO-….jpg>" */
             out->media = media_of_name(t + k + 9, len - k - 10);
             goto attached;
         }
     }
     for (size_t i = 0; i < CRED_ARRAY_LEN(ios_omitted); i++) {
-        const char *p = ios_omitted[i].s;
-        size_t m = strlen(p);
-        if (m > len || !ieq(t + len - m, m, p))
+        lit p = ios_omitted[i].s;
+        size_t m = p.n;
+        if (m > len || (at(t, len - 1) | 0x20) != (at(p.s, m - 1) | 0x20) || !lit_suffix(t, len, p))
             continue;
         if (m == len || t[len - m - 1] == ' ' || (len - m >= 3 && at(t, len - m - 1) == 0x8E))
             out->media = ios_omitted[i].media;
@@ -251,8 +359,8 @@ void cred_wa__classify(const char *s, size_t n, wa_body *out)
     }
     if (t[len - 1] == ')')
         for (size_t i = 0; i < CRED_ARRAY_LEN(file_attached); i++)
-            if (ends_with(t, len, file_attached[i])) {
-                out->media = media_of_name(t, len - strlen(file_attached[i]));
+            if (lit_suffix(t, len, file_attached[i])) {
+                out->media = media_of_name(t, len - file_attached[i].n);
                 goto attached;
             }
     return;
@@ -265,14 +373,23 @@ attached:
 
 /* ---- edited -------------------------------------------------------------------------------------- */
 
-static const char *const edited_markers[] = {
-    "<This message was edited>", "<Esta mensagem foi editada>", "<Mensagem editada>",
-    "<Se editó este mensaje>", "<Este mensaje fue editado>", "<Mensaje editado>",
-    "<Diese Nachricht wurde bearbeitet>", "<Ce message a été modifié>", "<Message modifié>",
-    "<Questo messaggio è stato modificato>", "<Dit bericht is bewerkt>", "<Сообщение изменено>",
-    "<Bu mesaj düzenlendi>", "<Pesan ini telah diedit>",
-    "<\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD9\x88\xDB\x8C\xD8\xB1\xD8\xA7\xDB\x8C\xD8\xB4 \xD8\xB4\xD8\xAF>", /* <این پیام ویرایش شد> */
-    "<\xD8\xAA\xD9\x85 \xD8\xAA\xD8\xB9\xD8\xAF\xD9\x8A\xD9\x84 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9>", /* <تم تعديل هذه الرسالة> */
+static const lit edited_markers[] = {
+    L("<This message was edited>"),
+    L("<Esta mensagem foi editada>"),
+    L("<Mensagem editada>"),
+    L("<Se editó este mensaje>"),
+    L("<Este mensaje fue editado>"),
+    L("<Mensaje editado>"),
+    L("<Diese Nachricht wurde bearbeitet>"),
+    L("<Ce message a été modifié>"),
+    L("<Message modifié>"),
+    L("<Questo messaggio è stato modificato>"),
+    L("<Dit bericht is bewerkt>"),
+    L("<Сообщение изменено>"),
+    L("<Bu mesaj düzenlendi>"),
+    L("<Pesan ini telah diedit>"),
+    L("<\xD8\xA7\xDB\x8C\xD9\x86 \xD9\xBE\xDB\x8C\xD8\xA7\xD9\x85 \xD9\x88\xDB\x8C\xD8\xB1\xD8\xA7\xDB\x8C\xD8\xB4 \xD8\xB4\xD8\xAF>"), /* <این پیام ویرایش شد> */
+    L("<\xD8\xAA\xD9\x85 \xD8\xAA\xD8\xB9\xD8\xAF\xD9\x8A\xD9\x84 \xD9\x87\xD8\xB0\xD9\x87 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84\xD8\xA9>"), /* <تم تعديل هذه الرسالة> */
 };
 
 size_t cred_wa__edited(const char *s, size_t n)
@@ -283,8 +400,8 @@ size_t cred_wa__edited(const char *s, size_t n)
     if (e == 0 || s[e - 1] != '>')
         return n;
     for (size_t i = 0; i < CRED_ARRAY_LEN(edited_markers); i++) {
-        size_t m = strlen(edited_markers[i]);
-        if (m > e || !ieq(s + e - m, m, edited_markers[i]))
+        size_t m = edited_markers[i].n;
+        if (!lit_suffix(s, e, edited_markers[i]))
             continue;
         size_t b = e - m;
         for (;;) { /* the space and marks before the marker */
@@ -303,18 +420,36 @@ size_t cred_wa__edited(const char *s, size_t n)
 
 /* ---- forwards ------------------------------------------------------------------------------------ */
 
-static const char *const forward_phrases[] = {
-    "Forwarded", "Forwarded as received", "Forwarded many times", "Forwarded message",
-    "Encaminhada", "Encaminhado", "Encaminhada com frequência", "Encaminhado com frequência",
-    "Mensagem encaminhada", "Reenviado", "Reenviado muchas veces", "Mensaje reenviado",
-    "Weitergeleitet", "Häufig weitergeleitet", "Transféré", "Transféré plusieurs fois", "Inoltrato",
-    "Inoltrato molte volte", "Doorgestuurd", "Vaak doorgestuurd", "Переслано", "Пересланное сообщение",
-    "İletildi", "Diteruskan",
-    "\xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87", /* بازارسال شده */
-    "\xD8\xA8\xD8\xA7\xD8\xB1\xD9\x87\xD8\xA7 \xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87", /* بارها بازارسال شده */
-    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7", /* تمت إعادة توجيهها */
-    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7 \xD9\x83\xD8\xAB\xD9\x8A\xD8\xB1\xD9\x8B\xD8\xA7", /* تمت إعادة توجيهها كثيرًا */
-    "\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87", /* تمت إعادة التوجيه */
+static const lit forward_phrases[] = {
+    L("Forwarded"),
+    L("Forwarded as received"),
+    L("Forwarded many times"),
+    L("Forwarded message"),
+    L("Encaminhada"),
+    L("Encaminhado"),
+    L("Encaminhada com frequência"),
+    L("Encaminhado com frequência"),
+    L("Mensagem encaminhada"),
+    L("Reenviado"),
+    L("Reenviado muchas veces"),
+    L("Mensaje reenviado"),
+    L("Weitergeleitet"),
+    L("Häufig weitergeleitet"),
+    L("Transféré"),
+    L("Transféré plusieurs fois"),
+    L("Inoltrato"),
+    L("Inoltrato molte volte"),
+    L("Doorgestuurd"),
+    L("Vaak doorgestuurd"),
+    L("Переслано"),
+    L("Пересланное сообщение"),
+    L("İletildi"),
+    L("Diteruskan"),
+    L("\xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87"), /* بازارسال شده */
+    L("\xD8\xA8\xD8\xA7\xD8\xB1\xD9\x87\xD8\xA7 \xD8\xA8\xD8\xA7\xD8\xB2\xD8\xA7\xD8\xB1\xD8\xB3\xD8\xA7\xD9\x84 \xD8\xB4\xD8\xAF\xD9\x87"), /* بارها بازارسال شده */
+    L("\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7"), /* تمت إعادة توجيهها */
+    L("\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87\xD9\x87\xD8\xA7 \xD9\x83\xD8\xAB\xD9\x8A\xD8\xB1\xD9\x8B\xD8\xA7"), /* تمت إعادة توجيهها كثيرًا */
+    L("\xD8\xAA\xD9\x85\xD8\xAA \xD8\xA5\xD8\xB9\xD8\xA7\xD8\xAF\xD8\xA9 \xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD8\xAC\xD9\x8A\xD9\x87"), /* تمت إعادة التوجيه */
 };
 
 /* Length of decoration at s[i]: markdown, dashes, arrows, ⏩ and emoji selectors, marks, spaces. */
@@ -354,13 +489,13 @@ static bool forward_line(const char *s, size_t n, const char **from, size_t *fro
         return false;
     const char *t = s + b;
     size_t len = e - b;
-    if (len > 17 && t[0] == '[' && t[len - 1] == ']' && ieq(t + 1, 15, "Forwarded from ")) {
+    if (len > 17 && t[0] == '[' && t[len - 1] == ']' && ieqn(t + 1, "Forwarded from ", 15)) {
         *from = t + 16;
         *from_len = len - 17;
         return true; /* a Telegram message pasted into WhatsApp */
     }
     for (size_t i = 0; i < CRED_ARRAY_LEN(forward_phrases); i++)
-        if (ieq(t, len, forward_phrases[i]))
+        if (lit_eq(t, len, forward_phrases[i]))
             return true;
     return false;
 }
@@ -390,10 +525,10 @@ bool cred_wa__chat_name(const char *name, const char **out, size_t *out_len)
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
     size_t n = strlen(base);
-    if (n > 4 && (ieq(base + n - 4, 4, ".txt") || ieq(base + n - 4, 4, ".zip")))
+    if (n > 4 && (ieqn(base + n - 4, ".txt", 4) || ieqn(base + n - 4, ".zip", 4)))
         n -= 4;
     size_t w = 0;
-    while (w + 8 <= n && !ieq(base + w, 8, "whatsapp"))
+    while (w + 8 <= n && !ieqn(base + w, "whatsapp", 8))
         w++;
     if (w + 8 > n)
         return false;
