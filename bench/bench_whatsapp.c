@@ -1,6 +1,7 @@
 /*
  * bench_whatsapp FILE...: read WhatsApp exports through cred_reader_* and print, per file,
- *   bench=whatsapp file=... bytes=... posts=... system=... seconds=... mb_per_s=... peak_rss_mb=...
+ *   bench=whatsapp file=... bytes=... posts=... system=... seconds=... mb_per_s=... cpu_seconds=...
+ *   mb_per_cpu_s=... peak_rss_mb=...   (mb_per_cpu_s: per core, fair on a loaded machine)
  * and, as the ceiling of the same run, bench=whatsapp_baseline (read + memchr line count of the file).
  * Make an input with gen_whatsapp (-style android|ios); keep it in /tmp.
  */
@@ -19,6 +20,14 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double peak_rss_mb(void)
@@ -58,7 +67,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         baseline(argv[i]);
         cred_reader *r;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_seconds();
         if (cred_reader_open(&r, argv[i], NULL) < 0) {
             fprintf(stderr, "%s\n", cred_error_last()->message);
             return 1;
@@ -68,13 +77,13 @@ int main(int argc, char **argv)
         unsigned long long text = 0;
         while ((rc = cred_reader_next(r, &p)) == 1)
             text += p->text_len;
-        double dt = now() - t0;
+        double dt = now() - t0, ct = cpu_seconds() - c0;
         const cred_reader_stats *st = cred_reader_stats_get(r);
         printf("bench=whatsapp file=%s format=%s bytes=%llu posts=%llu system=%llu skipped=%llu text_bytes=%llu "
-               "seconds=%.3f mb_per_s=%.1f peak_rss_mb=%.1f\n",
+               "seconds=%.3f mb_per_s=%.1f cpu_seconds=%.3f mb_per_cpu_s=%.1f peak_rss_mb=%.1f\n",
                argv[i], cred_format_name(cred_reader_format(r)), (unsigned long long)st->bytes,
                (unsigned long long)st->posts, (unsigned long long)st->system, (unsigned long long)st->skipped, text,
-               dt, (double)st->bytes / 1048576.0 / dt, peak_rss_mb());
+               dt, (double)st->bytes / 1048576.0 / dt, ct, (double)st->bytes / 1048576.0 / ct, peak_rss_mb());
         cred_reader_free(r);
         if (rc < 0)
             return 1;

@@ -217,7 +217,9 @@ typedef struct cred_reader_options {
     const char *source_col;    /**< CSV: source column (default "source") */
     const char *date_col;      /**< CSV: date column (default "date") */
     char csv_delimiter;        /**< CSV: 0 to detect among ',', ';', '\t' and '|' */
-    cred_date_order date_order;/**< WhatsApp: day/month order, AUTO to decide from the whole file */
+    cred_date_order date_order;/**< WhatsApp: day/month order, AUTO to decide from the whole file (a day
+                                    above 12; else the sequence of dates; else day-first, with a warning).
+                                    DMY/MDY/YMD are obeyed as given */
     double window_seconds;     /**< transcripts: window length for CRED_KIND_WINDOW posts (default 30) */
     const char *source;        /**< source name to use when the input has none (default: file name) */
     cred_diag_fn on_diag;      /**< called for each repaired or skipped part of the input, or NULL */
@@ -756,10 +758,521 @@ CRED_API int cred_dedup_cluster(const cred_dedup *d, cred_dup_cluster *out, uint
 CRED_API size_t cred_dedup_memory(const cred_dedup *d);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Scores: an additive log-odds model turning rule hits, near-duplicate evidence, forward metadata    */
+/* and an optional learned lexical signal into a validity (0-100), a verdict and flags               */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * The model. For one post:
+ *
+ *     z = bias + Σ rule points + duplicate evidence + forward evidence + lexical signal
+ *     p_unreliable = calibrate(z)        σ(z) = 1 / (1 + e^-z) when there is no calibration
+ *     validity     = round(100 · (1 − p_unreliable))
+ *
+ *  - rule points: each hit's points after its rule's cap and its group's bound (cred_rule_hit.points);
+ *    a model may override a rule's weight by rule id, which scales the hit's points by
+ *    override / rule weight (so capped hits stay at 0 and a group-limited hit keeps its share).
+ *  - duplicate evidence (relation EXACT or NEAR only): dup_base + dup_similarity · (s − t) / (1 − t)
+ *    for similarity s and match threshold t (it starts at dup_base at the threshold, not at zero
+ *    similarity), plus dup_per_source · ln(sources) (spread over distinct channels) plus
+ *    dup_per_repeat · ln(size / sources) (one channel repeating itself, worth less), bounded by dup_max.
+ *  - forward evidence: `forwarded` when cred_post.forwarded_from names a sender, `forwarded_unknown`
+ *    when it is "unknown".
+ *  - lexical signal: lexical_scale · Σ w[bucket] · v over the post's hashed n-gram features (see
+ *    cred_lexical_features()); absent unless the model has a lexical table.
+ *
+ * Verdicts: `insufficient` when no evidence fired (no rule hit with non-zero points, no duplicate or
+ * forward evidence, |lexical| < lexical_min): no evidence is not a perfect score. Otherwise `credible`
+ * when validity >= credible_min, `unreliable` when validity < unreliable_below, else `review`.
+ *
+ * A cred_model is built once (cred_model_default(), cred_model_load()), may be changed by its owner
+ * (the cred_model_set_* functions: e.g. a trainer), and is then read by any number of threads at
+ * once; changing it while another thread scores with it is a data race.
+ */
+typedef struct cred_model cred_model;
+
+/** Verdicts, from the model's bands. */
+typedef enum cred_verdict {
+    CRED_VERDICT_INSUFFICIENT = 0, /**< no evidence either way fired */
+    CRED_VERDICT_CREDIBLE,         /**< validity >= credible_min */
+    CRED_VERDICT_REVIEW,           /**< in between: a moderator should look */
+    CRED_VERDICT_UNRELIABLE        /**< validity < unreliable_below */
+} cred_verdict;
+
+/** Name as written in output: "insufficient", "credible", "review", "unreliable". */
+CRED_API const char *cred_verdict_name(cred_verdict verdict);
+
+/** Score flags (cred_score.flags). */
+enum {
+    CRED_FLAG_UNSOURCED_CLAIM = 1u << 0, /**< a positive-points hit of a rule in category `claim` */
+    CRED_FLAG_SOURCED = 1u << 1,         /**< a negative-points (nice) hit in category `source` */
+    CRED_FLAG_FORWARDED = 1u << 2,       /**< forwarded_from is set, or a hit in category `forward` */
+    CRED_FLAG_NEAR_DUPLICATE = 1u << 3,  /**< relation EXACT or NEAR: a copy of an earlier post */
+    CRED_FLAG_SHARE_PRESSURE = 1u << 4,  /**< a hit in category `pressure` */
+    CRED_FLAG_VARIANT = 1u << 5,         /**< relation VARIANT: same template, different facts */
+    CRED_FLAG_COUNT_ = 6
+};
+
+/** Name of one flag bit as written in output ("unsourced_claim", "sourced", "forwarded",
+ *  "near_duplicate", "share_pressure", "variant"), or NULL when flag is not exactly one known bit. */
+CRED_API const char *cred_flag_name(unsigned int flag);
+
+/** The scalar parameters of a model. Get them, change some, set them back. */
+typedef struct cred_model_params {
+    unsigned int version;
+    double bias;             /**< log-odds of a post with no evidence (default -1.0: validity 73) */
+    double credible_min;     /**< validity >= this is credible (default 70) */
+    double unreliable_below; /**< validity < this is unreliable (default 40); <= credible_min */
+    double dup_threshold;    /**< similarity at which duplicate evidence starts: the dedup threshold
+                                  (default 0.45, as CRED_DEDUP_OPTIONS_INIT) */
+    double dup_base;         /**< evidence of any copy, at the threshold (default 0.3) */
+    double dup_similarity;   /**< added as similarity grows from the threshold to 1 (default 0.3) */
+    double dup_per_source;   /**< per ln(distinct sources of the cluster) (default 0.45) */
+    double dup_per_repeat;   /**< per ln(size / sources): repeats within the same sources (default 0.1) */
+    double dup_max;          /**< bound on the whole duplicate evidence (default 2.0) */
+    double forwarded;        /**< forwarded_from names a sender (default 0.1) */
+    double forwarded_unknown;/**< forwarded_from is "unknown" (default 0: the shipped rule
+                                  FORWARDED_UNKNOWN already scores it) */
+    double lexical_scale;    /**< multiplier of the lexical signal (default 1) */
+    double lexical_min;      /**< |lexical signal| that counts as evidence for the verdict (default 0.25) */
+} cred_model_params;
+
+#define CRED_MODEL_PARAMS_VERSION 1
+#define CRED_MODEL_PARAMS_INIT {CRED_MODEL_PARAMS_VERSION, -1.0, 70, 40, 0.45, 0.3, 0.3, 0.45, 0.1, 2.0, 0.1, 0.0, 1.0, 0.25}
+
+/** Calibration of z into p_unreliable. */
+typedef enum cred_calibration_kind {
+    CRED_CALIB_NONE = 0,  /**< p = σ(z) */
+    CRED_CALIB_PLATT,     /**< p = σ(a · z + b) */
+    CRED_CALIB_ISOTONIC   /**< p interpolated linearly in a table of n (z[i], p[i]) points, z strictly
+                               increasing, p non-decreasing in [0, 1]; flat beyond the ends */
+} cred_calibration_kind;
+
+typedef struct cred_calibration {
+    cred_calibration_kind kind;
+    double a, b;          /**< Platt */
+    const double *z, *p;  /**< isotonic table (borrowed from the model when read back) */
+    size_t n;             /**< isotonic points, 2 .. CRED_LIMIT_CALIBRATION_POINTS */
+} cred_calibration;
+
+#define CRED_LIMIT_CALIBRATION_POINTS 4096   /**< most points in an isotonic table */
+#define CRED_LIMIT_MODEL_RULES 65536         /**< most per-rule weight overrides in a model */
+#define CRED_LIMIT_MODEL_HEADER (16u << 20)  /**< largest JSON header of a weights file */
+#define CRED_LEXICAL_BITS_MIN 8              /**< smallest lexical table: 2^8 buckets */
+#define CRED_LEXICAL_BITS_MAX 26             /**< largest lexical table: 2^26 buckets (256 MiB) */
+
+/** Lexical features: hashed word and character n-grams of a cred_doc. */
+typedef struct cred_lexical_options {
+    unsigned int version;
+    unsigned int bits;        /**< the table has 2^bits weights (default 18) */
+    unsigned int word_max;    /**< word n-grams of 1 .. word_max stems (default 2; 0: none) */
+    unsigned int char_min;    /**< character n-grams of char_min .. char_max code points inside each */
+    unsigned int char_max;    /**<   word, padded with a space on both sides (default 3..5; 0: none) */
+} cred_lexical_options;
+
+#define CRED_LEXICAL_OPTIONS_VERSION 1
+#define CRED_LEXICAL_OPTIONS_INIT {CRED_LEXICAL_OPTIONS_VERSION, 18, 2, 3, 5}
+
+/**
+ * The built-in model: CRED_MODEL_PARAMS_INIT, no rule override, no calibration, no lexical table
+ * (rule weights are those of the rule files).
+ * @param[out] out  receives the model; release it with cred_model_free().
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_model_default(cred_model **out);
+
+/**
+ * Read a weights file written by cred_model_save(). The whole file is checked before use.
+ * Format (little-endian): "CREDMODL", u32 format version (1), u32 header length H, u64 blob length B,
+ * u64 XXH3-64 of the H + B bytes that follow, a JSON header of H bytes (params, bands, rule weights
+ * by id, calibration, lexical options and note) and B bytes of zstd-compressed float32 lexical
+ * weights (B = 0 when the model has no lexical table).
+ * @return 0; CRED_EIO when the file cannot be read; CRED_ECORRUPT when it is not a weights file or
+ *         fails its checksum or structure checks; CRED_EVERSION when its format version is newer.
+ */
+CRED_API int cred_model_load(cred_model **out, const char *path);
+
+/**
+ * Write the model to path atomically (temporary file, fsync, rename). The output is a function of the
+ * model alone: save → load → save is byte-identical. Rule overrides are written sorted by id.
+ * @return 0; CRED_EIO; CRED_ENOMEM.
+ */
+CRED_API int cred_model_save(const cred_model *m, const char *path);
+
+/** A deep copy (e.g. to fit from a starting point). @return 0; CRED_ENOMEM. */
+CRED_API int cred_model_copy(cred_model **out, const cred_model *m);
+
+CRED_API void cred_model_free(cred_model *m);   /* NULL does nothing */
+
+/** Copy the model's scalar parameters into *out (out->version is set). */
+CRED_API void cred_model_params_get(const cred_model *m, cred_model_params *out);
+
+/**
+ * Replace the scalar parameters.
+ * @return 0; CRED_EINVAL when a value is not finite, a band is outside [0, 100] or
+ *         unreliable_below > credible_min, dup_threshold outside (0, 1), dup_max < 0.
+ */
+CRED_API int cred_model_params_set(cred_model *m, const cred_model_params *params);
+
+/**
+ * Override the weight of rule `id` (log-odds points per scoring hit, instead of the rule file's).
+ * Overrides apply to rules with a non-zero weight in the rule files (weight-0 rules never score).
+ * @return 0; CRED_EINVAL when w is not finite or |w| > 20 or id is empty; CRED_ELIMIT; CRED_ENOMEM.
+ */
+CRED_API int cred_model_rule_weight_set(cred_model *m, const char *id, double w);
+
+/** Remove the override of rule `id`. @return 0; CRED_ENOTFOUND when there is none. */
+CRED_API int cred_model_rule_weight_clear(cred_model *m, const char *id);
+
+/** The override of rule `id`. @return 0; CRED_ENOTFOUND when the model has none. */
+CRED_API int cred_model_rule_weight(double *out, const cred_model *m, const char *id);
+
+/** Number of rule overrides; with cred_model_rule_weight_at() lists them in id order. */
+CRED_API size_t cred_model_rule_weight_count(const cred_model *m);
+
+/** Override i in id order: *id is borrowed from the model. @return 0; CRED_ENOTFOUND out of range. */
+CRED_API int cred_model_rule_weight_at(const char **id, double *w, const cred_model *m, size_t i);
+
+/** Set (copying any table) or remove (kind NONE) the calibration. @return 0; CRED_EINVAL. */
+CRED_API int cred_model_calibration_set(cred_model *m, const cred_calibration *c);
+
+/** The calibration; isotonic tables are borrowed from the model. */
+CRED_API void cred_model_calibration_get(const cred_model *m, cred_calibration *out);
+
+/**
+ * Give the model a lexical table of 2^opts->bits weights, all zero (replacing any table).
+ * @param opts  options, or NULL for defaults.
+ * @return 0; CRED_EINVAL when bits is outside [CRED_LEXICAL_BITS_MIN, CRED_LEXICAL_BITS_MAX], there
+ *         are no features (word_max 0 and char_max 0), or char_min > char_max; CRED_ENOMEM.
+ */
+CRED_API int cred_model_lexical_init(cred_model *m, const cred_lexical_options *opts);
+
+/** Remove the lexical table. */
+CRED_API void cred_model_lexical_clear(cred_model *m);
+
+/**
+ * The lexical table, writable by the model's owner (a trainer updates weights in place).
+ * @param[out] n     receives the number of weights (2^bits), or 0.
+ * @param[out] opts  receives the lexical options, or NULL.
+ * @return the table, or NULL when the model has none.
+ */
+CRED_API float *cred_model_lexical_table(cred_model *m, size_t *n, cred_lexical_options *opts);
+
+/** One lexical feature occurrence. */
+typedef struct cred_lexical_feature {
+    uint32_t bucket;   /**< index into the lexical table */
+    float value;       /**< feature value: 1 / sqrt(number of features of the doc) */
+    uint8_t word;      /**< 1 for a word n-gram, 0 for a character n-gram */
+    uint8_t n;         /**< n-gram length (words or code points) */
+    cred_span raw;     /**< the n-gram's bytes in doc->raw (whole words for a character n-gram) */
+} cred_lexical_feature;
+
+typedef void (*cred_lexical_fn)(const cred_lexical_feature *f, void *payload);
+
+/**
+ * Call fn for every lexical feature of doc, in text order, with the model's lexical options (use
+ * this in a trainer, so that fitting and scoring hash alike). Words are CRED_TOK_WORD tokens (their
+ * stems), numbers stand as "<num>" and links as "<url>" in word n-grams; n-grams do not cross
+ * sentences. Linear in the text; no allocation. Thread-safe for a model nobody changes.
+ * @return the number of features; CRED_EINVAL when the model has no lexical table.
+ */
+CRED_API long cred_lexical_features(const cred_model *m, const cred_doc *doc, cred_lexical_fn fn,
+                                    void *payload);
+
+/** One n-gram that moved a post's lexical signal. */
+typedef struct cred_lexical_term {
+    cred_span raw;     /**< first occurrence in doc->raw */
+    double points;     /**< its part of the signal (lexical_scale included), summed over occurrences */
+    uint32_t bucket;
+    uint8_t word, n;
+} cred_lexical_term;
+
+/**
+ * Score doc with the model's lexical table alone.
+ * @param[out] z      receives the lexical signal (0 when the model has none).
+ * @param[out] top    receives up to k terms with the largest |points|, largest first (may be NULL
+ *                    when k is 0).
+ * @param[out] n_top  receives how many were written, or NULL.
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_model_lexical_score(double *z, cred_lexical_term *top, size_t k, size_t *n_top,
+                                      const cred_model *m, const cred_doc *doc);
+
+/** Free-text note stored with the model (e.g. the data set and metrics it was fitted on); "" if none. */
+CRED_API const char *cred_model_note(const cred_model *m);
+/** Replace the note (copied). @return 0; CRED_ENOMEM. */
+CRED_API int cred_model_note_set(cred_model *m, const char *note);
+
+/** What a contribution stands for. */
+typedef enum cred_contrib_kind {
+    CRED_CONTRIB_RULE = 0,  /**< a rule hit */
+    CRED_CONTRIB_DUPLICATE, /**< near-duplicate evidence */
+    CRED_CONTRIB_FORWARD,   /**< forward metadata */
+    CRED_CONTRIB_LEXICAL    /**< the learned lexical signal (terms in cred_score.terms) */
+} cred_contrib_kind;
+
+/** One reason of a score. Strings are borrowed from the rule set, the doc or the scorer. */
+typedef struct cred_contribution {
+    cred_contrib_kind kind;
+    const char *rule;       /**< rule id; "NEAR_DUPLICATE", "FORWARD_METADATA" or "LEXICAL" for the others */
+    const char *category;   /**< rule category; "duplicate", "forward", "lexical" for the others */
+    double points;          /**< log-odds points added to z (after caps, groups and overrides) */
+    double raw_points;      /**< before the cap and the group bound (the weight, for a rule) */
+    unsigned int hit_flags; /**< CRED_HIT_* (capped, group-limited) for rule hits */
+    int has_span;           /**< 1 when span/quote are set */
+    cred_span span;         /**< raw byte offsets in the post text (or in the metadata field) */
+    cred_rule_target target;/**< where span points */
+    const char *quote;      /**< the quoted bytes (not NUL-terminated), or NULL */
+    size_t quote_len;
+    const char *explain;    /**< NUL-terminated explanation, never NULL */
+} cred_contribution;
+
+/** A scored post. Owned by the scorer, valid until its next cred_scorer_score(). */
+typedef struct cred_score {
+    double z;                 /**< log-odds of unreliability */
+    double p_unreliable;      /**< calibrated probability */
+    int validity;             /**< round(100 · (1 − p_unreliable)) */
+    cred_verdict verdict;
+    unsigned int flags;       /**< CRED_FLAG_* */
+    double bias;
+    double rules, duplicate, forward, lexical; /**< z split by kind of evidence */
+    const cred_contribution *contribs; /**< rule hits in scan order, then duplicate, forward, lexical */
+    size_t n_contribs;
+    size_t suppressed;        /**< hits whose points a cap or a group bound reduced */
+    double suppressed_points; /**< points they lost (raw − points, summed) */
+    const cred_lexical_term *terms; /**< the n-grams that moved the lexical signal most */
+    size_t n_terms;
+} cred_score;
+
+/** What is known about one post when it is scored; every pointer but post and doc may be NULL. */
+typedef struct cred_score_input {
+    const cred_post *post;         /**< metadata (forwarded_from) */
+    const cred_doc *doc;           /**< analysed text (lexical signal) */
+    const cred_scan_result *scan;  /**< rule hits, or NULL */
+    const cred_dup_match *dup;     /**< near-duplicate links, or NULL */
+    const cred_dup_cluster *cluster; /**< the cluster of dup (as it stands when scored), or NULL */
+} cred_score_input;
+
+/** Per-thread scoring state: buffers for contributions and lexical terms. */
+typedef struct cred_scorer cred_scorer;
+
+/** Most lexical terms kept in cred_score.terms. */
+#define CRED_SCORE_TERMS 5
+
+/**
+ * Make a scorer. The model is borrowed: it must outlive the scorer and not change while it scores.
+ * @return 0; CRED_ENOMEM.
+ */
+CRED_API int cred_scorer_new(cred_scorer **out, const cred_model *m);
+CRED_API void cred_scorer_free(cred_scorer *s);   /* NULL does nothing */
+
+/**
+ * Score one post: contributions, z, p_unreliable, validity, verdict and flags. Work is linear in the
+ * hits (plus the text, with a lexical table); no allocation once buffers have grown.
+ * @param[out] out  receives the score, owned by s and valid until the next call or free.
+ * @return 0; CRED_EINVAL when in or in->post is NULL; CRED_ENOMEM.
+ */
+CRED_API int cred_scorer_score(cred_scorer *s, const cred_score **out, const cred_score_input *in);
+
+/** p from z with the model's calibration (σ(z) without one). Thread-safe. */
+CRED_API double cred_model_probability(const cred_model *m, double z);
+
+/** Validity 0..100 from p_unreliable: round(100 · (1 − p)). */
+CRED_API int cred_validity(double p_unreliable);
+
+/** Verdict of a validity under the model's bands (evidence 0: insufficient). */
+CRED_API cred_verdict cred_model_verdict(const cred_model *m, int validity, int evidence);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Corpus and search: a persistent, searchable store of posts                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+#define CRED_LIMIT_QUERY_BYTES 4096     /**< longest search query accepted (CRED_ELIMIT beyond) */
+#define CRED_LIMIT_QUERY_TERMS 64       /**< most words, phrases, prefixes and filters in one query */
+#define CRED_LIMIT_PREFIX_TERMS 64      /**< a prefix expands to at most this many terms per segment
+                                             (the most frequent ones); rarer expansions are left out */
+#define CRED_LIMIT_SEARCH_RESULTS 10000 /**< most hits one search returns */
+
+/**
+ * A corpus: a directory holding immutable segment files (`seg-NNNNNN.cseg`), a write-ahead log
+ * (`wal.log`) and a `MANIFEST` naming the live segments. Every file starts with a magic and a
+ * format version and carries XXH64 checksums; segments are written to a temp file, fsynced and
+ * renamed, and read through mmap. Stored per post: the record (id, text, source, author, date, ...),
+ * its latest score and flags, the inverted index (stems and surface forms, positions), its
+ * near-duplicate signature and its place in the cluster forest. A post whose id is already stored
+ * replaces the older version. One writer at a time (a lock file); any number of readers, each
+ * seeing the state of the moment it opened. A handle is used by one thread at a time.
+ */
+typedef struct cred_corpus cred_corpus;
+
+enum {
+    CRED_CORPUS_WRITE = 1u << 0,  /**< open for adding (takes the directory's writer lock) */
+    CRED_CORPUS_CREATE = 1u << 1  /**< create the directory and an empty corpus when absent (implies WRITE) */
+};
+
+typedef struct cred_corpus_options {
+    unsigned int version;
+    unsigned int flags;       /**< CRED_CORPUS_* bits */
+    unsigned int threads;     /**< analysis threads when building segments (default 2) */
+    size_t flush_posts;       /**< posts kept in the log before they are written as a segment
+                                   (default 4096); a commit of more goes straight to a segment */
+    double threshold;         /**< near-duplicate threshold for stored links (default 0.45) */
+} cred_corpus_options;
+
+#define CRED_CORPUS_OPTIONS_VERSION 1
+#define CRED_CORPUS_OPTIONS_INIT {CRED_CORPUS_OPTIONS_VERSION, 0, 2, 4096, 0.45}
+
+/**
+ * Open a corpus directory. Checks every segment's whole-file checksum and structure, replays the
+ * log (a torn tail left by a crash is ignored, and truncated when opened for writing).
+ * @param[out] out  receives the handle; release with cred_corpus_free().
+ * @return 0; CRED_ENOTFOUND when dir holds no corpus (and CREATE is not set); CRED_ECORRUPT (with the
+ *         file and byte offset in cred_error_last()) or CRED_EVERSION for a damaged or newer file;
+ *         CRED_EIO (including "locked by another writer"); CRED_ENOMEM.
+ */
+CRED_API int cred_corpus_open(cred_corpus **out, const char *dir, const cred_corpus_options *opts);
+
+/** Close the handle. Posts added but not committed are lost. NULL does nothing. */
+CRED_API void cred_corpus_free(cred_corpus *c);
+
+/** The latest score of a post, stored beside it. */
+typedef struct cred_corpus_score {
+    double validity;     /**< 0..100, or NAN when the post was not scored */
+    const char *flags;   /**< space-separated flag names (e.g. "unsourced_claim"), or NULL */
+} cred_corpus_score;
+
+/**
+ * Queue a post (and its score, or NULL) for the next commit. The post is copied.
+ * @return 0; CRED_EINVAL when the corpus is read-only; CRED_ELIMIT when the text exceeds
+ *         CRED_LIMIT_POST_BYTES; CRED_ENOMEM.
+ */
+CRED_API int cred_corpus_add(cred_corpus *c, const cred_post *post, const cred_corpus_score *score);
+
+/**
+ * Make queued posts durable: appended to the log and fsynced (small batches), or written as a new
+ * segment (batches of flush_posts or more). When this returns 0 the posts survive a crash; they are
+ * searchable through this handle at once. Segments are merged when there are more than 16.
+ * @return 0; CRED_EIO; CRED_ENOMEM.
+ */
+CRED_API int cred_corpus_commit(cred_corpus *c);
+
+/** Rewrite every live post into one segment (dropping replaced versions) and empty the log. */
+CRED_API int cred_corpus_compact(cred_corpus *c);
+
+/** Figures of an opened corpus. */
+typedef struct cred_corpus_stats {
+    uint64_t posts;          /**< live posts (replaced versions not counted) */
+    uint64_t replaced;       /**< stored versions superseded by a newer post with the same id */
+    uint64_t segments;       /**< segment files */
+    uint64_t log_posts;      /**< posts held in the log only */
+    uint64_t terms;          /**< dictionary entries summed over segments */
+    uint64_t clusters;       /**< posts that start a cluster (relation none) */
+    uint64_t index_bytes;    /**< dictionary, postings, positions, doc table and id map */
+    uint64_t text_bytes;     /**< compressed stored records */
+    uint64_t dedup_bytes;    /**< near-duplicate signatures */
+    uint64_t file_bytes;     /**< all segment files */
+    int64_t first_date, last_date; /**< CRED_DATE_UNKNOWN when no post is dated */
+} cred_corpus_stats;
+
+CRED_API int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out);
+
+/**
+ * Check every checksum of every file (segment sections, each compressed text block, the log) and
+ * decode every record and posting list. Does not modify anything.
+ * @return 0 when all is sound; CRED_ECORRUPT with the file and offset of the first damage.
+ */
+CRED_API int cred_corpus_verify(cred_corpus *c);
+
+/** A stored post as returned by lookups. Strings are owned by the handle, valid until its next call. */
+typedef struct cred_corpus_post {
+    cred_post post;              /**< the record (lang: declared, else detected) */
+    uint64_t seq;                /**< insertion number, unique in the corpus */
+    double validity;             /**< latest score, NAN when unscored */
+    const char *flags;           /**< space-separated flags ("" when none) */
+    cred_dup_relation relation;  /**< link to its earlier copy when it was stored */
+    double similarity;
+    const char *parent_id;       /**< id of the post it copies, or NULL */
+    const char *origin_id;       /**< id of its cluster's origin (its own id when it heads one) */
+} cred_corpus_post;
+
+/**
+ * Find the live post with this id.
+ * @return 0; CRED_ENOTFOUND; CRED_ECORRUPT.
+ */
+CRED_API int cred_corpus_get(cred_corpus *c, cred_corpus_post *out, const char *id);
+
+/**
+ * Look an analysed text up against the stored posts dated no later than `date` (unknown dates
+ * count as earlier): exact copies first, then the most similar near-duplicate (estimated Jaccard
+ * >= threshold). For `credence score --index`. out->post.id is "" when nothing matched.
+ * @return 0 (relation CRED_DUP_NONE when no earlier copy is stored); CRED_ENOMEM; CRED_ECORRUPT.
+ */
+CRED_API int cred_corpus_find_copy(cred_corpus *c, cred_corpus_post *out, const cred_doc *doc, int64_t date);
+
+/** Search options. */
+typedef struct cred_search_options {
+    unsigned int version;
+    size_t limit;            /**< hits wanted (default 10, at most CRED_LIMIT_SEARCH_RESULTS) */
+    size_t snippet_bytes;    /**< raw bytes of text around the first match (default 160; 0: none) */
+} cred_search_options;
+
+#define CRED_SEARCH_OPTIONS_VERSION 1
+#define CRED_SEARCH_OPTIONS_INIT {CRED_SEARCH_OPTIONS_VERSION, 10, 160}
+
+/** One hit, best first. */
+typedef struct cred_search_hit {
+    cred_corpus_post post;   /**< the stored post */
+    double score;            /**< BM25 (k1 1.2, b 0.75) summed over the query's words */
+    const char *snippet;     /**< raw text around the first match, whole UTF-8 characters */
+    size_t snippet_len;
+    const cred_span *highlights; /**< matching words, as offsets into snippet */
+    size_t n_highlights;
+} cred_search_hit;
+
+typedef struct cred_search_result {
+    const cred_search_hit *hits;
+    size_t n_hits;
+    uint64_t matches;        /**< posts matched (a lower bound when ranking skipped whole blocks) */
+} cred_search_result;
+
+/**
+ * Search the corpus. The query language:
+ *   word            posts with the word (any inflection: compared by Snowball stem, per language)
+ *   =word           the exact (normalised) surface form
+ *   "a b c"         a phrase: the stems in this order, adjacent
+ *   vacc*           a prefix of stems or surface forms (see CRED_LIMIT_PREFIX_TERMS)
+ *   a b, a AND b    both;  a OR b  either;  NOT a, -a  without;  ( ... ) groups. AND binds tighter.
+ *   source:NAME  author:NAME  lang:CODE  flag:NAME  cluster:ID (the cluster of post ID)
+ *   after:DATE  before:DATE  (YYYY-MM-DD[THH:MM[:SS]], UTC; after is inclusive, before exclusive)
+ *   validity<N  validity<=N  validity>N  validity>=N
+ * Values with spaces are quoted: source:"Health News". Filters do not change scores. A query made
+ * only of filters lists matching posts, newest first.
+ * @param[out] out  receives the result, owned by c and valid until its next call.
+ * @return 0; CRED_ESYNTAX when the query does not parse (cred_error_last() has the 1-based column
+ *         and the message); CRED_ELIMIT; CRED_ECORRUPT; CRED_ENOMEM.
+ */
+CRED_API int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const char *query,
+                                size_t len, const cred_search_options *opts);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Output                                                                                            */
 /* ------------------------------------------------------------------------------------------------ */
 
-typedef enum cred_out_format { CRED_OUT_JSONL = 0, CRED_OUT_CSV, CRED_OUT_TABLE } cred_out_format;
+/**
+ * Output formats. JSONL and CSV are streamed, one record per post; TABLE and HTML keep bounded
+ * summaries (the worst posts, counts, histogram, clusters, sources) and write them at cred_out_finish().
+ */
+typedef enum cred_out_format {
+    CRED_OUT_JSONL = 0, /**< one JSON object per line (README "credence score" documents the fields) */
+    CRED_OUT_CSV,       /**< RFC 4180, a header row, one row per post, flags joined by '|' */
+    CRED_OUT_TABLE,     /**< terminal table: the worst posts first with their top reasons */
+    CRED_OUT_HTML       /**< one self-contained, offline HTML report (inline CSS, JS and SVG) */
+} cred_out_format;
+
+/** Name of a format ("jsonl", "csv", "table", "html"). */
+CRED_API const char *cred_out_format_name(cred_out_format format);
+/** Parse a format name. @return 0; CRED_ENOTFOUND. */
+CRED_API int cred_out_format_parse(cred_out_format *out, const char *name);
 
 typedef struct cred_out cred_out;
 
@@ -776,6 +1289,49 @@ CRED_API int cred_out_new(cred_out **out, FILE *fp, cred_out_format format);
  * @return 0; CRED_EIO when the stream fails.
  */
 CRED_API int cred_out_post(cred_out *o, const cred_post *post, const cred_doc *doc);
+
+enum {
+    CRED_OUT_COLOR = 1u << 0,   /**< table: ANSI colours (the CLI sets it on a TTY only) */
+    CRED_OUT_NO_TEXT = 1u << 1  /**< jsonl/csv: leave the post text out */
+};
+
+typedef struct cred_out_options {
+    unsigned int version;
+    unsigned int flags;   /**< CRED_OUT_* bits */
+    size_t top;           /**< table and html: how many of the least credible posts to list (default 25) */
+    const char *title;    /**< html: report title (default "credence report") */
+} cred_out_options;
+
+#define CRED_OUT_OPTIONS_VERSION 1
+#define CRED_OUT_OPTIONS_INIT {CRED_OUT_OPTIONS_VERSION, 0, 25, NULL}
+
+/**
+ * A writer of any format with options. cred_out_new() is cred_out_open() with NULL options.
+ * @return 0; CRED_EINVAL; CRED_ENOMEM.
+ */
+CRED_API int cred_out_open(cred_out **out, FILE *fp, cred_out_format format, const cred_out_options *opts);
+
+/** One scored post as the writers take it. Every pointer but post and score may be NULL. */
+typedef struct cred_scored_post {
+    const cred_post *post;
+    const cred_doc *doc;              /**< for the detected language */
+    const cred_score *score;
+    const cred_dup_match *dup;        /**< near-duplicate links */
+    const cred_dup_cluster *cluster;  /**< the cluster as it stands when the post is scored */
+    const char *parent_id;            /**< id of dup->parent's post, or NULL */
+    const char *origin_id;            /**< id of the cluster's origin post, or NULL */
+    const char *origin_source;        /**< source of the origin post, or NULL */
+} cred_scored_post;
+
+/**
+ * Write (jsonl, csv) or take into the summaries (table, html) one scored post. Memory of the table
+ * and html writers is bounded by `top` posts plus one entry per cluster of copies and per source.
+ * @return 0; CRED_EIO when the stream fails; CRED_ENOMEM.
+ */
+CRED_API int cred_out_score(cred_out *o, const cred_scored_post *rec);
+
+/** Write what the format writes at the end (table, html) and flush. @return 0; CRED_EIO; CRED_ENOMEM. */
+CRED_API int cred_out_finish(cred_out *o);
 
 /** Flush buffered output. @return 0; CRED_EIO. */
 CRED_API int cred_out_flush(cred_out *o);

@@ -17,7 +17,14 @@
 #define DD_K 128          /* MinHash bins */
 #define DD_CHAR_NGRAM 5   /* character shingle length, in code points */
 
-/** A document prepared for dedup. Reused from post to post (buffers only grow). */
+/** A line of a doc: tokens [first, end), n_content of them not emoji. */
+typedef struct dd_line {
+    size_t first, end;
+    size_t n_content;
+} dd_line;
+
+/** A document prepared for dedup. Reused from post to post (buffers only grow, so a post costs no
+ *  allocation once they are large enough). */
 typedef struct dd_prep {
     cred_buf text;       /* dedup text: tokens separated by one space, NUL-terminated */
     uint32_t *word_end;  /* word i spans [word_start[i], word_end[i]) of text */
@@ -25,6 +32,10 @@ typedef struct dd_prep {
     size_t n_words, cap_words, cap_words2;
     uint64_t *facts;     /* hashes of numbers, dates and canonical URLs (query-less) */
     size_t n_facts, cap_facts;
+    dd_line *lines;      /* scratch of cred_dedup__prep_doc() */
+    size_t cap_lines;
+    unsigned char *drop; /* per token: left out of the dedup text */
+    size_t cap_drop;
 } dd_prep;
 
 void cred_dedup__prep_free(dd_prep *p);

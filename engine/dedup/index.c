@@ -228,9 +228,33 @@ size_t cred_dedup_memory(const cred_dedup *d)
 
 /* ---- LSH --------------------------------------------------------------------------------------- */
 
+/* The bins of band b packed in an integer (bands of up to 8 rows; wider bands are compared bytewise). */
+static inline uint64_t band_value(const uint8_t *sig, unsigned b, unsigned rows)
+{
+    const uint8_t *p = sig + (size_t)b * rows;
+    if (rows == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    uint64_t v = 0;
+    for (unsigned i = 0; i < rows && i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
 static inline uint64_t band_hash(const cred_dedup *d, const uint8_t *sig, unsigned b)
 {
-    return cred_hash64(sig + (size_t)b * d->o.rows, d->o.rows, 0x9e3779b97f4a7c15ULL + b);
+    if (d->o.rows > 8)
+        return cred_hash64(sig + (size_t)b * d->o.rows, d->o.rows, 0x9e3779b97f4a7c15ULL + b);
+    return dd_mix64(band_value(sig, b, d->o.rows) ^ (0x9e3779b97f4a7c15ULL * (b + 1)));
+}
+
+static inline bool band_equal(const cred_dedup *d, const uint8_t *a, const uint8_t *q, unsigned b)
+{
+    if (d->o.rows > 8)
+        return memcmp(a + (size_t)b * d->o.rows, q + (size_t)b * d->o.rows, d->o.rows) == 0;
+    return band_value(a, b, d->o.rows) == band_value(q, b, d->o.rows);
 }
 
 static inline size_t band_pos(uint64_t h, size_t cap)
@@ -351,7 +375,6 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
         uint8_t tag = (uint8_t)(h >> 56);
         const uint32_t *slot = d->slot[b];
         const uint8_t *tags = d->tag[b];
-        const uint8_t *qb = q->v + (size_t)b * d->o.rows;
         unsigned taken = 0;
         for (size_t i = band_pos(h, d->lsh_cap); slot[i] && taken < MAX_BAND_MATCHES;
              i = i + 1 == d->lsh_cap ? 0 : i + 1) {
@@ -359,7 +382,7 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
                 continue;
             uint32_t e = slot[i] - 1;
             const uint8_t *es = d->sig + (size_t)e * DD_K;
-            if (memcmp(es + (size_t)b * d->o.rows, qb, d->o.rows) != 0)
+            if (!band_equal(d, es, q->v, b))
                 continue;
             taken++;
             if (!seen_insert(d, e))

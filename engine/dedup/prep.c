@@ -4,6 +4,7 @@
  * punctuation and spacing) are taken out, plus the facts (numbers, dates, links) that tell two bulletins
  * of one template apart.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "dedup.h"
@@ -14,6 +15,8 @@ void cred_dedup__prep_free(dd_prep *p)
     free(p->word_start);
     free(p->word_end);
     free(p->facts);
+    free(p->lines);
+    free(p->drop);
     memset(p, 0, sizeof *p);
 }
 
@@ -24,33 +27,41 @@ static void prep_reset(dd_prep *p)
     p->n_facts = 0;
 }
 
-static int add_fact(dd_prep *p, const char *s, size_t len)
-{
-    if (CRED_GROW(p->facts, p->cap_facts, p->n_facts + 1) < 0)
-        return CRED_ENOMEM;
-    p->facts[p->n_facts++] = cred_hash64(s, len, 0x5eedfac7ULL);
-    return 0;
-}
-
-static int add_word(dd_prep *p, const char *s, size_t len)
+/* Make room for up to `words` words (and as many facts) of `bytes` bytes in all, separators and the
+ * final NUL included, so that add_word() and add_fact() need no checks. */
+static int prep_reserve(dd_prep *p, size_t words, size_t bytes)
 {
     int rc = 0;
-    if (p->n_words)
-        CRED_TRY(cred_buf_putc(&p->text, ' '));
-    CRED_TRY(CRED_GROW(p->word_start, p->cap_words, p->n_words + 1));
-    CRED_TRY(CRED_GROW(p->word_end, p->cap_words2, p->n_words + 1));
-    p->word_start[p->n_words] = (uint32_t)p->text.len;
-    CRED_TRY(cred_buf_put(&p->text, s, len));
-    p->word_end[p->n_words] = (uint32_t)p->text.len;
-    p->n_words++;
+    CRED_TRY(cred_buf_reserve(&p->text, bytes + words + 1));
+    CRED_TRY(CRED_GROW(p->word_start, p->cap_words, words));
+    CRED_TRY(CRED_GROW(p->word_end, p->cap_words2, words));
+    CRED_TRY(CRED_GROW(p->facts, p->cap_facts, words));
 done:
     return rc;
+}
+
+static inline void add_fact(dd_prep *p, const char *s, size_t len)
+{
+    p->facts[p->n_facts++] = cred_hash64(s, len, 0x5eedfac7ULL);
+}
+
+static inline void add_word(dd_prep *p, const char *s, size_t len)
+{
+    char *t = p->text.ptr;
+    if (p->n_words)
+        t[p->text.len++] = ' ';
+    p->word_start[p->n_words] = (uint32_t)p->text.len;
+    memcpy(t + p->text.len, s, len);
+    p->text.len += len;
+    p->word_end[p->n_words] = (uint32_t)p->text.len;
+    p->n_words++;
 }
 
 int cred_dedup__prep_text(dd_prep *p, const char *s, size_t len)
 {
     int rc = 0;
     prep_reset(p);
+    CRED_TRY(prep_reserve(p, len / 2 + 1, len));
     size_t i = 0;
     while (i < len) {
         while (i < len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t'))
@@ -63,9 +74,9 @@ int cred_dedup__prep_text(dd_prep *p, const char *s, size_t len)
             i++;
         }
         if (i > start) {
-            CRED_TRY(add_word(p, s + start, i - start));
+            add_word(p, s + start, i - start);
             if (fact)
-                CRED_TRY(add_fact(p, s + start, i - start));
+                add_fact(p, s + start, i - start);
         }
     }
     CRED_TRY(cred_buf_terminate(&p->text));
@@ -106,23 +117,66 @@ static const char *const date_words[] = {
     "جمعه", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد",
 };
 
+/* The words of the lists above in one hash table, built once: each word token costs one hash and, on a
+ * hit, one memcmp, whatever the lists' length. */
+enum { W_DATE = 1, W_JOIN = 2, W_HOST = 4, W_FORWARD = 8 };
+#define SET_SLOTS 512       /* power of two, > 2 * the words of the lists */
+#define SET_MAX_LEN 32      /* longer words are in no list */
+#define SET_SEED 0x3c6ef372fe94f82bULL
+
+typedef struct set_slot {
+    uint64_t h;
+    const char *w; /* NULL: empty */
+    uint32_t len, kinds;
+} set_slot;
+
+static set_slot g_set[SET_SLOTS];
+static pthread_once_t g_set_once = PTHREAD_ONCE_INIT;
+
+static void set_add(const char *w, size_t len, unsigned kind)
+{
+    uint64_t h = cred_hash64(w, len, SET_SEED);
+    size_t j = h & (SET_SLOTS - 1);
+    while (g_set[j].w && !(g_set[j].h == h && g_set[j].len == len && memcmp(g_set[j].w, w, len) == 0))
+        j = (j + 1) & (SET_SLOTS - 1);
+    g_set[j].h = h;
+    g_set[j].w = w;
+    g_set[j].len = (uint32_t)len;
+    g_set[j].kinds |= kind;
+}
+
+static void set_init(void)
+{
+    for (size_t i = 0; i < CRED_ARRAY_LEN(date_words); i++)
+        set_add(date_words[i], strlen(date_words[i]), W_DATE);
+    for (size_t i = 0; i < CRED_ARRAY_LEN(join_words); i++)
+        set_add(join_words[i], strlen(join_words[i]), W_JOIN);
+    for (size_t i = 0; i < CRED_ARRAY_LEN(invite_hosts); i++)
+        set_add(invite_hosts[i], strlen(invite_hosts[i]), W_HOST);
+    for (size_t i = 0; i < CRED_ARRAY_LEN(forward_lines); i++) {
+        const char *sp = strchr(forward_lines[i], ' ');
+        set_add(forward_lines[i], sp ? (size_t)(sp - forward_lines[i]) : strlen(forward_lines[i]), W_FORWARD);
+    }
+}
+
+/* The W_* classes of a word (0 for most words). set_init() must have run. */
+static unsigned word_kinds(const char *s, size_t len)
+{
+    if (len == 0 || len > SET_MAX_LEN)
+        return 0;
+    uint64_t h = cred_hash64(s, len, SET_SEED);
+    for (size_t j = h & (SET_SLOTS - 1); g_set[j].w; j = (j + 1) & (SET_SLOTS - 1))
+        if (g_set[j].h == h && g_set[j].len == len && memcmp(g_set[j].w, s, len) == 0)
+            return g_set[j].kinds;
+    return 0;
+}
+
 static bool word_is(const char *s, size_t len, const char *w)
 {
     return len && w[0] == s[0] && strlen(w) == len && memcmp(s, w, len) == 0;
 }
 
-static bool in_list(const char *s, size_t len, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (word_is(s, len, list[i]))
-            return true;
-    return false;
-}
-
-typedef struct line_info {
-    size_t first, end;  /* token range [first, end) */
-    size_t n_content;   /* non-emoji tokens */
-} line_info;
+typedef dd_line line_info;
 
 /* Whether the line's first content tokens spell one of the forward_lines phrases. */
 static bool is_forward_line(const cred_doc *doc, const line_info *l)
@@ -134,6 +188,8 @@ static bool is_forward_line(const cred_doc *doc, const line_info *l)
     for (size_t t = l->first; t < l->end && nw < 2; t++)
         if (doc->tokens[t].kind != CRED_TOK_EMOJI)
             words[nw++] = &doc->tokens[t];
+    if (!(word_kinds(doc->norm + words[0]->start, words[0]->len) & W_FORWARD))
+        return false;
     for (size_t i = 0; i < CRED_ARRAY_LEN(forward_lines); i++) {
         const char *pat = forward_lines[i], *sp = strchr(pat, ' ');
         size_t l0 = sp ? (size_t)(sp - pat) : strlen(pat);
@@ -166,11 +222,10 @@ static bool is_signature_line(const cred_doc *doc, const line_info *l)
             return true;
         if (tk->kind == CRED_TOK_URL) {
             const cred_link *lk = link_of(doc, t);
-            if (lk && lk->host && in_list(lk->host, strlen(lk->host), invite_hosts, CRED_ARRAY_LEN(invite_hosts)))
+            if (lk && lk->host && (word_kinds(lk->host, strlen(lk->host)) & W_HOST))
                 return true;
         }
-        if (tk->kind == CRED_TOK_WORD &&
-            in_list(doc->norm + tk->start, tk->len, join_words, CRED_ARRAY_LEN(join_words)))
+        if (tk->kind == CRED_TOK_WORD && (word_kinds(doc->norm + tk->start, tk->len) & W_JOIN))
             join = true;
     }
     return join && l->n_content <= 5;
@@ -196,9 +251,8 @@ static void strip_url(const char *u, size_t len, const char **out, size_t *out_l
     *out_len = n;
 }
 
-static int emit_tokens(dd_prep *p, const cred_doc *doc, const unsigned char *drop, bool keep_emoji)
+static void emit_tokens(dd_prep *p, const cred_doc *doc, const unsigned char *drop, bool keep_emoji)
 {
-    int rc = 0;
     for (size_t t = 0; t < doc->n_tokens; t++) {
         const cred_token *tk = &doc->tokens[t];
         if (drop[t] || (tk->kind == CRED_TOK_EMOJI && !keep_emoji))
@@ -209,30 +263,30 @@ static int emit_tokens(dd_prep *p, const cred_doc *doc, const unsigned char *dro
             /* the normalised token (ASCII digits, folded case) rather than the canonical link, which
              * keeps the raw digits; the query goes anyway */
             strip_url(s, len, &s, &len);
-            CRED_TRY(add_fact(p, s, len));
+            add_fact(p, s, len);
         } else if (tk->kind == CRED_TOK_NUMBER || (tk->flags & CRED_TOKF_DIGIT)) {
-            CRED_TRY(add_fact(p, s, len));
-        } else if (tk->kind == CRED_TOK_WORD && in_list(s, len, date_words, CRED_ARRAY_LEN(date_words))) {
-            CRED_TRY(add_fact(p, s, len));
+            add_fact(p, s, len);
+        } else if (tk->kind == CRED_TOK_WORD && (word_kinds(s, len) & W_DATE)) {
+            add_fact(p, s, len);
         }
         if (len)
-            CRED_TRY(add_word(p, s, len));
+            add_word(p, s, len);
     }
-done:
-    return rc;
 }
 
 int cred_dedup__prep_doc(dd_prep *p, const cred_doc *doc)
 {
     int rc = 0;
-    line_info *lines = NULL;
-    unsigned char *drop = NULL;
-    size_t n_lines = 0, cap_lines = 0;
+    size_t n_lines = 0;
     prep_reset(p);
     if (doc->n_tokens == 0)
         return cred_buf_terminate(&p->text);
-    drop = calloc(doc->n_tokens, 1);
-    CRED_TRY_ALLOC(drop);
+    pthread_once(&g_set_once, set_init);
+    /* the dedup text is made of pieces of distinct tokens: no longer than norm plus separators */
+    CRED_TRY(prep_reserve(p, doc->n_tokens, doc->norm_len));
+    CRED_TRY(CRED_GROW(p->drop, p->cap_drop, doc->n_tokens));
+    unsigned char *drop = p->drop;
+    memset(drop, 0, doc->n_tokens);
 
     /* Lines: tokens are in text order; a line ends at each '\n' of the normalised text. */
     size_t t = 0, pos = 0;
@@ -245,8 +299,8 @@ int cred_dedup__prep_doc(dd_prep *p, const cred_doc *doc)
             l.end++;
         }
         if (l.end > l.first) {
-            CRED_TRY(CRED_GROW(lines, cap_lines, n_lines + 1));
-            lines[n_lines++] = l;
+            CRED_TRY(CRED_GROW(p->lines, p->cap_lines, n_lines + 1));
+            p->lines[n_lines++] = l;
         }
         t = l.end;
         pos = line_end + 1;
@@ -256,6 +310,7 @@ int cred_dedup__prep_doc(dd_prep *p, const cred_doc *doc)
 
     /* Forward boilerplate anywhere (it is usually on top); signatures among the last two lines. Never
      * drop every line. */
+    line_info *lines = p->lines;
     size_t kept = n_lines;
     for (size_t i = 0; i < n_lines && kept > 1; i++)
         if (is_forward_line(doc, &lines[i])) {
@@ -272,14 +327,12 @@ int cred_dedup__prep_doc(dd_prep *p, const cred_doc *doc)
         kept--;
     }
 
-    CRED_TRY(emit_tokens(p, doc, drop, false));
+    emit_tokens(p, doc, drop, false);
     if (p->n_words == 0) {
         prep_reset(p);
-        CRED_TRY(emit_tokens(p, doc, drop, true));
+        emit_tokens(p, doc, drop, true);
     }
-    CRED_TRY(cred_buf_terminate(&p->text));
+    p->text.ptr[p->text.len] = '\0';
 done:
-    free(drop);
-    free(lines);
     return rc;
 }

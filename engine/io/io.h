@@ -66,6 +66,17 @@ int cred_io__chunk(cred_reader *r, const char **data, size_t *len);
  */
 int cred_io__slurp(cred_reader *r, const char **data, size_t *len, size_t max);
 
+/**
+ * Look ahead without consuming: buffer at least `want` unread bytes (fewer at end of input) and return
+ * the whole unread window, borrowed until the next input call. Nothing is copied; memory grows with
+ * `want`. Pair with cred_io__consume(). (Used by drivers that decide from later input, e.g. WhatsApp.)
+ * @return 0, or a negative code on an I/O error.
+ */
+int cred_io__peek(cred_reader *r, size_t want, const char **data, size_t *len);
+
+/** Mark the first n bytes of the window returned by cred_io__peek() as consumed. */
+void cred_io__consume(cred_reader *r, size_t n);
+
 /** Input offset of the next unread byte. */
 uint64_t cred_io__offset(const cred_reader *r);
 

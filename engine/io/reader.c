@@ -208,6 +208,22 @@ int cred_io__line(cred_reader *r, const char **line, size_t *len)
     }
 }
 
+int cred_io__peek(cred_reader *r, size_t want, const char **data, size_t *len)
+{
+    int rc = fill(r, want);
+    if (rc < 0)
+        return rc;
+    *data = r->buf + r->pos;
+    *len = r->end - r->pos;
+    return 0;
+}
+
+void cred_io__consume(cred_reader *r, size_t n)
+{
+    r->pos += CRED_MIN(n, r->end - r->pos);
+    r->stats.bytes = cred_io__offset(r);
+}
+
 int cred_io__slurp(cred_reader *r, const char **data, size_t *len, size_t max)
 {
     while (!r->eof && r->fd >= 0) {

@@ -35,8 +35,10 @@
 #define PULL_BYTES (1u << 20)
 
 typedef struct wa_state {
-    char *w;                   /* input window: w[pos..end) is unread */
-    size_t cap, pos, end;
+    const char *w;             /* input window: w[pos..end) is unread; the core's buffer (peeked, */
+    size_t pos, end;           /* not copied), or zbuf for a .zip export */
+    char *zbuf;
+    size_t zcap;
     bool eof;
     uint64_t lineno;           /* lines consumed */
     struct archive *ar;        /* .zip export: the chat entry is read from here */
@@ -56,71 +58,80 @@ typedef struct wa_state {
 
 static int reserve(wa_state *st, size_t extra)
 {
-    if (st->cap - st->end >= extra)
+    if (st->zcap - st->end >= extra)
         return 0;
-    size_t ncap = st->cap ? st->cap : PULL_BYTES;
+    size_t ncap = st->zcap ? st->zcap : PULL_BYTES;
     while (ncap - st->end < extra)
         ncap *= 2;
-    char *nw = realloc(st->w, ncap);
+    char *nw = realloc(st->zbuf, ncap);
     if (!nw)
         return cred__error_nomem();
-    st->w = nw;
-    st->cap = ncap;
+    st->w = st->zbuf = nw;
+    st->zcap = ncap;
     return 0;
 }
 
-/* Append more input to the window. 1, 0 at end of input, or a negative code. Moves the window. */
+/* Make more input visible in the window. 1, 0 at end of input, or a negative code. Moves the window. */
 static int pull(cred_reader *r, wa_state *st)
 {
     if (st->eof)
         return 0;
-    if (st->pos > 0 && (st->pos == st->end || st->pos >= st->cap / 2)) {
-        memmove(st->w, st->w + st->pos, st->end - st->pos);
+    if (!st->ar) { /* hand the consumed bytes back to the core and look further ahead */
+        size_t have = st->end - st->pos;
+        cred_io__consume(r, st->pos);
+        int rc = cred_io__peek(r, have + PULL_BYTES, &st->w, &st->end);
+        st->pos = 0;
+        if (rc < 0)
+            return rc;
+        st->eof = st->end == have;
+        return !st->eof;
+    }
+    if (st->pos > 0 && (st->pos == st->end || st->pos >= st->zcap / 2)) {
+        memmove(st->zbuf, st->zbuf + st->pos, st->end - st->pos);
         st->end -= st->pos;
         st->pos = 0;
     }
-    if (st->ar) {
-        /* blocks as libarchive decodes them: a damaged entry still yields the bytes before the damage */
-        const void *block;
-        size_t n;
-        la_int64_t at;
-        int rc = archive_read_data_block(st->ar, &block, &n, &at);
-        if (rc == ARCHIVE_EOF) {
-            st->eof = true;
-            return 0;
-        }
-        if (rc < ARCHIVE_WARN) {
-            cred_io__diag(r, CRED_SEV_ERROR, CRED_ECORRUPT, st->lineno + 1, 0,
-                          "zip: the chat cannot be read past this point: %s", archive_error_string(st->ar));
-            st->eof = true;
-            return 0;
-        }
-        if (st->entry_bytes + (uint64_t)n > CRED_LIMIT_ZIP_ENTRY_BYTES) {
-            n = (size_t)(CRED_LIMIT_ZIP_ENTRY_BYTES - st->entry_bytes);
-            st->eof = true;
-            cred_io__diag(r, CRED_SEV_ERROR, CRED_ELIMIT, st->lineno + 1, 0,
-                          "zip: the chat is larger than %llu bytes; the rest is not read",
-                          (unsigned long long)CRED_LIMIT_ZIP_ENTRY_BYTES);
-        }
-        if (reserve(st, n) < 0)
-            return CRED_ENOMEM;
-        memcpy(st->w + st->end, block, n);
-        st->entry_bytes += (uint64_t)n;
-        st->end += n;
-        return 1;
-    }
-    const char *d;
+    /* blocks as libarchive decodes them: a damaged entry still yields the bytes before the damage */
+    const void *block;
     size_t n;
-    int rc = cred_io__chunk(r, &d, &n);
-    if (rc <= 0) {
-        st->eof = rc == 0;
-        return rc;
+    la_int64_t at;
+    int rc = archive_read_data_block(st->ar, &block, &n, &at);
+    if (rc == ARCHIVE_EOF) {
+        st->eof = true;
+        return 0;
     }
+    if (rc < ARCHIVE_WARN) {
+        cred_io__diag(r, CRED_SEV_ERROR, CRED_ECORRUPT, st->lineno + 1, 0,
+                      "zip: the chat cannot be read past this point: %s", archive_error_string(st->ar));
+        st->eof = true;
+        return 0;
+    }
+    if (st->entry_bytes + (uint64_t)n > CRED_LIMIT_ZIP_ENTRY_BYTES) {
+        n = (size_t)(CRED_LIMIT_ZIP_ENTRY_BYTES - st->entry_bytes);
+        st->eof = true;
+        cred_io__diag(r, CRED_SEV_ERROR, CRED_ELIMIT, st->lineno + 1, 0,
+                      "zip: the chat is larger than %llu bytes; the rest is not read",
+                      (unsigned long long)CRED_LIMIT_ZIP_ENTRY_BYTES);
+    }
+    if (n == 0)
+        return 1; /* an empty block: the caller asks again */
     if (reserve(st, n) < 0)
         return CRED_ENOMEM;
-    memcpy(st->w + st->end, d, n);
+    memcpy(st->zbuf + st->end, block, n);
+    st->entry_bytes += (uint64_t)n;
     st->end += n;
     return 1;
+}
+
+/* Tell the core what was consumed (keeps stats.bytes current). */
+static void sync_consumed(cred_reader *r, wa_state *st)
+{
+    if (!st->ar && st->pos) {
+        cred_io__consume(r, st->pos);
+        st->w += st->pos;
+        st->end -= st->pos;
+        st->pos = 0;
+    }
 }
 
 /*
@@ -134,7 +145,7 @@ static int line_at(cred_reader *r, wa_state *st, size_t off, size_t *len, size_t
     for (;;) {
         const char *s = st->w + st->pos + off;
         size_t avail = st->end - st->pos - off;
-        const char *nl = memchr(s + scanned, '\n', avail - scanned);
+        const char *nl = avail > scanned ? memchr(s + scanned, '\n', avail - scanned) : NULL;
         if (nl || st->eof) {
             size_t n = nl ? (size_t)(nl - s) : avail;
             if (n == 0 && !nl)
@@ -300,8 +311,10 @@ static int next(cred_reader *r, cred_post *post)
             cred_io__diag(r, CRED_SEV_ERROR, CRED_ESYNTAX, orphan_from, 1,
                           "%llu line(s) of text before the first message header; skipped",
                           (unsigned long long)orphans);
-        if (rc == 0)
+        if (rc == 0) {
+            sync_consumed(r, st);
             return 0;
+        }
 
         st->pending = false;
         uint64_t hline = st->lineno + 1;
@@ -423,6 +436,7 @@ static int next(cred_reader *r, cred_post *post)
         post->line = hline;
         post->id = decimal(r, hline);
         post->source = st->source ? st->source : r->source;
+        sync_consumed(r, st);
         return post->id ? 1 : cred__error_nomem();
     }
 }
@@ -502,7 +516,7 @@ static int open_zip(cred_reader *r, wa_state *st)
                     ;
                 if (prc < 0)
                     return prc;
-                named = probe(st->w, st->end) >= 50;
+                named = probe(st->zbuf ? st->zbuf : "", st->end) >= 50;
                 if (!named) {
                     st->pos = st->end = 0;
                     st->eof = false;
@@ -595,6 +609,7 @@ static int open_(cred_reader *r)
     if (!st)
         return cred__error_nomem();
     r->state = st;
+    st->w = "";
     cred_wa__evidence_init(&st->ev);
     st->last_date = CRED_DATE_UNKNOWN;
     if (r->opts.date_order == CRED_DATE_ORDER_DMY || r->opts.date_order == CRED_DATE_ORDER_MDY ||
@@ -619,7 +634,7 @@ static void close_(cred_reader *r)
         return;
     if (st->ar)
         archive_read_free(st->ar);
-    free(st->w);
+    free(st->zbuf);
     free(st->source);
     cred_buf_free(&st->text);
     free(st);

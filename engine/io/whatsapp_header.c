@@ -108,35 +108,36 @@ static bool boundary(const char *s, size_t n, size_t j, bool digits_ok)
 }
 
 /* Localised AM/PM words beyond the Latin a.m./p.m. forms. */
+#define W(str, pm) {str, pm, sizeof(str) - 1}
 static const struct {
     const char *s;
     bool pm;
     size_t n;
 } ampm_words[] = {
-    {"\xD9\x82.\xD8\xB8.", false, sizeof("\xD9\x82.\xD8\xB8.") - 1},                                     /* fa ق.ظ. */
-    {"\xD8\xA8.\xD8\xB8.", true, sizeof("\xD8\xA8.\xD8\xB8.") - 1},                                      /* fa ب.ظ. */
-    {"\xD9\x82.\xD8\xB8", false, sizeof("\xD9\x82.\xD8\xB8") - 1},                                      /* fa ق.ظ */
-    {"\xD8\xA8.\xD8\xB8", true, sizeof("\xD8\xA8.\xD8\xB8") - 1},                                       /* fa ب.ظ */
-    {"\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", false, sizeof("\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1") - 1}, /* قبل‌ازظهر */
-    {"\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", true, sizeof("\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1") - 1},             /* بعدازظهر */
-    {"\xD8\xB5", false, sizeof("\xD8\xB5") - 1},                                               /* ar ص */
-    {"\xD9\x85", true, sizeof("\xD9\x85") - 1},                                                /* ar م */
-    {"\xE5\x8D\x88\xE5\x89\x8D", false, sizeof("\xE5\x8D\x88\xE5\x89\x8D") - 1},                               /* ja 午前 */
-    {"\xE5\x8D\x88\xE5\xBE\x8C", true, sizeof("\xE5\x8D\x88\xE5\xBE\x8C") - 1},                                /* ja 午後 */
-    {"\xE4\xB8\x8A\xE5\x8D\x88", false, sizeof("\xE4\xB8\x8A\xE5\x8D\x88") - 1},                               /* zh 上午 */
-    {"\xE4\xB8\x8B\xE5\x8D\x88", true, sizeof("\xE4\xB8\x8B\xE5\x8D\x88") - 1},                                /* zh 下午 */
-    {"\xEC\x98\xA4\xEC\xA0\x84", false, sizeof("\xEC\x98\xA4\xEC\xA0\x84") - 1},                               /* ko 오전 */
-    {"\xEC\x98\xA4\xED\x9B\x84", true, sizeof("\xEC\x98\xA4\xED\x9B\x84") - 1},                                /* ko 오후 */
-    {"\xCF\x80.\xCE\xBC.", false, sizeof("\xCF\x80.\xCE\xBC.") - 1},                                     /* el π.μ. */
-    {"\xCE\xBC.\xCE\xBC.", true, sizeof("\xCE\xBC.\xCE\xBC.") - 1},                                      /* el μ.μ. */
-    {"\xCF\x80\xCE\xBC", false, sizeof("\xCF\x80\xCE\xBC") - 1},                                       /* el πμ */
-    {"\xCE\xBC\xCE\xBC", true, sizeof("\xCE\xBC\xCE\xBC") - 1},                                        /* el μμ */
-    {"\xC3\x96\xC3\x96", false, sizeof("\xC3\x96\xC3\x96") - 1},                                       /* tr ÖÖ */
-    {"\xC3\x96S", true, sizeof("\xC3\x96S") - 1},                                               /* tr ÖS */
-    {"vorm.", false, sizeof("vorm.") - 1},                                                  /* de */
-    {"nachm.", true, sizeof("nachm.") - 1},
-    {"SA", false, sizeof("SA") - 1},                                                     /* vi */
-    {"CH", true, sizeof("CH") - 1},
+    W("\xD9\x82.\xD8\xB8.", false),                                     /* fa ق.ظ. */
+    W("\xD8\xA8.\xD8\xB8.", true),                                      /* fa ب.ظ. */
+    W("\xD9\x82.\xD8\xB8", false),                                      /* fa ق.ظ */
+    W("\xD8\xA8.\xD8\xB8", true),                                       /* fa ب.ظ */
+    W("\xD9\x82\xD8\xA8\xD9\x84\xE2\x80\x8C\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", false), /* قبل‌ازظهر */
+    W("\xD8\xA8\xD8\xB9\xD8\xAF\xD8\xA7\xD8\xB2\xD8\xB8\xD9\x87\xD8\xB1", true),             /* بعدازظهر */
+    W("\xD8\xB5", false),                                               /* ar ص */
+    W("\xD9\x85", true),                                                /* ar م */
+    W("\xE5\x8D\x88\xE5\x89\x8D", false),                               /* ja 午前 */
+    W("\xE5\x8D\x88\xE5\xBE\x8C", true),                                /* ja 午後 */
+    W("\xE4\xB8\x8A\xE5\x8D\x88", false),                               /* zh 上午 */
+    W("\xE4\xB8\x8B\xE5\x8D\x88", true),                                /* zh 下午 */
+    W("\xEC\x98\xA4\xEC\xA0\x84", false),                               /* ko 오전 */
+    W("\xEC\x98\xA4\xED\x9B\x84", true),                                /* ko 오후 */
+    W("\xCF\x80.\xCE\xBC.", false),                                     /* el π.μ. */
+    W("\xCE\xBC.\xCE\xBC.", true),                                      /* el μ.μ. */
+    W("\xCF\x80\xCE\xBC", false),                                       /* el πμ */
+    W("\xCE\xBC\xCE\xBC", true),                                        /* el μμ */
+    W("\xC3\x96\xC3\x96", false),                                       /* tr ÖÖ */
+    W("\xC3\x96S", true),                                               /* tr ÖS */
+    W("vorm.", false),                                                  /* de */
+    W("nachm.", true),
+    W("SA", false),                                                     /* vi */
+    W("CH", true),
 };
 
 /* AM/PM at s[*i]: "AM", "pm", "a.m.", "p. m." (any spaces), or a word of ampm_words. */

@@ -325,7 +325,7 @@ void cred_wa__classify(const char *s, size_t n, wa_body *out)
     size_t dl = len;
     if (t[dl - 1] == '.')
         dl--;
-    for (size_t i = 0; i < CRED_ARRAY_LEN(deleted_phrases); i++)
+    for (size_t i = 0; i < CRED_ARRAY_LEN(deleted_phrases) && dl <= 80; i++)
         if (lit_eq(t, dl, deleted_phrases[i])) {
             out->flags = CRED_POST_DELETED;
             out->drop_first_line = true;
@@ -344,14 +344,15 @@ void cred_wa__classify(const char *s, size_t n, wa_body *out)
         }
     }
     for (size_t i = 0; i < CRED_ARRAY_LEN(ios_omitted); i++) {
+        /* the whole line, or after a U+200E: "Report.pdf • ‎2 pages ‎document omitted" */
         lit p = ios_omitted[i].s;
         size_t m = p.n;
-        if (m > len || (at(t, len - 1) | 0x20) != (at(p.s, m - 1) | 0x20) || !lit_suffix(t, len, p))
+        if (m > len || (m < len && (len - m < 3 || at(t, len - m - 1) != 0x8E || at(t, len - m - 2) != 0x80)))
             continue;
-        if (m == len || t[len - m - 1] == ' ' || (len - m >= 3 && at(t, len - m - 1) == 0x8E))
+        if (lit_suffix(t, len, p)) {
             out->media = ios_omitted[i].media;
-        if (out->media)
             goto attached;
+        }
     }
     if (ends_with(t, len, "attached>")) { /* old iOS "2015-08-04-PHOTO-00004762.jpg <‎attached>" */
         out->media = media_of_name(t, len);

@@ -7,35 +7,50 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
-#include "util/util.h"
+#include "out/out_int.h"
 
-struct cred_out {
-    FILE *fp;
-    cred_out_format format;
-    yajl_gen g;
-    cred_buf buf;     /* pending output */
-    cred_buf scratch; /* UTF-8 repair */
-    bool failed;
-};
-
-#define FLUSH_BYTES (64u << 10)
-
-static void gen_print(void *ctx, const char *s, size_t len)
+void cred_out__raw(void *ctx, const char *s, size_t len)
 {
     cred_out *o = ctx;
     if (cred_buf_put(&o->buf, s, len) < 0)
         o->failed = true;
 }
 
+static const char *const format_names[] = {"jsonl", "csv", "table", "html"};
+
+const char *cred_out_format_name(cred_out_format format)
+{
+    return (unsigned)format < CRED_ARRAY_LEN(format_names) ? format_names[format] : "unknown";
+}
+
+int cred_out_format_parse(cred_out_format *out, const char *name)
+{
+    for (size_t i = 0; name && i < CRED_ARRAY_LEN(format_names); i++)
+        if (strcmp(name, format_names[i]) == 0) {
+            *out = (cred_out_format)i;
+            return 0;
+        }
+    return cred__error(CRED_ENOTFOUND, "unknown output format '%s' (jsonl, csv, table, html)", name ? name : "");
+}
+
 int cred_out_new(cred_out **out, FILE *fp, cred_out_format format)
 {
+    return cred_out_open(out, fp, format, NULL);
+}
+
+int cred_out_open(cred_out **out, FILE *fp, cred_out_format format, const cred_out_options *opts)
+{
     if (!out || !fp)
-        return cred__error(CRED_EINVAL, "cred_out_new: NULL argument");
-    if (format != CRED_OUT_JSONL)
-        return cred__error(CRED_EINVAL, "cred_out_new: only jsonl post records are supported");
+        return cred__error(CRED_EINVAL, "cred_out_open: NULL argument");
+    if ((unsigned)format > CRED_OUT_HTML)
+        return cred__error(CRED_EINVAL, "cred_out_open: unknown format %d", (int)format);
     cred_out *o = calloc(1, sizeof *o);
     if (!o)
         return cred__error_nomem();
+    cred_out_options defaults = CRED_OUT_OPTIONS_INIT;
+    o->opts = opts ? *opts : defaults;
+    if (o->opts.top == 0)
+        o->opts.top = defaults.top;
     o->fp = fp;
     o->format = format;
     o->g = yajl_gen_alloc(NULL);
@@ -43,17 +58,17 @@ int cred_out_new(cred_out **out, FILE *fp, cred_out_format format)
         free(o);
         return cred__error_nomem();
     }
-    yajl_gen_config(o->g, yajl_gen_print_callback, gen_print, o);
+    yajl_gen_config(o->g, yajl_gen_print_callback, cred_out__raw, o);
     *out = o;
     return 0;
 }
 
-static void put_key(cred_out *o, const char *key)
+void cred_out__put_key(cred_out *o, const char *key)
 {
     yajl_gen_string(o->g, (const unsigned char *)key, strlen(key));
 }
 
-static void put_bytes(cred_out *o, const char *s, size_t len)
+void cred_out__put_bytes(cred_out *o, const char *s, size_t len)
 {
     if (cred_utf8_invalid_count(s, len) == 0) {
         yajl_gen_string(o->g, (const unsigned char *)s, len);
@@ -67,15 +82,15 @@ static void put_bytes(cred_out *o, const char *s, size_t len)
     yajl_gen_string(o->g, (const unsigned char *)o->scratch.ptr, o->scratch.len);
 }
 
-static void put_str(cred_out *o, const char *key, const char *value)
+void cred_out__put_str(cred_out *o, const char *key, const char *value)
 {
     if (!value)
         return;
-    put_key(o, key);
-    put_bytes(o, value, strlen(value));
+    cred_out__put_key(o, key);
+    cred_out__put_bytes(o, value, strlen(value));
 }
 
-static void put_date(cred_out *o, const char *key, int64_t t)
+void cred_out__put_date(cred_out *o, const char *key, int64_t t)
 {
     if (t == CRED_DATE_UNKNOWN)
         return;
@@ -84,7 +99,7 @@ static void put_date(cred_out *o, const char *key, int64_t t)
     char s[40];
     if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm))
         return;
-    put_str(o, key, s);
+    cred_out__put_str(o, key, s);
 }
 
 /* Adds a canonical URL to the "links" array unless it is already there. */
@@ -95,10 +110,10 @@ static void put_link(cred_out *o, const char **seen, size_t *n_seen, size_t cap,
             return;
     if (*n_seen < cap)
         seen[(*n_seen)++] = url;
-    put_bytes(o, url, strlen(url));
+    cred_out__put_bytes(o, url, strlen(url));
 }
 
-static int flush_if(cred_out *o, size_t threshold)
+int cred_out__flush_if(cred_out *o, size_t threshold)
 {
     if (o->failed)
         return cred__error_nomem();
@@ -112,45 +127,47 @@ static int flush_if(cred_out *o, size_t threshold)
 
 int cred_out_post(cred_out *o, const cred_post *p, const cred_doc *doc)
 {
+    if (o->format != CRED_OUT_JSONL)
+        return cred__error(CRED_EINVAL, "cred_out_post: parsed post records are written as jsonl only");
     yajl_gen_reset(o->g, NULL);
     yajl_gen_map_open(o->g);
-    put_str(o, "id", p->id);
-    put_key(o, "text");
-    put_bytes(o, p->text, p->text_len);
-    put_str(o, "source", p->source);
-    put_str(o, "author", p->author);
-    put_str(o, "author_id", p->author_id);
-    put_date(o, "date", p->date);
-    put_str(o, "date_text", p->date_text);
-    put_str(o, "forwarded_from", p->forwarded_from);
-    put_str(o, "url", p->url);
-    put_str(o, "reply_to", p->reply_to);
-    put_str(o, "media", p->media);
-    put_str(o, "kind", cred_post_kind_name(p->kind));
+    cred_out__put_str(o, "id", p->id);
+    cred_out__put_key(o, "text");
+    cred_out__put_bytes(o, p->text, p->text_len);
+    cred_out__put_str(o, "source", p->source);
+    cred_out__put_str(o, "author", p->author);
+    cred_out__put_str(o, "author_id", p->author_id);
+    cred_out__put_date(o, "date", p->date);
+    cred_out__put_str(o, "date_text", p->date_text);
+    cred_out__put_str(o, "forwarded_from", p->forwarded_from);
+    cred_out__put_str(o, "url", p->url);
+    cred_out__put_str(o, "reply_to", p->reply_to);
+    cred_out__put_str(o, "media", p->media);
+    cred_out__put_str(o, "kind", cred_post_kind_name(p->kind));
     if (p->start >= 0) {
-        put_key(o, "start");
+        cred_out__put_key(o, "start");
         yajl_gen_double(o->g, p->start);
-        put_key(o, "end");
+        cred_out__put_key(o, "end");
         yajl_gen_double(o->g, p->end);
     }
     if (p->flags & CRED_POST_EDITED) {
-        put_key(o, "edited");
+        cred_out__put_key(o, "edited");
         yajl_gen_bool(o->g, 1);
     }
     if (p->flags & CRED_POST_DELETED) {
-        put_key(o, "deleted");
+        cred_out__put_key(o, "deleted");
         yajl_gen_bool(o->g, 1);
     }
     if (p->flags & CRED_POST_TRUNCATED) {
-        put_key(o, "truncated");
+        cred_out__put_key(o, "truncated");
         yajl_gen_bool(o->g, 1);
     }
-    put_str(o, "lang", p->lang ? p->lang : doc ? doc->lang : NULL);
+    cred_out__put_str(o, "lang", p->lang ? p->lang : doc ? doc->lang : NULL);
     if (doc || p->n_links) {
         const char *seen[64];
         size_t n_seen = 0;
         char canon[4096];
-        put_key(o, "links");
+        cred_out__put_key(o, "links");
         yajl_gen_array_open(o->g);
         for (size_t i = 0; i < p->n_links; i++) {
             const char *u = p->links[i];
@@ -162,17 +179,17 @@ int cred_out_post(cred_out *o, const cred_post *p, const cred_doc *doc)
         yajl_gen_array_close(o->g);
     }
     if (p->line) {
-        put_key(o, "line");
+        cred_out__put_key(o, "line");
         yajl_gen_integer(o->g, (long long)p->line);
     }
     yajl_gen_map_close(o->g);
-    gen_print(o, "\n", 1);
-    return flush_if(o, FLUSH_BYTES);
+    cred_out__raw(o, "\n", 1);
+    return cred_out__flush_if(o, FLUSH_BYTES);
 }
 
 int cred_out_flush(cred_out *o)
 {
-    int rc = flush_if(o, 1);
+    int rc = cred_out__flush_if(o, 1);
     if (rc == 0 && fflush(o->fp) != 0)
         rc = cred__error(CRED_EIO, "cannot write output: %s", strerror(errno));
     return rc;
@@ -182,6 +199,7 @@ void cred_out_free(cred_out *o)
 {
     if (!o)
         return;
+    cred_out__summary_free(o->sum);
     yajl_gen_free(o->g);
     cred_buf_free(&o->buf);
     cred_buf_free(&o->scratch);

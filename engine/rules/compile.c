@@ -127,7 +127,7 @@ static const char **transform_entries(rctx *cx, cred_text *tx, const rrule *r, c
 
 static unsigned int hs_flags_of(const rclause *c, bool prefilter)
 {
-    unsigned int f = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SINGLEMATCH;
+    unsigned int f = HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH; /* no UCP: see rx__prefilter_expr() */
     if (c->rflags & RF_CASELESS)
         f |= HS_FLAG_CASELESS;
     if (c->rflags & RF_DOTALL)

@@ -350,45 +350,62 @@ long rx__uppercase_literal(const char *pat, size_t len)
 }
 
 /*
- * The expression given to vectorscan for a pattern: the same regex without \b and \B (outside
- * classes), which vectorscan does not support in UCP mode. Dropping an assertion only widens what
- * matches, so the result stays a correct prefilter; PCRE2 then confirms with the real pattern.
+ * The expression given to vectorscan for a pattern. Vectorscan does not support \b in UCP mode and
+ * compiles Unicode classes slowly, so the prefilter runs without UCP on a widened regex: \b and \B
+ * are dropped, \w \d become "not ASCII space", \s becomes "not ASCII word", \W \S \D and any class
+ * that uses a class escape or a POSIX class become "any character". Each step only widens what
+ * matches, so the result is a correct prefilter; PCRE2 then confirms with the real pattern.
  */
 char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
 {
-    char *out = malloc(len + 5);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    if (extended) {
-        memcpy(out, "(?x)", 4);
-        o = 4;
-    }
-    bool in_class = false;
-    for (size_t i = 0; i < len; i++) {
+    cred_buf b = CRED_BUF_INIT;
+    int rc = extended ? cred_buf_puts(&b, "(?x)") : 0;
+    for (size_t i = 0; i < len && rc == 0; i++) {
         char c = pat[i];
         if (c == '\\' && i + 1 < len) {
-            if (!in_class && (pat[i + 1] == 'b' || pat[i + 1] == 'B')) {
-                i++;
-                continue;
+            char e = pat[++i];
+            switch (e) {
+            case 'b': case 'B': break;
+            case 'w': case 'd': rc = cred_buf_puts(&b, "[^\\s]"); break;
+            case 's': rc = cred_buf_puts(&b, "[^a-zA-Z0-9_]"); break;
+            case 'W': case 'S': case 'D': rc = cred_buf_puts(&b, "[\\s\\S]"); break;
+            default:
+                rc = cred_buf_putc(&b, '\\');
+                rc |= cred_buf_putc(&b, e);
             }
-            out[o++] = c;
-            out[o++] = pat[++i];
             continue;
         }
-        if (c == '[' && !in_class) {
-            in_class = true;
-            out[o++] = c;
-            if (i + 1 < len && pat[i + 1] == '^')
-                out[o++] = pat[++i];
-            if (i + 1 < len && pat[i + 1] == ']')
-                out[o++] = pat[++i];
+        if (c == '[') {
+            size_t j = i + 1;
+            bool wide = false;
+            if (j < len && pat[j] == '^')
+                j++;
+            if (j < len && pat[j] == ']')
+                j++;
+            for (; j < len && pat[j] != ']'; j++) {
+                if (pat[j] == '\\' && j + 1 < len) {
+                    j++;
+                    wide |= strchr("wWdDsShHvVpP", pat[j]) != NULL;
+                } else if (pat[j] == '[' && j + 1 < len && pat[j + 1] == ':') {
+                    wide = true;
+                    const char *q = strstr(pat + j, ":]");
+                    j = q && (size_t)(q - pat) < len ? (size_t)(q - pat) + 1 : j;
+                }
+            }
+            if (wide)
+                rc = cred_buf_puts(&b, "[\\s\\S]");
+            else
+                rc = cred_buf_put(&b, pat + i, CRED_MIN(j + 1, len) - i);
+            i = j;
             continue;
         }
-        if (c == ']' && in_class)
-            in_class = false;
-        out[o++] = c;
+        rc = cred_buf_putc(&b, c);
     }
-    out[o] = '\0';
-    return out;
+    if (rc == 0)
+        rc = cred_buf_terminate(&b);
+    if (rc < 0) {
+        cred_buf_free(&b);
+        return NULL;
+    }
+    return b.ptr ? b.ptr : calloc(1, 1);
 }

@@ -17,6 +17,8 @@
 
 #include <pthread.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* the same XXH3 as cred_hash64(), inlined into the per-word lookup */
+#include <xxhash.h>
 
 #define LANG_SCAN_BYTES 4096
 #define WORD_MAX 48 /* bytes of a lower-cased word key; longer words are not looked up */
@@ -86,7 +88,23 @@ static const char *const stop_words[L_COUNT] = {
 
 static uint64_t g_keys[TABLE_SIZE];
 static uint16_t g_masks[TABLE_SIZE];
+static float g_weight[TABLE_SIZE]; /* 2/k for a word shared by k languages */
+static size_t g_key_max;           /* longest key in bytes: longer words are not looked up */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/*
+ * What the pass needs of each code point below U+0800 (Latin, Greek, Cyrillic, Hebrew, Arabic), filled
+ * once with the table so that the pass makes no utf8proc call for them.
+ */
+enum { K_OTHER = 0, K_LETTER, K_MARK }; /* word end / letter / inside the word, not part of its key */
+typedef struct cpinfo {
+    int32_t key;    /* key_cp() */
+    int32_t lower;  /* the code point letter_evidence() receives */
+    uint8_t kind;   /* K_* (tatweel U+0640 is K_MARK) */
+    uint8_t script; /* S_* of a letter */
+} cpinfo;
+#define CPINFO_END 0x800
+static cpinfo g_cp[CPINFO_END];
 
 /* Map a code point to its key form: lower case, Arabic ي ى → ی and ك → ک; -1 when dropped (marks, tatweel). */
 static int32_t key_cp(int32_t cp)
@@ -117,7 +135,9 @@ static void table_add(const char *w, size_t n, int lang)
         if (cp >= 0 && kl + 4 < sizeof(key))
             kl += (size_t)cred_utf8_encode(cp, key + kl);
     }
-    uint64_t h = cred_hash64(key, kl, 0) | 1; /* 0 marks an empty slot */
+    uint64_t h = XXH3_64bits_withSeed(key, kl, 0) | 1; /* 0 marks an empty slot */
+    if (kl > g_key_max)
+        g_key_max = kl;
     for (size_t i = (size_t)h & (TABLE_SIZE - 1);; i = (i + 1) & (TABLE_SIZE - 1)) {
         if (g_keys[i] == 0 || g_keys[i] == h) {
             g_keys[i] = h;
@@ -127,8 +147,20 @@ static void table_add(const char *w, size_t n, int lang)
     }
 }
 
+static int script_of(int32_t cp);
+static bool is_letter_cat(utf8proc_category_t c);
+static bool is_mark_cat(utf8proc_category_t c);
+
 static void table_init(void)
 {
+    for (int32_t cp = 0; cp < CPINFO_END; cp++) {
+        utf8proc_category_t cat = utf8proc_category(cp);
+        cpinfo *ci = &g_cp[cp];
+        ci->kind = is_letter_cat(cat) ? K_LETTER : (is_mark_cat(cat) || cp == 0x640) ? K_MARK : K_OTHER;
+        ci->script = (uint8_t)script_of(cp);
+        ci->key = key_cp(cp);
+        ci->lower = cp < 0x600 ? utf8proc_tolower(cp) : cp;
+    }
     for (int l = 0; l < L_COUNT; l++) {
         const char *s = stop_words[l];
         while (*s) {
@@ -142,16 +174,22 @@ static void table_init(void)
             s = e;
         }
     }
+    for (size_t i = 0; i < TABLE_SIZE; i++)
+        if (g_masks[i])
+            g_weight[i] = 2.0f / (float)__builtin_popcount(g_masks[i]);
 }
 
-static unsigned lookup(const char *key, size_t n)
+/* Slot of a key in the table, or -1 (words longer than every stop word are not hashed). */
+static inline long lookup(const char *key, size_t n)
 {
-    uint64_t h = cred_hash64(key, n, 0) | 1;
+    if (n > g_key_max)
+        return -1;
+    uint64_t h = XXH3_64bits_withSeed(key, n, 0) | 1;
     for (size_t i = (size_t)h & (TABLE_SIZE - 1);; i = (i + 1) & (TABLE_SIZE - 1)) {
         if (g_keys[i] == h)
-            return g_masks[i];
+            return (long)i;
         if (g_keys[i] == 0)
-            return 0;
+            return -1;
     }
 }
 
@@ -226,29 +264,86 @@ static void letter_evidence(scores *sc, int32_t cp, unsigned *urdu)
     }
 }
 
-/* Evidence from a word's ending. */
+/*
+ * Evidence from a word's ending (n >= 1). At most one of the endings can match a given last byte
+ * (ção and ão score alike), so dispatching on it gives the result of trying them all in turn.
+ */
 static void suffix_evidence(scores *sc, const char *w, size_t n)
 {
 #define ENDS(lit) (n > sizeof(lit) - 1 + 1 && memcmp(w + n - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
     float *s = sc->s;
-    if (ENDS("ção") || ENDS("ções") || ENDS("ões") || ENDS("ão"))
-        s[L_PT] += 1.0f;
-    else if (ENDS("ción") || ENDS("ciones") || ENDS("dad") || ENDS("mente"))
-        s[L_ES] += 0.6f;
-    else if (ENDS("ung") || ENDS("ungen") || ENDS("keit") || ENDS("lich") || ENDS("sch"))
-        s[L_DE] += 0.8f;
-    else if (ENDS("zione") || ENDS("zioni"))
-        s[L_IT] += 0.6f;
-    else if (ENDS("mento") || ENDS("mentos")) {
-        s[L_PT] += 0.4f; /* Spanish has -miento */
-        s[L_IT] += 0.4f;
+    switch (w[n - 1]) {
+    case 'o':
+        if (ENDS("ção") || ENDS("ão")) {
+            s[L_PT] += 1.0f;
+        } else if (ENDS("mento")) {
+            s[L_PT] += 0.4f; /* Spanish has -miento */
+            s[L_IT] += 0.4f;
+        }
+        break;
+    case 's':
+        if (ENDS("ções") || ENDS("ões")) {
+            s[L_PT] += 1.0f;
+        } else if (ENDS("ciones")) {
+            s[L_ES] += 0.6f;
+        } else if (ENDS("mentos")) {
+            s[L_PT] += 0.4f;
+            s[L_IT] += 0.4f;
+        }
+        break;
+    case 'n':
+        if (ENDS("ción"))
+            s[L_ES] += 0.6f;
+        else if (ENDS("ungen"))
+            s[L_DE] += 0.8f;
+        break;
+    case 'd':
+        if (ENDS("dad"))
+            s[L_ES] += 0.6f;
+        else if (ENDS("heid"))
+            s[L_NL] += 0.8f;
+        else if (ENDS("ed"))
+            s[L_EN] += 0.4f;
+        break;
+    case 'e':
+        if (ENDS("mente"))
+            s[L_ES] += 0.6f;
+        else if (ENDS("zione"))
+            s[L_IT] += 0.6f;
+        break;
+    case 'g':
+        if (ENDS("ung"))
+            s[L_DE] += 0.8f;
+        else if (ENDS("ing"))
+            s[L_EN] += 0.4f;
+        break;
+    case 't':
+        if (ENDS("keit"))
+            s[L_DE] += 0.8f;
+        break;
+    case 'h':
+        if (ENDS("lich") || ENDS("sch"))
+            s[L_DE] += 0.8f;
+        break;
+    case 'i':
+        if (ENDS("zioni"))
+            s[L_IT] += 0.6f;
+        break;
+    case 'k':
+        if (ENDS("lijk"))
+            s[L_NL] += 0.8f;
+        break;
+    case 'y':
+        if (ENDS("ly"))
+            s[L_EN] += 0.4f;
+        break;
+    case 'a':
+        if (ENDS("nya"))
+            s[L_ID] += 0.6f;
+        break;
+    default:
+        break;
     }
-    else if (ENDS("lijk") || ENDS("heid"))
-        s[L_NL] += 0.8f;
-    else if (ENDS("ing") || ENDS("ly") || ENDS("ed"))
-        s[L_EN] += 0.4f;
-    else if (ENDS("nya"))
-        s[L_ID] += 0.6f;
     /* Portuguese nh / lh (minha, trabalha) against Spanish ñ / ll */
     for (size_t i = 0; i + 1 < n; i++)
         if ((w[i] == 'n' || w[i] == 'l') && w[i + 1] == 'h')
@@ -280,12 +375,11 @@ typedef struct pass {
 static void word_end(pass *p)
 {
     if (p->kl > 0 && !p->too_long) {
-        unsigned m = lookup(p->key, p->kl);
-        if (m) {
-            int k = __builtin_popcount(m);
-            for (int l = 0; l < L_COUNT; l++)
-                if (m & (1u << l))
-                    p->sc.s[l] += 2.0f / (float)k;
+        long slot = lookup(p->key, p->kl);
+        if (slot >= 0) {
+            float w = g_weight[slot];
+            for (unsigned m = g_masks[slot]; m; m &= m - 1)
+                p->sc.s[__builtin_ctz(m)] += w;
         }
         if (p->arabic_word) {
             if (p->kl > 6 && memcmp(p->key, "\xD8\xA7\xD9\x84", 4) == 0) /* ال + at least 2 more */
@@ -299,13 +393,16 @@ static void word_end(pass *p)
     p->arabic_word = false;
 }
 
-static void word_add(pass *p, int32_t kcp)
+static inline void word_add(pass *p, int32_t kcp)
 {
     if (p->kl + 4 >= sizeof(p->key)) {
         p->too_long = true;
         return;
     }
-    p->kl += (size_t)cred_utf8_encode(kcp, p->key + p->kl);
+    if (kcp < 0x80)
+        p->key[p->kl++] = (char)kcp;
+    else
+        p->kl += (size_t)cred_utf8_encode(kcp, p->key + p->kl);
 }
 
 static bool is_letter_cat(utf8proc_category_t c)
@@ -358,6 +455,21 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
         }
         if (cp == 0xBF || cp == 0xA1) /* ¿ ¡ */
             p->sc.s[L_ES] += 1.0f;
+        if (cp < CPINFO_END) { /* the same steps as below, from the table */
+            const cpinfo *ci = &g_cp[cp];
+            if (ci->kind == K_LETTER) {
+                p->script[ci->script]++;
+                p->letters++;
+                letter_evidence(&p->sc, ci->lower, &p->urdu);
+                if (ci->script == S_ARABIC)
+                    p->arabic_word = true;
+                if (ci->key >= 0)
+                    word_add(p, ci->key);
+            } else if (ci->kind == K_OTHER) {
+                word_end(p);
+            }
+            continue;
+        }
         utf8proc_category_t cat = utf8proc_category(cp);
         if (is_letter_cat(cat)) {
             int sc = script_of(cp);

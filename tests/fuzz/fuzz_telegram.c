@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cred_reader *r;
     int rc = cred_reader_open_memory(&r, "fuzz.json", data, size, &o);
     if (rc < 0) {
-        if (o.format != CRED_FORMAT_AUTO || (rc != CRED_EFORMAT && rc != CRED_ESYNTAX && rc != CRED_ELIMIT))
+        /* forced, this reader's open cannot fail on content; detection may pick another reader
+         * (a zip, a transcript) whose open reports the content */
+        if (o.format != CRED_FORMAT_AUTO || rc == CRED_EINVAL || rc == CRED_ENOMEM || rc == CRED_EIO)
             abort();
         return 0;
     }

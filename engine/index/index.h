@@ -1,0 +1,282 @@
+/*
+ * Internal interface of engine/index/: the corpus (a directory of immutable segments plus a
+ * write-ahead log) and its search index. The public face is cred_corpus_* in credence.h.
+ *
+ *   record.c   the post record (WAL payload and stored form): fields, score, dedup links; varints.
+ *   build.c    a segment from records: analysis on two threads, dedup signatures and links, a
+ *              sorted front-coded term dictionary, block postings (delta + varint, block-max skip
+ *              table), positions in their own stream, zstd text blocks, the id map.
+ *   segment.c  a loaded segment: checks, term lookup, prefix ranges, posting cursors, records.
+ *   corpus.c   the directory: MANIFEST, segments, log, replace-by-id, commit, flush, compact, verify.
+ *   query.c    the query language → a tree (column-precise syntax errors).
+ *   search.c   evaluation: doc-at-a-time cursors, BM25, block-max pruning, filters, snippets.
+ *
+ * Segment doc ids are assigned in (date, seq) order, so a date window is a doc id range.
+ */
+#ifndef CRED_INDEX_H
+#define CRED_INDEX_H
+
+#include <math.h>
+#include <pthread.h>
+
+#include "dedup/dedup.h"
+#include "store/store.h"
+
+/* ---- varints --------------------------------------------------------------------------------- */
+
+static inline int ix_put_varint(cred_buf *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        tmp[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    tmp[n++] = (uint8_t)v;
+    return cred_buf_put(b, tmp, n);
+}
+
+/** Read a varint from [*p, end); false (and *p unchanged) when it runs past end or over 64 bits. */
+static inline bool ix_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *q = *p;
+    uint64_t v = 0;
+    for (unsigned shift = 0; q < end && shift < 64; shift += 7) {
+        uint8_t c = *q++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *p = q;
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- records --------------------------------------------------------------------------------- */
+
+#define IX_NO_SEQ UINT64_MAX
+
+/** A post as the corpus keeps it. Strings point into the record's buffer (or the caller's post). */
+typedef struct ix_record {
+    uint64_t seq;            /* corpus-wide insertion number */
+    int64_t date;
+    const char *id, *text, *source, *author, *author_id, *date_text, *forwarded_from, *url, *lang, *flags;
+    size_t id_len, text_len, source_len, author_len, author_id_len, date_text_len, fwd_len, url_len,
+        lang_len, flags_len;
+    uint32_t kind, post_flags;
+    double validity;         /* NaN when not scored */
+    /* dedup links (valid when linked) */
+    bool linked;
+    uint8_t relation;
+    float similarity;
+    uint64_t parent, origin; /* seqs, IX_NO_SEQ for none */
+    char lang_buf[8];        /* detected language when the input declared none (set by ix_build) */
+} ix_record;
+
+int ix_record_encode(cred_buf *b, const ix_record *r);
+/** Decode; strings point into buf. false on malformed input. */
+bool ix_record_decode(ix_record *r, const uint8_t *buf, size_t len);
+
+/* ---- segments -------------------------------------------------------------------------------- */
+
+#define IX_SEG_VERSION 1u
+#define IX_BLOCK 128            /* postings per block */
+#define IX_TEXT_BLOCK (32u << 10)
+#define IX_DICT_BLOCK 16
+
+enum { /* section kinds */
+    IX_SEC_META = 1,   /* ix_meta */
+    IX_SEC_DOCS,       /* ix_doc[n_docs] */
+    IX_SEC_IDMAP,      /* ix_idmap[n_docs], sorted by hash then doc */
+    IX_SEC_TEXTDIR,    /* ix_textblk[n_blocks] */
+    IX_SEC_TEXT,       /* zstd blocks of encoded records */
+    IX_SEC_DICT,       /* front-coded terms */
+    IX_SEC_POST,       /* per term: skip table (df > IX_BLOCK) then doc stream */
+    IX_SEC_POS,        /* per term: positions of each doc, delta varints */
+    IX_SEC_SIGS,       /* ix_sig[n_sigs] exemplar signatures */
+};
+
+typedef struct ix_meta {
+    uint64_t n_docs, n_terms, n_dict_blocks, n_text_blocks, n_sigs;
+    uint64_t total_len;      /* indexed tokens, for the average doc length */
+    int64_t min_date, max_date;
+    uint64_t min_seq, max_seq;
+    uint64_t reserved[6];
+} ix_meta;
+
+typedef struct ix_doc {
+    int64_t date;
+    uint64_t seq;
+    uint64_t origin, parent; /* seqs */
+    float validity, similarity;
+    uint32_t text_block;     /* which text block holds the record */
+    uint32_t len;            /* indexed tokens */
+    uint8_t relation, kind;
+    uint16_t reserved;
+    uint32_t reserved2;
+} ix_doc;                    /* 56 bytes */
+
+typedef struct ix_idmap {
+    uint64_t hash;
+    uint64_t doc;
+} ix_idmap;
+
+typedef struct ix_textblk {
+    uint64_t off, len, raw_len, xxh;
+    uint32_t first_doc, n_docs;
+} ix_textblk;
+
+typedef struct ix_sig {
+    uint64_t doc;
+    uint64_t key;            /* exact key (low 64 bits) */
+    uint8_t v[DD_K];
+} ix_sig;
+
+typedef struct ix_skip {
+    uint32_t last_doc, doc_off, pos_off;
+    uint16_t max_tf, min_len;
+} ix_skip;                   /* 16 bytes */
+
+/** A dictionary entry. */
+typedef struct ix_term {
+    uint64_t df, post_off, post_len, pos_off, pos_len;
+    uint32_t max_tf, min_len;
+} ix_term;
+
+typedef struct ix_segment {
+    st_file f;
+    char *name;                   /* file name in the directory ("" for the log segment) */
+    uint32_t number;
+    ix_meta meta;
+    const ix_doc *docs;
+    const ix_idmap *idmap;
+    const ix_textblk *textdir;
+    const uint8_t *text; size_t text_len;
+    const uint8_t *dict; size_t dict_len;
+    const uint32_t *dict_blocks;  /* offsets of the block starts in dict */
+    const uint8_t *dict_entries;  /* after the block table */
+    const uint8_t *post; size_t post_len;
+    const uint8_t *pos; size_t pos_len;
+    const ix_sig *sigs;
+    uint8_t *deleted;             /* bitmap: replaced by a newer version (malloc'd, or NULL) */
+    uint64_t n_deleted;
+    /* one-block cache of decompressed text */
+    pthread_mutex_t lock;
+    uint32_t cached_block;
+    uint8_t *cache; size_t cache_cap;
+} ix_segment;
+
+int ix_segment_load(ix_segment *s, const char *path, const char *name, uint32_t number);
+int ix_segment_load_memory(ix_segment *s, void *data, size_t len, const char *name);
+void ix_segment_free(ix_segment *s);
+/** Check every block checksum and decode every record (verify). */
+int ix_segment_verify(ix_segment *s);
+
+/** Look a term up. 1 found, 0 not, <0 corrupt. */
+int ix_segment_term(const ix_segment *s, ix_term *out, const char *term, size_t len);
+typedef int (*ix_term_fn)(void *payload, const char *term, size_t len, const ix_term *t);
+/** Call fn for each term starting with prefix, in order, until fn returns non-zero or max terms. */
+int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_t max, ix_term_fn fn, void *payload);
+/** The record of a doc (decompresses its text block); strings valid until the next call. */
+int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc);
+/** Docs whose id hashes to h: first index into idmap (or n_docs). */
+size_t ix_segment_id_lower(const ix_segment *s, uint64_t h);
+static inline bool ix_deleted(const ix_segment *s, uint32_t d)
+{
+    return s->deleted && (s->deleted[d >> 3] >> (d & 7)) & 1;
+}
+uint64_t ix_id_hash(const char *id, size_t len);
+
+/* ---- postings cursor ------------------------------------------------------------------------- */
+
+#define IX_END UINT32_MAX
+
+typedef struct ix_cursor {
+    const ix_segment *seg;
+    ix_term t;
+    const ix_skip *skip;     /* NULL for single-block lists */
+    uint32_t n_blocks, block;
+    const uint8_t *stream, *p, *end; /* doc stream: start, next entry, end */
+    const uint8_t *pos_base; /* this term's positions */
+    const uint8_t *blk_p, *block_pos; /* current block: doc stream and positions starts */
+    uint32_t in_block;       /* docs read in the current block */
+    uint64_t read;           /* docs read in all */
+    uint32_t doc, tf;
+    int64_t prev;
+    /* positions walk inside the block: doc index, doc stream and positions pointers */
+    uint32_t pidx;
+    const uint8_t *pdp, *ppp;
+    bool corrupt;
+} ix_cursor;
+
+void ix_cursor_init(ix_cursor *c, const ix_segment *s, const ix_term *t);
+/** Advance to the first doc >= target (IX_END when none). */
+uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target);
+uint32_t ix_cursor_next(ix_cursor *c);
+/** Last doc of the block that holds doc target (or would), and that block's max tf and min len. */
+uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, uint32_t *min_len);
+/** Positions of the current doc into out (tf of them). false when corrupt. */
+bool ix_cursor_positions(ix_cursor *c, uint32_t *out);
+
+/* ---- building -------------------------------------------------------------------------------- */
+
+typedef struct ix_build_opts {
+    unsigned threads;
+    double threshold;     /* dedup */
+    const ix_segment *const *older; /* segments to link new posts against */
+    size_t n_older;
+} ix_build_opts;
+
+/**
+ * Build a segment file image from records (which the builder may reorder, and whose dedup links it
+ * fills when not linked). out receives the bytes.
+ */
+int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o);
+
+/* term namespaces (first byte) */
+#define IX_NS_FIELD '\x01'
+#define IX_NS_SURFACE '\x02'
+#define IX_NS_BIGRAM '\x03'
+
+/** Field term "\x01" letter value (value folded to lower case ASCII). */
+int ix_field_term(cred_buf *b, char field, const char *v, size_t len);
+
+#endif
+
+/* ---- the corpus handle (corpus.c; search.c reads it) ------------------------------------------- */
+
+typedef struct ix_query ix_query;
+
+struct cred_corpus {
+    char *dir;
+    unsigned flags;
+    cred_corpus_options opts;
+    int lock_fd;
+    ix_segment **segs;       /* oldest first; the log segment (if any) last */
+    size_t n_segs;
+    bool has_logseg;
+    uint64_t flushed_gen, next_seq;
+    uint32_t next_seg;
+    st_wal wal;
+    cred_buf pend;           /* encoded records waiting for commit: varint length + record */
+    size_t n_pend;
+    cred_buf logrecs;        /* records in the log, same encoding */
+    size_t n_log;
+    /* lookups and search */
+    cred_text *qt;
+    cred_buf strs;           /* strings handed out in cred_corpus_post */
+    char **langs;            /* languages present (for query stemming) */
+    size_t n_langs;
+    void *search;            /* search.c scratch */
+};
+
+/** Decode the records of a length-prefixed buffer into an array (strings point into buf). */
+int ix_records_decode(ix_record **out, size_t *n, const cred_buf *buf);
+/** Fill a public post from a record; strings copied into c->strs (offsets fixed by ix_post_fix). */
+int ix_post_from(cred_corpus *c, cred_corpus_post *out, const ix_record *r);
+/** Find the live (segment, doc) holding seq; false when none. */
+bool ix_find_seq(cred_corpus *c, uint64_t seq, size_t *seg, uint32_t *doc);
+/** Find the live (segment, doc) of an id; false when none (or <0 is not used). */
+bool ix_find_id(cred_corpus *c, const char *id, size_t len, size_t *seg, uint32_t *doc);
+void ix_search_free(void *search);

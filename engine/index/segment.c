@@ -1,0 +1,508 @@
+/* A loaded segment: structural checks, dictionary lookups, postings cursors and stored records. */
+#include <stdlib.h>
+
+#include "index/index.h"
+
+static const char seg_magic[ST_MAGIC_LEN] = {'C', 'R', 'E', 'D', 'S', 'E', 'G', '\0'};
+
+static int check(ix_segment *s)
+{
+    const char *p = s->f.path;
+    const uint8_t *b;
+    size_t len;
+    int rc;
+    if ((rc = st_file_raw(&s->f, IX_SEC_META, &b, &len)) < 0)
+        return rc;
+    if (len != sizeof s->meta)
+        return st_corrupt(p, 0, "bad meta section");
+    memcpy(&s->meta, b, sizeof s->meta);
+    const ix_meta *m = &s->meta;
+    if (m->n_docs > UINT32_MAX - 1)
+        return st_corrupt(p, 0, "too many docs");
+#define SEC(kind, ptr, size, count, what)                                                          \
+    do {                                                                                           \
+        if ((rc = st_file_raw(&s->f, kind, &b, &len)) < 0)                                         \
+            return rc;                                                                             \
+        if ((count) > len / (size) || len != (size_t)(count) * (size))                              \
+            return st_corrupt(p, st_file_find(&s->f, kind)->off, "bad " what " section size");      \
+        ptr = (const void *)b;                                                                     \
+    } while (0)
+    SEC(IX_SEC_DOCS, s->docs, sizeof(ix_doc), m->n_docs, "docs");
+    SEC(IX_SEC_IDMAP, s->idmap, sizeof(ix_idmap), m->n_docs, "id map");
+    SEC(IX_SEC_TEXTDIR, s->textdir, sizeof(ix_textblk), m->n_text_blocks, "text directory");
+    SEC(IX_SEC_SIGS, s->sigs, sizeof(ix_sig), m->n_sigs, "signature");
+#undef SEC
+    if ((rc = st_file_raw(&s->f, IX_SEC_TEXT, &s->text, &s->text_len)) < 0 ||
+        (rc = st_file_raw(&s->f, IX_SEC_DICT, &s->dict, &s->dict_len)) < 0 ||
+        (rc = st_file_raw(&s->f, IX_SEC_POST, &s->post, &s->post_len)) < 0 ||
+        (rc = st_file_raw(&s->f, IX_SEC_POS, &s->pos, &s->pos_len)) < 0)
+        return rc;
+    uint64_t doff = st_file_find(&s->f, IX_SEC_DICT)->off;
+    if (s->dict_len < 4)
+        return st_corrupt(p, doff, "dictionary too short");
+    uint32_t nb = st_get32(s->dict);
+    if (nb != m->n_dict_blocks || (uint64_t)nb * 4 + 4 > s->dict_len ||
+        m->n_dict_blocks != (m->n_terms + IX_DICT_BLOCK - 1) / IX_DICT_BLOCK)
+        return st_corrupt(p, doff, "bad dictionary block count");
+    s->dict_blocks = (const uint32_t *)(s->dict + 4);
+    s->dict_entries = s->dict + 4 + (size_t)nb * 4;
+    size_t elen = s->dict_len - 4 - (size_t)nb * 4;
+    for (uint32_t i = 0; i < nb; i++)
+        if (s->dict_blocks[i] >= elen || (i && s->dict_blocks[i] <= s->dict_blocks[i - 1]))
+            return st_corrupt(p, doff + 4 + (uint64_t)i * 4, "bad dictionary block offset");
+    for (uint64_t i = 0; i < m->n_docs; i++) {
+        const ix_doc *d = &s->docs[i];
+        if (d->text_block >= m->n_text_blocks || d->relation > CRED_DUP_VARIANT ||
+            (i && (d->date < s->docs[i - 1].date)))
+            return st_corrupt(p, st_file_find(&s->f, IX_SEC_DOCS)->off + i * sizeof(ix_doc), "bad doc record");
+    }
+    for (uint64_t i = 0; i < m->n_text_blocks; i++) {
+        const ix_textblk *t = &s->textdir[i];
+        if (t->off > s->text_len || t->len > s->text_len - t->off || t->raw_len > (64u << 20) ||
+            t->first_doc > m->n_docs || t->n_docs > m->n_docs - t->first_doc)
+            return st_corrupt(p, st_file_find(&s->f, IX_SEC_TEXTDIR)->off + i * sizeof(ix_textblk), "bad text block entry");
+    }
+    for (uint64_t i = 0; i < m->n_docs; i++)
+        if (s->idmap[i].doc >= m->n_docs || (i && s->idmap[i].hash < s->idmap[i - 1].hash))
+            return st_corrupt(p, st_file_find(&s->f, IX_SEC_IDMAP)->off + i * sizeof(ix_idmap), "bad id map entry");
+    for (uint64_t i = 0; i < m->n_sigs; i++)
+        if (s->sigs[i].doc >= m->n_docs || (i && s->sigs[i].doc <= s->sigs[i - 1].doc))
+            return st_corrupt(p, st_file_find(&s->f, IX_SEC_SIGS)->off + i * sizeof(ix_sig), "bad signature entry");
+    return 0;
+}
+
+static int finish_load(ix_segment *s, const char *name, uint32_t number)
+{
+    s->name = strdup(name ? name : "");
+    s->number = number;
+    s->cached_block = UINT32_MAX;
+    pthread_mutex_init(&s->lock, NULL);
+    if (!s->name)
+        return cred__error_nomem();
+    return check(s);
+}
+
+int ix_segment_load(ix_segment *s, const char *path, const char *name, uint32_t number)
+{
+    memset(s, 0, sizeof *s);
+    int rc = st_file_open(&s->f, path, seg_magic, IX_SEG_VERSION);
+    if (rc == 0 && (rc = finish_load(s, name, number)) < 0)
+        ix_segment_free(s);
+    return rc;
+}
+
+int ix_segment_load_memory(ix_segment *s, void *data, size_t len, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    int rc = st_file_open_memory(&s->f, data, len, name, seg_magic, IX_SEG_VERSION, true);
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    if ((rc = finish_load(s, name, 0)) < 0)
+        ix_segment_free(s);
+    return rc;
+}
+
+void ix_segment_free(ix_segment *s)
+{
+    if (!s || !s->name)
+        return;
+    st_file_close(&s->f);
+    free(s->name);
+    free(s->deleted);
+    free(s->cache);
+    pthread_mutex_destroy(&s->lock);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- dictionary -------------------------------------------------------------------------------- */
+
+typedef struct dict_it {
+    const ix_segment *s;
+    const uint8_t *p, *end;
+    uint64_t i;                /* term index */
+    char key[1024];
+    size_t klen;
+    ix_term t;
+    uint64_t post_off, pos_off;
+} dict_it;
+
+static int dict_seek_block(dict_it *it, const ix_segment *s, uint32_t b)
+{
+    it->s = s;
+    size_t elen = s->dict_len - 4 - (size_t)s->meta.n_dict_blocks * 4;
+    it->p = s->dict_entries + s->dict_blocks[b];
+    it->end = s->dict_entries + elen;
+    it->i = (uint64_t)b * IX_DICT_BLOCK;
+    it->klen = 0;
+    if (!ix_get_varint(&it->p, it->end, &it->post_off) || !ix_get_varint(&it->p, it->end, &it->pos_off))
+        return st_corrupt(s->f.path, (uint64_t)(it->p - s->f.base), "bad dictionary block");
+    return 0;
+}
+
+/* Decode the next entry of the block; 1 ok, 0 at the end of the dictionary, <0 corrupt. */
+static int dict_next(dict_it *it)
+{
+    const ix_segment *s = it->s;
+    if (it->i >= s->meta.n_terms)
+        return 0;
+    if (it->i % IX_DICT_BLOCK == 0 && it->klen) {
+        int rc = dict_seek_block(it, s, (uint32_t)(it->i / IX_DICT_BLOCK));
+        if (rc < 0)
+            return rc;
+        uint64_t save = it->i;
+        it->i = save;
+    }
+    uint64_t shared, suf, v[5];
+    if (!ix_get_varint(&it->p, it->end, &shared) || !ix_get_varint(&it->p, it->end, &suf) ||
+        shared > it->klen || suf > sizeof it->key - shared || suf > (uint64_t)(it->end - it->p))
+        goto bad;
+    memcpy(it->key + shared, it->p, (size_t)suf);
+    it->p += suf;
+    it->klen = (size_t)(shared + suf);
+    for (int k = 0; k < 5; k++)
+        if (!ix_get_varint(&it->p, it->end, &v[k]))
+            goto bad;
+    it->t.df = v[0];
+    it->t.post_off = it->post_off;
+    it->t.post_len = v[1];
+    it->t.pos_off = it->pos_off;
+    it->t.pos_len = v[2];
+    it->t.max_tf = (uint32_t)CRED_MIN(v[3], UINT32_MAX);
+    it->t.min_len = (uint32_t)CRED_MIN(v[4], UINT32_MAX);
+    if (it->t.df == 0 || it->t.df > s->meta.n_docs || it->post_off > s->post_len ||
+        v[1] > s->post_len - it->post_off || it->pos_off > s->pos_len || v[2] > s->pos_len - it->pos_off)
+        goto bad;
+    it->post_off += v[1];
+    it->pos_off += v[2];
+    it->i++;
+    return 1;
+bad:
+    return st_corrupt(s->f.path, (uint64_t)(it->p - s->f.base), "bad dictionary entry");
+}
+
+static int key_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, CRED_MIN(al, bl));
+    return c ? c : (al < bl ? -1 : al > bl);
+}
+
+/* The last block whose first term is <= key (0 when none). */
+static int find_block(const ix_segment *s, const char *key, size_t len, uint32_t *out)
+{
+    uint32_t lo = 0, hi = (uint32_t)s->meta.n_dict_blocks;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        dict_it it;
+        int rc = dict_seek_block(&it, s, mid);
+        if (rc < 0 || (rc = dict_next(&it)) < 0)
+            return rc;
+        if (key_cmp(it.key, it.klen, key, len) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *out = lo;
+    return 0;
+}
+
+int ix_segment_term(const ix_segment *s, ix_term *out, const char *term, size_t len)
+{
+    if (!s->meta.n_terms)
+        return 0;
+    uint32_t b;
+    int rc = find_block(s, term, len, &b);
+    if (rc < 0)
+        return rc;
+    dict_it it;
+    if ((rc = dict_seek_block(&it, s, b)) < 0)
+        return rc;
+    for (int k = 0; k < IX_DICT_BLOCK; k++) {
+        if ((rc = dict_next(&it)) <= 0)
+            return rc;
+        int c = key_cmp(it.key, it.klen, term, len);
+        if (c == 0) {
+            *out = it.t;
+            return 1;
+        }
+        if (c > 0)
+            return 0;
+    }
+    return 0;
+}
+
+int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_t max, ix_term_fn fn, void *payload)
+{
+    if (!s->meta.n_terms)
+        return 0;
+    uint32_t b;
+    int rc = find_block(s, prefix, len, &b);
+    if (rc < 0)
+        return rc;
+    dict_it it;
+    if ((rc = dict_seek_block(&it, s, b)) < 0)
+        return rc;
+    for (size_t seen = 0; seen < max;) {
+        if ((rc = dict_next(&it)) <= 0)
+            return rc;
+        int c = key_cmp(it.key, CRED_MIN(it.klen, len), prefix, len);
+        if (c < 0 || it.klen < len)
+            continue;
+        if (c > 0)
+            return 0;
+        seen++;
+        if ((rc = fn(payload, it.key, it.klen, &it.t)) != 0)
+            return rc < 0 ? rc : 0;
+    }
+    return 0;
+}
+
+/* ---- cursors ----------------------------------------------------------------------------------- */
+
+static void block_start(ix_cursor *c, const uint8_t *p, const uint8_t *pos)
+{
+    c->in_block = 0;
+    c->blk_p = p;
+    c->p = p;
+    c->block_pos = pos;
+    c->pidx = 0;
+    c->pdp = p;
+    c->ppp = pos;
+}
+
+static uint32_t fail(ix_cursor *c)
+{
+    c->corrupt = true;
+    c->doc = IX_END;
+    return IX_END;
+}
+
+void ix_cursor_init(ix_cursor *c, const ix_segment *s, const ix_term *t)
+{
+    memset(c, 0, sizeof *c);
+    c->seg = s;
+    c->t = *t;
+    c->n_blocks = (uint32_t)((t->df + IX_BLOCK - 1) / IX_BLOCK);
+    const uint8_t *base = s->post + t->post_off;
+    size_t skip_bytes = c->n_blocks > 1 ? (size_t)c->n_blocks * sizeof(ix_skip) : 0;
+    if (skip_bytes > t->post_len) {
+        fail(c);
+        return;
+    }
+    c->skip = skip_bytes ? (const ix_skip *)base : NULL;
+    c->stream = base + skip_bytes;
+    c->end = base + t->post_len;
+    c->pos_base = s->pos + t->pos_off;
+    c->prev = -1;
+    block_start(c, c->stream, c->pos_base);
+    ix_cursor_next(c);
+}
+
+static bool read_entry(const uint8_t **p, const uint8_t *end, uint64_t *delta, uint64_t *tf)
+{
+    uint64_t v;
+    *tf = 1;
+    if (!ix_get_varint(p, end, &v) || (!(v & 1) && !ix_get_varint(p, end, tf)) || *tf == 0)
+        return false;
+    *delta = (v >> 1) + 1;
+    return true;
+}
+
+uint32_t ix_cursor_next(ix_cursor *c)
+{
+    if (c->doc == IX_END && c->read > 0)
+        return IX_END;
+    if (c->read >= c->t.df) {
+        c->doc = IX_END;
+        return IX_END;
+    }
+    if (c->in_block == IX_BLOCK) {
+        c->block++;
+        if (!c->skip || c->block >= c->n_blocks || c->skip[c->block].pos_off > c->t.pos_len)
+            return fail(c);
+        block_start(c, c->p, c->pos_base + c->skip[c->block].pos_off);
+    }
+    uint64_t delta, tf;
+    if (!read_entry(&c->p, c->end, &delta, &tf) || c->prev + (int64_t)delta >= (int64_t)c->seg->meta.n_docs)
+        return fail(c);
+    c->prev += (int64_t)delta;
+    c->doc = (uint32_t)c->prev;
+    c->tf = (uint32_t)CRED_MIN(tf, UINT32_MAX);
+    c->in_block++;
+    c->read++;
+    return c->doc;
+}
+
+uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
+{
+    if (c->doc >= target)
+        return c->doc;
+    if (c->skip && c->skip[c->block].last_doc < target) {
+        uint32_t b = c->block;
+        while (b + 1 < c->n_blocks && c->skip[b].last_doc < target)
+            b++;
+        if (c->skip[b].last_doc < target) {
+            c->doc = IX_END;
+            c->read = c->t.df;
+            return IX_END;
+        }
+        if (c->skip[b].doc_off > (size_t)(c->end - c->stream) || c->skip[b].pos_off > c->t.pos_len)
+            return fail(c);
+        c->block = b;
+        c->prev = b ? (int64_t)c->skip[b - 1].last_doc : -1;
+        c->read = (uint64_t)b * IX_BLOCK;
+        block_start(c, c->stream + c->skip[b].doc_off, c->pos_base + c->skip[b].pos_off);
+        ix_cursor_next(c);
+    }
+    while (c->doc < target)
+        ix_cursor_next(c);
+    return c->doc;
+}
+
+uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, uint32_t *min_len)
+{
+    if (!c->skip) {
+        *max_tf = c->t.max_tf;
+        *min_len = c->t.min_len;
+        return c->doc == IX_END ? IX_END : (uint32_t)(c->seg->meta.n_docs - 1);
+    }
+    uint32_t b = c->block;
+    while (b + 1 < c->n_blocks && c->skip[b].last_doc < target)
+        b++;
+    if (c->skip[b].last_doc < target) {
+        *max_tf = 0;
+        *min_len = UINT32_MAX;
+        return IX_END;
+    }
+    *max_tf = c->skip[b].max_tf;
+    *min_len = c->skip[b].min_len;
+    return c->skip[b].last_doc;
+}
+
+bool ix_cursor_positions(ix_cursor *c, uint32_t *out)
+{
+    const uint8_t *end = c->pos_base + c->t.pos_len;
+    uint32_t cur = c->in_block - 1;
+    if (c->pidx > cur) { /* cannot happen: cursors only move forward */
+        c->pidx = 0;
+        c->pdp = c->blk_p;
+        c->ppp = c->block_pos;
+    }
+    while (c->pidx < cur) {
+        uint64_t delta, tf, x;
+        if (!read_entry(&c->pdp, c->end, &delta, &tf))
+            return false;
+        for (uint64_t k = 0; k < tf; k++)
+            if (!ix_get_varint(&c->ppp, end, &x))
+                return false;
+        c->pidx++;
+    }
+    const uint8_t *q = c->ppp;
+    uint32_t pos = 0;
+    for (uint32_t k = 0; k < c->tf; k++) {
+        uint64_t x;
+        if (!ix_get_varint(&q, end, &x) || x > UINT32_MAX)
+            return false;
+        pos = k ? pos + (uint32_t)x : (uint32_t)x;
+        out[k] = pos;
+    }
+    return true;
+}
+
+/* ---- records ----------------------------------------------------------------------------------- */
+
+int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc)
+{
+    if (doc >= s->meta.n_docs)
+        return cred__error(CRED_ENOTFOUND, "no doc %u", doc);
+    uint32_t b = s->docs[doc].text_block;
+    const ix_textblk *t = &s->textdir[b];
+    if (doc < t->first_doc || doc >= t->first_doc + t->n_docs)
+        return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_DOCS)->off + (uint64_t)doc * sizeof(ix_doc), "doc outside its text block");
+    uint64_t toff = st_file_find(&s->f, IX_SEC_TEXT)->off + t->off;
+    if (s->cached_block != b) {
+        if (st_xxh64(s->text + t->off, (size_t)t->len) != t->xxh)
+            return st_corrupt(s->f.path, toff, "text block checksum mismatch");
+        if (t->raw_len > s->cache_cap) {
+            uint8_t *c = realloc(s->cache, (size_t)t->raw_len);
+            if (!c)
+                return cred__error_nomem();
+            s->cache = c;
+            s->cache_cap = (size_t)t->raw_len;
+        }
+        s->cached_block = UINT32_MAX;
+        int rc = st_zstd_decompress(s->cache, (size_t)t->raw_len, s->text + t->off, (size_t)t->len, s->f.path, toff);
+        if (rc < 0)
+            return rc;
+        s->cached_block = b;
+    }
+    const uint8_t *p = s->cache, *end = s->cache + t->raw_len;
+    for (uint32_t i = t->first_doc;; i++) {
+        uint64_t n;
+        if (!ix_get_varint(&p, end, &n) || n > (uint64_t)(end - p))
+            return st_corrupt(s->f.path, toff, "bad record in text block");
+        if (i == doc) {
+            if (!ix_record_decode(out, p, (size_t)n))
+                return st_corrupt(s->f.path, toff, "bad record in text block");
+            const ix_doc *d = &s->docs[doc];
+            out->linked = true;
+            out->relation = d->relation;
+            out->similarity = d->similarity;
+            out->parent = d->parent;
+            out->origin = d->origin;
+            return 0;
+        }
+        p += n;
+    }
+}
+
+size_t ix_segment_id_lower(const ix_segment *s, uint64_t h)
+{
+    size_t lo = 0, hi = (size_t)s->meta.n_docs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->idmap[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int ix_segment_verify(ix_segment *s)
+{
+    int rc = st_file_verify(&s->f);
+    if (rc < 0)
+        return rc;
+    for (uint64_t d = 0; d < s->meta.n_docs; d++) {
+        ix_record r;
+        if ((rc = ix_segment_record(s, &r, (uint32_t)d)) < 0)
+            return rc;
+        if (ix_id_hash(r.id, r.id_len) != s->idmap[0].hash && 0)
+            return rc;
+    }
+    /* every term's postings decode */
+    dict_it it;
+    if (s->meta.n_terms && (rc = dict_seek_block(&it, s, 0)) < 0)
+        return rc;
+    for (uint64_t i = 0; i < s->meta.n_terms; i++) {
+        if ((rc = dict_next(&it)) < 0)
+            return rc;
+        if (rc == 0)
+            return st_corrupt(s->f.path, 0, "dictionary ends early");
+        ix_cursor c;
+        ix_cursor_init(&c, s, &it.t);
+        uint64_t n = 0;
+        uint32_t pos[64];
+        while (c.doc != IX_END) {
+            n++;
+            if (it.key[0] > 3 && c.tf <= 64 && !ix_cursor_positions(&c, pos))
+                return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_POS)->off + it.t.pos_off, "bad positions");
+            ix_cursor_next(&c);
+        }
+        if (c.corrupt || n != it.t.df)
+            return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_POST)->off + it.t.post_off, "bad postings");
+    }
+    return 0;
+}
