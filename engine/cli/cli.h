@@ -66,5 +66,6 @@ void cli_help(const cli_command *cmd, FILE *fp);
 extern const cli_command cmd_parse;
 extern const cli_command cmd_rules;
 extern const cli_command cmd_dups;
+extern const cli_command cmd_score;
 
 #endif

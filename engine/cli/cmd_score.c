@@ -14,6 +14,7 @@
  * with `credence dups` when origins across files matter).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -65,6 +66,82 @@ const cli_command cmd_score = {
     run,
 };
 
+/* ---- small local helpers (the CLI uses the public API only) ----------------------------------- */
+
+/* A bump allocator for one batch: blocks of at least 256 KiB, freed together. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+} arena_block;
+
+typedef struct arena {
+    arena_block *head;
+} arena;
+
+static void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > (256u << 10) ? n : (256u << 10);
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    while (a->head) {
+        arena_block *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+}
+
+/* Grow *ptr to hold need elements of size elem. */
+static bool grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(*ptr, c * elem);
+    if (!p)
+        return false;
+    *ptr = p;
+    *cap = c;
+    return true;
+}
+#define GROW(ptr, cap, need) grow((void **)&(ptr), &(cap), (need), sizeof *(ptr))
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
 /* ---- batches ------------------------------------------------------------------------------------- */
 
 typedef struct hit_copy {
@@ -87,7 +164,7 @@ typedef struct slot {
 
 typedef struct batch {
     uint64_t seq;
-    cred_arena arena;
+    arena arena;
     slot *posts;
     size_t n, cap, bytes;
     uint64_t bytes_done; /* input bytes read when the batch was closed */
@@ -116,14 +193,14 @@ static void batch_free(batch *b)
 {
     if (!b)
         return;
-    cred_arena_free(&b->arena);
+    arena_free(&b->arena);
     free(b->posts);
     free(b);
 }
 
-static const char *adup(cred_arena *a, const char *s)
+static const char *adup(arena *a, const char *s)
 {
-    return s ? cred_arena_strndup(a, s, strlen(s)) : NULL;
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
 }
 
 /* Copy a reader's borrowed post into the batch. */
@@ -140,9 +217,9 @@ static bool batch_add(batch *b, const cred_post *p)
     slot *s = &b->posts[b->n];
     memset(s, 0, sizeof *s);
     cred_post *q = &s->post;
-    cred_arena *a = &b->arena;
+    arena *a = &b->arena;
     *q = *p;
-    char *text = cred_arena_alloc(a, p->text_len + 1);
+    char *text = arena_alloc(a, p->text_len + 1);
     if (!text)
         return false;
     memcpy(text, p->text, p->text_len);
@@ -161,7 +238,7 @@ static bool batch_add(batch *b, const cred_post *p)
     q->links = NULL;
     q->n_links = 0;
     if (p->n_links) {
-        const char **l = cred_arena_alloc(a, p->n_links * sizeof *l);
+        const char **l = arena_alloc(a, p->n_links * sizeof *l);
         if (!l)
             return false;
         for (size_t i = 0; i < p->n_links; i++)
@@ -202,10 +279,7 @@ static batch *new_batch(pipeline *pl)
     pthread_mutex_unlock(&pl->mu);
     if (abort)
         return NULL;
-    batch *b = calloc(1, sizeof *b);
-    if (b)
-        cred_arena_init(&b->arena, 256u << 10);
-    return b;
+    return calloc(1, sizeof(batch));
 }
 
 static void *reader_main(void *arg)
@@ -286,7 +360,7 @@ static int scan_batch(batch *b, cred_text *text, cred_scanner *sc)
         s->rc = rc;
         if (rc < 0 && rc != CRED_ELIMIT)
             continue;
-        s->hits = res->n_hits ? cred_arena_alloc(&b->arena, res->n_hits * sizeof *s->hits) : NULL;
+        s->hits = res->n_hits ? arena_alloc(&b->arena, res->n_hits * sizeof *s->hits) : NULL;
         if (res->n_hits && !s->hits)
             return CRED_ENOMEM;
         for (size_t k = 0; k < res->n_hits; k++) {
@@ -365,7 +439,8 @@ typedef struct consumer {
     const cli_args *args;
     doc_info *docs;
     size_t n_docs, cap_docs;
-    cred_buf ids;
+    char *ids;
+    size_t ids_len, ids_cap;
     char **sources; /* interned, by index */
     size_t n_sources, cap_sources;
     uint32_t *src_slots; /* open addressing: index + 1 */
@@ -388,7 +463,7 @@ static uint32_t intern_source(consumer *c, const char *s)
         for (size_t i = 0; i < c->src_cap; i++)
             if (c->src_slots[i]) {
                 const char *name = c->sources[c->src_slots[i] - 1];
-                size_t k = cred_hash64(name, strlen(name), 0) & (cap - 1);
+                size_t k = hash_str(name) & (cap - 1);
                 while (t[k])
                     k = (k + 1) & (cap - 1);
                 t[k] = c->src_slots[i];
@@ -397,14 +472,14 @@ static uint32_t intern_source(consumer *c, const char *s)
         c->src_slots = t;
         c->src_cap = cap;
     }
-    size_t k = cred_hash64(s, strlen(s), 0) & (c->src_cap - 1);
+    size_t k = hash_str(s) & (c->src_cap - 1);
     while (c->src_slots[k]) {
         if (strcmp(c->sources[c->src_slots[k] - 1], s) == 0)
             return c->src_slots[k];
         k = (k + 1) & (c->src_cap - 1);
     }
     char *copy = strdup(s);
-    if (!copy || CRED_GROW(c->sources, c->cap_sources, c->n_sources + 1) < 0) {
+    if (!copy || !GROW(c->sources, c->cap_sources, c->n_sources + 1)) {
         free(copy);
         return 0;
     }
@@ -415,7 +490,7 @@ static uint32_t intern_source(consumer *c, const char *s)
 
 static const char *doc_id(const consumer *c, uint32_t doc)
 {
-    return doc < c->n_docs ? c->ids.ptr + c->docs[doc].id_off : NULL;
+    return doc < c->n_docs ? c->ids + c->docs[doc].id_off : NULL;
 }
 
 static const char *hit_quote(const cred_post *p, const hit_copy *h, size_t *len)
@@ -451,15 +526,18 @@ static int consume_post(consumer *c, slot *s)
         return rc;
     have_cluster = cred_dedup_cluster(c->dedup, &cl, m.doc) == 0;
     /* remember the id and source of this doc number */
-    if (CRED_GROW(c->docs, c->cap_docs, c->n_docs + 1) < 0)
+    if (!GROW(c->docs, c->cap_docs, c->n_docs + 1))
         return CRED_ENOMEM;
-    c->docs[c->n_docs].id_off = c->ids.len;
+    c->docs[c->n_docs].id_off = c->ids_len;
     c->docs[c->n_docs].source = intern_source(c, p->source);
     c->n_docs++;
-    if (cred_buf_put(&c->ids, p->id, strlen(p->id) + 1) < 0)
+    size_t id_len = strlen(p->id) + 1;
+    if (!GROW(c->ids, c->ids_cap, c->ids_len + id_len))
         return CRED_ENOMEM;
+    memcpy(c->ids + c->ids_len, p->id, id_len);
+    c->ids_len += id_len;
 
-    if (CRED_GROW(c->hits, c->cap_hits, s->n_hits + 1) < 0)
+    if (!GROW(c->hits, c->cap_hits, s->n_hits + 1))
         return CRED_ENOMEM;
     for (size_t k = 0; k < s->n_hits; k++) {
         const hit_copy *h = &s->hits[k];
@@ -706,7 +784,7 @@ done:
     free(c.src_slots);
     free(c.docs);
     free(c.hits);
-    cred_buf_free(&c.ids);
+    free(c.ids);
     cred_rules_free(pl.rules);
     cred_model_free(model);
     if (fp != stdout && fclose(fp) != 0 && exit_code == 0) {
