@@ -19,6 +19,8 @@ cred_pkg(yajl yajl libyajl-dev)
 cred_pkg(psl libpsl libpsl-dev)
 cred_pkg(archive libarchive libarchive-dev)
 cred_pkg(xml2 libxml-2.0 libxml2-dev)
+cred_pkg(microhttpd libmicrohttpd libmicrohttpd-dev)
+cred_pkg(hiredis hiredis libhiredis-dev)
 
 # libstemmer ships no .pc file.
 find_path(STEMMER_INCLUDE_DIR libstemmer.h)

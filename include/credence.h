@@ -1084,6 +1084,263 @@ CRED_API int cred_validity(double p_unreliable);
 CRED_API cred_verdict cred_model_verdict(const cred_model *m, int validity, int evidence);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Learning and evaluation: labelled data sets, metrics, fitting rule weights and a lexical signal   */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Labels are binary and the positive class is "unreliable" (1); reliable is 0. Everything here is
+ * deterministic: the same data, options and seed give byte-identical models and reports.
+ */
+
+/** How a labelled file is laid out. AUTO decides from the name: .jsonl/.ndjson → JSONL, .tsv → TSV, else CSV. */
+typedef enum cred_dataset_format {
+    CRED_DATASET_AUTO = 0,
+    CRED_DATASET_CSV,    /**< comma separated, RFC 4180 quotes (fields may span lines) */
+    CRED_DATASET_TSV,    /**< tab separated; quotes are ordinary characters unless quotes is 1 */
+    CRED_DATASET_JSONL   /**< one flat JSON object per line; columns are keys */
+} cred_dataset_format;
+
+/**
+ * Where the text and the label of a labelled file are. Columns are header names, or "#N" for the N-th
+ * (1-based) column, which also works for files without a header. Several text columns joined by '+'
+ * ("vid_title+description") are concatenated with a blank line. Label values are compared after
+ * trimming spaces, case-insensitively, and numerically when both sides are numbers ("1.0" = "1").
+ */
+typedef struct cred_dataset_options {
+    unsigned int version;
+    cred_dataset_format format;
+    const char *text_col;   /**< default "text" */
+    const char *label_col;  /**< default "label" */
+    const char *positive;   /**< comma-separated label values meaning unreliable (default "1") */
+    const char *negative;   /**< comma-separated values meaning reliable; NULL: every other value.
+                                 Rows whose label is in neither list, or empty, are skipped and counted */
+    const char *id_col;     /**< default "id" when the file has one, else the 1-based row number */
+    const char *lang_col;   /**< column of a declared language, or NULL */
+    int header;             /**< CSV/TSV: 1 (default) the first row names the columns, 0 it does not */
+    int quotes;             /**< CSV/TSV: 1 RFC 4180 quotes, 0 none, -1 (default) CSV 1 and TSV 0 */
+} cred_dataset_options;
+
+#define CRED_DATASET_OPTIONS_VERSION 1
+#define CRED_DATASET_OPTIONS_INIT {CRED_DATASET_OPTIONS_VERSION, CRED_DATASET_AUTO, NULL, NULL, NULL, NULL, NULL, NULL, 1, -1}
+
+#define CRED_LIMIT_DATASET_ROWS (16u << 20)   /**< most examples in one labelled file (CRED_ELIMIT beyond) */
+
+/** One labelled example. Strings are NUL-terminated and owned by the data set. */
+typedef struct cred_example {
+    const char *id;      /**< id column, else the row number */
+    const char *text;
+    size_t text_len;
+    int label;           /**< 1 unreliable (positive), 0 reliable */
+    const char *lang;    /**< declared language (lang_col), or NULL */
+    uint64_t line;       /**< 1-based line where the row starts */
+} cred_example;
+
+/** A labelled data set held in memory. Immutable once loaded: may be read by several threads. */
+typedef struct cred_dataset cred_dataset;
+
+/**
+ * Read a labelled file whole. Rows too short for the named columns, or without a usable label, are
+ * skipped and counted (cred_dataset_skipped()).
+ * @param[out] out  receives the data set; release it with cred_dataset_free().
+ * @param opts      options, or NULL for defaults.
+ * @return 0; CRED_EIO when the file cannot be read; CRED_ENOTFOUND when a named column is not in the
+ *         header (the message lists the header); CRED_ESYNTAX when a quoted field never ends or a
+ *         JSONL line does not parse (line in cred_error_last()); CRED_ELIMIT; CRED_ENOMEM.
+ */
+CRED_API int cred_dataset_load(cred_dataset **out, const char *path, const cred_dataset_options *opts);
+CRED_API void cred_dataset_free(cred_dataset *ds);   /* NULL does nothing */
+/** Number of examples. */
+CRED_API size_t cred_dataset_count(const cred_dataset *ds);
+/** Example i (0 <= i < count), borrowed from the data set; NULL out of range. */
+CRED_API const cred_example *cred_dataset_get(const cred_dataset *ds, size_t i);
+/** Rows skipped because a column was missing or the label was empty or unmapped. */
+CRED_API size_t cred_dataset_skipped(const cred_dataset *ds);
+/** Positive examples. */
+CRED_API size_t cred_dataset_positives(const cred_dataset *ds);
+
+/** One file of a registered data set. */
+typedef struct cred_dataset_file {
+    const char *split;      /**< "train", "val", "test" or "all" */
+    const char *path;       /**< resolved path: the data directory (or, for a data set shipped in the
+                                 repository, the registry's directory) joined with dir and the file name */
+    const char *sha256;     /**< expected lower-case hex SHA-256, or NULL */
+    const char *label_col;  /**< this file's label column when it differs from the data set's, or NULL */
+} cred_dataset_file;
+
+/** A registered data set. Strings are borrowed from the registry. */
+typedef struct cred_registry_entry {
+    const char *name;       /**< e.g. "constraint-covid19" */
+    const char *title;
+    const char *url;        /**< where to fetch it */
+    const char *licence;
+    const char *language;   /**< ISO code(s) of the texts, e.g. "en" */
+    const char *positive_means; /**< what a positive label stands for in this data set */
+    const char *notes;
+    cred_dataset_options options;  /**< columns and label mapping (strings borrowed from the registry) */
+    const cred_dataset_file *files;
+    size_t n_files;
+} cred_registry_entry;
+
+/** The data set registry (datasets/registry.json). */
+typedef struct cred_registry cred_registry;
+
+/**
+ * Read a registry. File paths are resolved against data_dir (NULL: "../shared/datasets"), except for
+ * data sets marked "local", resolved against the registry file's directory.
+ * @return 0; CRED_EIO; CRED_ESYNTAX when the JSON does not parse; CRED_EFORMAT when an entry lacks a
+ *         name, a text or label column or files; CRED_ENOMEM.
+ */
+CRED_API int cred_registry_load(cred_registry **out, const char *path, const char *data_dir);
+CRED_API void cred_registry_free(cred_registry *r);   /* NULL does nothing */
+CRED_API size_t cred_registry_count(const cred_registry *r);
+/** Entry i in file order, or NULL out of range. */
+CRED_API const cred_registry_entry *cred_registry_at(const cred_registry *r, size_t i);
+/** The entry named name, or NULL. */
+CRED_API const cred_registry_entry *cred_registry_find(const cred_registry *r, const char *name);
+/** The file of a split ("train", "val", "test", "all"), or NULL when the data set has none. */
+CRED_API const cred_dataset_file *cred_registry_file(const cred_registry_entry *e, const char *split);
+
+/**
+ * SHA-256 of a file, as 64 lower-case hex digits and a NUL.
+ * @return 0; CRED_EIO.
+ */
+CRED_API int cred_sha256_file(char out[65], const char *path);
+
+/** Bins of the reliability table and of the expected calibration error. */
+#define CRED_METRICS_BINS 10
+
+/** One bin of predicted probability: [lo, hi), the last one closed. */
+typedef struct cred_reliability_bin {
+    double lo, hi;
+    size_t n;            /**< examples whose p falls in the bin */
+    size_t positives;
+    double mean_p;       /**< mean predicted p (0 when empty) */
+    double frac_pos;     /**< observed fraction of positives (0 when empty) */
+} cred_reliability_bin;
+
+/** Ranking, decision and calibration figures of probabilities against labels. */
+typedef struct cred_metrics {
+    size_t n, positives;
+    double roc_auc;      /**< area under the ROC curve, ties counted half (Mann-Whitney); NAN with one class */
+    double pr_auc;       /**< average precision (step-wise area under the precision-recall curve, tied
+                                 scores taken together); NAN without positives */
+    double threshold;    /**< p >= threshold predicts unreliable */
+    size_t tp, fp, tn, fn;
+    double precision;    /**< tp / (tp + fp); 0 when nothing is predicted positive */
+    double recall;       /**< tp / (tp + fn); 0 without positives */
+    double f1;           /**< harmonic mean of precision and recall; 0 when both are 0 */
+    double accuracy;
+    double brier;        /**< mean squared error of p */
+    double ece;          /**< expected calibration error: Σ n_bin / n · |mean_p − frac_pos| over the bins */
+    cred_reliability_bin bins[CRED_METRICS_BINS];
+} cred_metrics;
+
+/**
+ * Compute every figure in one sort. p values outside [0, 1] are clamped for the bins.
+ * @param p          predicted probability of "unreliable", n values.
+ * @param y          labels, 1 unreliable, 0 reliable.
+ * @param threshold  decision threshold (the CLI uses the model's unreliable band: 1 − unreliable_below/100).
+ * @return 0; CRED_EINVAL when n is 0 or a p is NAN; CRED_ENOMEM.
+ */
+CRED_API int cred_metrics_compute(cred_metrics *out, const double *p, const unsigned char *y, size_t n,
+                                  double threshold);
+
+/**
+ * Features of a labelled data set for fitting: per example, the rule-hit vector (for each scoring
+ * rule, Σ over its hits of points / rule weight: the number of hits that score, after caps and group
+ * bounds, so that z = Σ weight · x exactly as cred_scorer_score() adds overridden weights) and the
+ * hashed lexical features (cred_lexical_features()), plus the detected language.
+ */
+typedef struct cred_features cred_features;
+
+/**
+ * Analyse and scan every example (one thread; about the cost of `credence score` without copies).
+ * @param rules  rule set (borrowed, a reference is kept), or NULL for lexical features only.
+ * @param lex    lexical options, or NULL for no lexical features.
+ * @return 0; CRED_EINVAL when both are NULL or lex is invalid; CRED_ENOMEM.
+ */
+CRED_API int cred_features_build(cred_features **out, const cred_dataset *ds, cred_rules *rules,
+                                 const cred_lexical_options *lex);
+CRED_API void cred_features_free(cred_features *f);   /* NULL does nothing */
+CRED_API size_t cred_features_count(const cred_features *f);
+
+/**
+ * p_unreliable of every example under model m, from the stored features (rules, overrides, bias,
+ * lexical table when m's options match the features', calibration; no copy or forward evidence).
+ * @param[out] p  receives cred_features_count() probabilities.
+ * @return 0; CRED_EINVAL when the model's lexical options differ from the features'.
+ */
+CRED_API int cred_features_predict(double *p, const cred_features *f, const cred_model *m);
+
+/** Training options. */
+typedef struct cred_train_options {
+    unsigned int version;
+    double cost_fp;          /**< loss weight of a reliable example (default 1.5): flagging a reliable post
+                                  costs as much as missing cost_fp unreliable ones. The model's unreliable
+                                  band is set to p >= cost_fp / (1 + cost_fp) (validity < 40 at 1.5) */
+    double l2_rules;         /**< L2 penalty on rule weights, pulling them towards the rule files'
+                                  weights (default 2) */
+    double l2_lexical;       /**< L2 penalty on lexical weights (default 0.05; features of a post have
+                                  unit norm) */
+    unsigned int epochs;     /**< most coordinate-descent passes (default 60) */
+    int sign_constraints;    /**< 1 (default): rules with a positive weight stay >= 0, nice rules <= 0 */
+    int lexical;             /**< 1: also fit a lexical table (with features built with lex options) */
+    cred_calibration_kind calibration; /**< default CRED_CALIB_PLATT */
+    double holdout;          /**< fraction kept for calibration when no calibration set is given
+                                  (default 0.2, stratified) */
+    uint64_t seed;           /**< hold-out and folds (default 1) */
+} cred_train_options;
+
+#define CRED_TRAIN_OPTIONS_VERSION 1
+#define CRED_TRAIN_OPTIONS_INIT {CRED_TRAIN_OPTIONS_VERSION, 1.5, 2.0, 0.05, 60, 1, 0, CRED_CALIB_PLATT, 0.2, 1}
+
+/** What a fit did. */
+typedef struct cred_train_report {
+    size_t n_fit, n_calib;   /**< examples used to fit weights, to calibrate */
+    unsigned int epochs;     /**< passes made */
+    double loss;             /**< final weighted log-loss per fitted example (penalties excluded) */
+    size_t rules_hit;        /**< rules that hit at least one fitted example */
+    size_t lexical_buckets;  /**< lexical weights that are not zero */
+} cred_train_report;
+
+/**
+ * Fit a model: bias and rule weights (and, with opts->lexical, the lexical table) by L2-regularised,
+ * cost-weighted logistic regression, minimised by cyclic coordinate descent with one-dimensional
+ * Newton steps and backtracking (deterministic); then calibrate z on the calibration set. Cost is
+ * linear in the non-zero features per pass.
+ * @param[out] out     receives the model (copied from base, or the built-in model when base is NULL).
+ * @param[out] report  receives what the fit did, or NULL.
+ * @param calib        calibration examples, or NULL to hold out opts->holdout of f.
+ * @return 0; CRED_EINVAL when a set lacks one of the classes or options are out of range; CRED_ENOMEM.
+ */
+CRED_API int cred_train(cred_model **out, cred_train_report *report, const cred_features *f,
+                        const cred_features *calib, const cred_model *base, const cred_train_options *opts);
+
+/**
+ * k-fold cross-validation (stratified, folds drawn with opts->seed): for each fold, fit on the
+ * others (calibrating on a hold-out of them) and predict the fold.
+ * @param[out] p  receives the out-of-fold probability of every example.
+ * @return as cred_train(); CRED_EINVAL when k < 2 or k exceeds either class's count.
+ */
+CRED_API int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_model *base,
+                           const cred_train_options *opts);
+
+/** One lexical weight with the first n-gram seen in its bucket (collisions share a bucket). */
+typedef struct cred_lexical_weight {
+    uint32_t bucket;
+    float weight;
+    const char *text;    /**< the n-gram's raw text (a character n-gram shows its whole word) */
+    uint8_t word, n;     /**< word or character n-gram and its length */
+} cred_lexical_weight;
+
+/**
+ * The k lexical weights of m with the largest |weight| among buckets seen in f, largest first, with
+ * the n-gram text from f. @return the number written (<= k).
+ */
+CRED_API size_t cred_features_top_lexical(cred_lexical_weight *out, size_t k, const cred_features *f,
+                                          const cred_model *m);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Corpus and search: a persistent, searchable store of posts                                        */
 /* ------------------------------------------------------------------------------------------------ */
 
@@ -1253,6 +1510,92 @@ typedef struct cred_search_result {
  */
 CRED_API int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const char *query,
                                 size_t len, const cred_search_options *opts);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Service: the HTTP API for group bots (`credence serve`, README "Service")                         */
+/* ------------------------------------------------------------------------------------------------ */
+
+#define CRED_LIMIT_HTTP_BODY_BYTES (1u << 20)   /**< largest request body of POST /v1/score (413 beyond) */
+#define CRED_LIMIT_HTTP_BATCH_BYTES (16u << 20) /**< largest request body of POST /v1/posts (413 beyond) */
+#define CRED_LIMIT_HTTP_BATCH_POSTS 10000       /**< most posts in one POST /v1/posts batch (413 beyond) */
+#define CRED_LIMIT_HTTP_TEXT_BYTES (64u << 10)  /**< longest post text /v1/score accepts (413 text_too_long) */
+#define CRED_LIMIT_HTTP_REQUEST_MS 10000        /**< a request (headers and body) must arrive within this
+                                                     time; the connection is closed beyond it */
+#define CRED_LIMIT_HTTP_IDLE_SECONDS 5          /**< a connection silent this long is closed (slowloris) */
+#define CRED_LIMIT_HTTP_CONNECTIONS 1024        /**< most open connections (more are refused) */
+#define CRED_LIMIT_HTTP_TOKEN_BYTES 4096        /**< longest bearer token read from the token file */
+
+/**
+ * A running service: a libmicrohttpd daemon with its own thread pool. Every worker thread keeps its
+ * own scratch (cred_text, cred_scanner, cred_scorer, output buffer); the rule set and the model are
+ * shared, reference-counted and swapped atomically by cred_server_reload(), so a reload never drops
+ * a request (requests already running finish with the set they started with). The near-duplicate
+ * memory is one store shared by all threads: the embedded cred_dedup behind a mutex (default), or
+ * Redis (`redis://HOST:PORT`) shared by several instances. All functions are thread-safe.
+ */
+typedef struct cred_server cred_server;
+
+typedef struct cred_server_options {
+    unsigned int version;
+    const char *listen;        /**< "HOST:PORT" (default "127.0.0.1:8080"); port 0 picks a free port
+                                    (see cred_server_port()); only literal IPv4 addresses */
+    const char *rules;         /**< rule file or directory (default: the shipped rules/) */
+    const char *weights;       /**< weights file of `credence train`, or NULL for the built-in model */
+    const char *index_dir;     /**< corpus directory (created when absent) for /v1/posts, search and
+                                    ?remember=1, or NULL (those endpoints then answer 501 no_index) */
+    const char *token_file;    /**< file whose first line is the bearer token for write and admin
+                                    endpoints; NULL: those endpoints answer 401 to everybody */
+    const char *store;         /**< near-duplicate store: NULL or "memory" (embedded), or
+                                    "redis://HOST:PORT" (loopback or a trusted network) */
+    unsigned int threads;      /**< HTTP worker threads (default: the number of cores) */
+    unsigned int flags;        /**< CRED_SERVER_* bits */
+    double rate;               /**< requests per second allowed per client address (default 1000;
+                                    a negative value turns the limit off) */
+    double burst;              /**< bucket size of that limit (default 2 × rate) */
+    unsigned int idle_seconds; /**< connection idle timeout (default CRED_LIMIT_HTTP_IDLE_SECONDS) */
+    unsigned int request_ms;   /**< whole-request time limit (default CRED_LIMIT_HTTP_REQUEST_MS) */
+    double threshold;          /**< near-duplicate threshold (default 0.45) */
+    unsigned int ttl_seconds;  /**< Redis store: expiry of keys and buckets (default 30 days) */
+    FILE *log;                 /**< one line per problem (never a token or a body), or NULL */
+} cred_server_options;
+
+enum {
+    CRED_SERVER_AUTH_READS = 1u << 0, /**< read endpoints need the bearer token too */
+    CRED_SERVER_ANY_ADDRESS = 1u << 1 /**< allow a non-loopback listen address */
+};
+
+#define CRED_SERVER_OPTIONS_VERSION 1
+#define CRED_SERVER_OPTIONS_INIT {CRED_SERVER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, \
+                                  1000, 0, 0, 0, 0.45, 0, NULL}
+
+/**
+ * Load rules, weights, token and corpus, connect the store, bind and start serving.
+ * @param[out] out  receives the running server; stop it with cred_server_stop() and free it.
+ * @return 0; CRED_EINVAL for a bad option (a non-loopback address without CRED_SERVER_ANY_ADDRESS,
+ *         an unreadable listen string); CRED_ESYNTAX for bad rules; CRED_EIO when the address cannot
+ *         be bound or a file cannot be read; CRED_ECORRUPT / CRED_EVERSION for the weights or the
+ *         corpus; CRED_ENOMEM. cred_error_last() says which.
+ */
+CRED_API int cred_server_start(cred_server **out, const cred_server_options *opts);
+
+/** The TCP port the server listens on (useful after listening on port 0). */
+CRED_API unsigned int cred_server_port(const cred_server *s);
+
+/**
+ * Recompile the rules and reload the weights from the paths given at start, then swap them in
+ * atomically. On failure the running set stays in place.
+ * @return 0; as cred_rules_load() and cred_model_load().
+ */
+CRED_API int cred_server_reload(cred_server *s);
+
+/**
+ * Graceful stop: stop accepting connections, let requests in flight finish (at most
+ * `grace_ms` milliseconds), flush and close the corpus log, stop the threads. Idempotent.
+ */
+CRED_API void cred_server_stop(cred_server *s, unsigned int grace_ms);
+
+/** Stop (with a 5-second grace) when still running, then free everything. NULL does nothing. */
+CRED_API void cred_server_free(cred_server *s);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Output                                                                                            */

@@ -66,6 +66,9 @@ void cli_help(const cli_command *cmd, FILE *fp);
 extern const cli_command cmd_parse;
 extern const cli_command cmd_rules;
 extern const cli_command cmd_dups;
+extern const cli_command cmd_index;
+extern const cli_command cmd_search;
 extern const cli_command cmd_score;
+extern const cli_command cmd_serve;
 
 #endif

@@ -10,6 +10,9 @@ static const cli_command *const commands[] = {
     &cmd_parse,
     &cmd_rules,
     &cmd_dups,
+    &cmd_serve,
+    &cmd_index,
+    &cmd_search,
 };
 
 static void usage(FILE *fp)

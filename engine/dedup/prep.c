@@ -6,6 +6,8 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "dedup.h"
 
@@ -131,12 +133,14 @@ typedef struct set_slot {
 } set_slot;
 
 static set_slot g_set[SET_SLOTS];
+static uint32_t g_set_lens[256]; /* by first byte: bit len - 1 set when some word has that start and length */
 static pthread_once_t g_set_once = PTHREAD_ONCE_INIT;
 
 static void set_add(const char *w, size_t len, unsigned kind)
 {
-    uint64_t h = cred_hash64(w, len, SET_SEED);
+    uint64_t h = XXH3_64bits_withSeed(w, len, SET_SEED);
     size_t j = h & (SET_SLOTS - 1);
+    g_set_lens[(unsigned char)w[0]] |= 1u << (len - 1);
     while (g_set[j].w && !(g_set[j].h == h && g_set[j].len == len && memcmp(g_set[j].w, w, len) == 0))
         j = (j + 1) & (SET_SLOTS - 1);
     g_set[j].h = h;
@@ -162,9 +166,9 @@ static void set_init(void)
 /* The W_* classes of a word (0 for most words). set_init() must have run. */
 static unsigned word_kinds(const char *s, size_t len)
 {
-    if (len == 0 || len > SET_MAX_LEN)
+    if (len == 0 || len > SET_MAX_LEN || !(g_set_lens[(unsigned char)s[0]] & (1u << (len - 1))))
         return 0;
-    uint64_t h = cred_hash64(s, len, SET_SEED);
+    uint64_t h = XXH3_64bits_withSeed(s, len, SET_SEED);
     for (size_t j = h & (SET_SLOTS - 1); g_set[j].w; j = (j + 1) & (SET_SLOTS - 1))
         if (g_set[j].h == h && g_set[j].len == len && memcmp(g_set[j].w, s, len) == 0)
             return g_set[j].kinds;

@@ -36,7 +36,8 @@ static inline uint32_t cp_at(const unsigned char *s, size_t i, size_t n)
  * before); a shingle's hash mixes both halves, so it costs a few multiplications, not a pass of XXH3. */
 static inline uint64_t gram_hash(uint64_t lo, uint64_t hi, size_t ncp)
 {
-    return dd_mix64(lo ^ dd_mix64(hi + ncp + 0x243f6a8885a308d3ULL));
+    uint64_t w[2] = {lo, hi | (uint64_t)ncp << 56};
+    return XXH3_64bits(w, sizeof w);
 }
 
 long cred_dedup__shingle_chars(uint64_t **h, size_t *cap, const char *s, size_t len)

@@ -353,31 +353,19 @@ static int idh_cmp(const void *a, const void *b)
 }
 
 /* A band-hash multimap over exemplar signatures of older segments and of the batch. */
-typedef struct lsh_ent {
-    uint64_t band;
-    uint32_t next;
-    uint32_t seg;  /* n_older for the batch */
-    uint32_t doc;
-} lsh_ent;
-
-typedef struct lsh {
-    uint32_t *head;
-    size_t cap;
-    lsh_ent *e;
-    size_t n, cap_e;
-} lsh;
-
-#define BANDS 32
+#define BANDS IX_LSH_BANDS
 #define ROWS 4
+typedef ix_lsh lsh;
+typedef ix_lsh_ent lsh_ent;
 
-static uint64_t band_key(const uint8_t *v, unsigned b)
+uint64_t ix_band_key(const uint8_t *v, unsigned b)
 {
     uint32_t x;
     memcpy(&x, v + b * ROWS, 4);
     return dd_mix64(((uint64_t)b << 32 | x) + 0x9e3779b97f4a7c15ULL);
 }
 
-static int lsh_add(lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc)
+int ix_lsh_add(lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc)
 {
     if ((l->n + BANDS) * 2 > l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 1u << 16;
@@ -400,7 +388,7 @@ static int lsh_add(lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc)
         return CRED_ENOMEM;
     for (unsigned b = 0; b < BANDS; b++) {
         lsh_ent *e = &l->e[l->n];
-        e->band = band_key(v, b);
+        e->band = ix_band_key(v, b);
         e->seg = seg;
         e->doc = doc;
         size_t s = (size_t)e->band & (l->cap - 1);
@@ -470,6 +458,8 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
                     const ix_build_opts *o, uint8_t *exemplar)
 {
     int rc = 0;
+    uint32_t *seen = NULL, *stamp = NULL;
+    size_t n_seen = 0, cap_seen = 0;
     link_ctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
@@ -495,11 +485,11 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
             if (ix_deleted(seg, d))
                 continue;
             key_put(&c, seg->sigs[i].key, (uint32_t)s, d);
-            CRED_TRY(lsh_add(&c.l, seg->sigs[i].v, (uint32_t)s, d));
+            CRED_TRY(ix_lsh_add(&c.l, seg->sigs[i].v, (uint32_t)s, d));
         }
     }
-    uint32_t *seen = NULL;
-    size_t n_seen = 0, cap_seen = 0;
+    stamp = calloc(n ? n : 1, sizeof *stamp);
+    CRED_TRY_ALLOC(stamp);
     for (size_t i = 0; i < n; i++) {
         ix_record *r = recs[i];
         exemplar[i] = 0;
@@ -523,23 +513,36 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
             if (r->relation == CRED_DUP_NONE && c.l.cap) {
                 double best = 0;
                 n_seen = 0;
+                unsigned tried = 0;
                 for (unsigned b = 0; b < BANDS; b++) {
-                    uint64_t bk = band_key(sigs[i].v, b);
-                    for (uint32_t e = c.l.head[(size_t)bk & (c.l.cap - 1)]; e != UINT32_MAX; e = c.l.e[e].next) {
+                    uint64_t bk = ix_band_key(sigs[i].v, b);
+                    unsigned walked = 0;
+                    /* newest first; a band shared by a viral template's thousands of posts is only
+                       looked at through its most recent entries */
+                    for (uint32_t e = c.l.head[(size_t)bk & (c.l.cap - 1)]; e != UINT32_MAX && walked < 16;
+                         e = c.l.e[e].next, walked++) {
                         const lsh_ent *le = &c.l.e[e];
                         if (le->band != bk)
                             continue;
-                        uint32_t tag = le->seg == o->n_older ? le->doc : (le->doc | 0x80000000u) ^ le->seg;
-                        bool dup = false;
-                        for (size_t k = 0; k < n_seen && !dup; k++)
-                            dup = seen[k] == tag;
-                        if (dup || n_seen > 256)
-                            continue;
-                        if (CRED_GROW(seen, cap_seen, n_seen + 1) < 0) {
-                            rc = CRED_ENOMEM;
-                            goto done;
+                        if (le->seg == o->n_older) {
+                            if (stamp[le->doc] == (uint32_t)i + 1)
+                                continue;
+                            stamp[le->doc] = (uint32_t)i + 1;
+                        } else {
+                            uint32_t tag = (le->doc & 0x7ffffffu) ^ (le->seg << 27);
+                            bool dup = false;
+                            for (size_t k = 0; k < n_seen && !dup; k++)
+                                dup = seen[k] == tag;
+                            if (dup)
+                                continue;
+                            if (CRED_GROW(seen, cap_seen, n_seen + 1) < 0) {
+                                rc = CRED_ENOMEM;
+                                goto done;
+                            }
+                            seen[n_seen++] = tag;
                         }
-                        seen[n_seen++] = tag;
+                        if (++tried > 64)
+                            break;
                         const uint8_t *cv = NULL;
                         if (le->seg == o->n_older) {
                             cv = sigs[le->doc].v;
@@ -577,11 +580,12 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
         if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.9f) {
             exemplar[i] = 1;
             key_put(&c, keys[i], (uint32_t)o->n_older, (uint32_t)i);
-            CRED_TRY(lsh_add(&c.l, sigs[i].v, (uint32_t)o->n_older, (uint32_t)i));
+            CRED_TRY(ix_lsh_add(&c.l, sigs[i].v, (uint32_t)o->n_older, (uint32_t)i));
         }
     }
 done:
     free(seen);
+    free(stamp);
     free(c.kk);
     free(c.kseg);
     free(c.kdoc);

@@ -194,6 +194,7 @@ static int compute_deletions(cred_corpus *c)
 
 static void drop_segments(cred_corpus *c)
 {
+    ix_dups_free(c);
     for (size_t i = 0; i < c->n_segs; i++) {
         ix_segment_free(c->segs[i]);
         free(c->segs[i]);
@@ -236,6 +237,7 @@ static int refresh_logseg(cred_corpus *c)
     size_t n = 0;
     cred_buf img = CRED_BUF_INIT;
     ix_segment *s = NULL;
+    ix_dups_free(c);
     if (c->n_log == 0)
         return compute_deletions(c);
     CRED_TRY(ix_records_decode(&recs, &n, &c->logrecs));

@@ -234,6 +234,23 @@ typedef struct ix_build_opts {
  */
 int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o);
 
+/* A band-hash multimap over signatures (32 bands of 4 bins), for linking and lookups. */
+#define IX_LSH_BANDS 32
+typedef struct ix_lsh_ent {
+    uint64_t band;
+    uint32_t next;
+    uint32_t seg;
+    uint32_t doc;
+} ix_lsh_ent;
+typedef struct ix_lsh {
+    uint32_t *head;     /* bucket -> first entry (UINT32_MAX: none) */
+    size_t cap;
+    ix_lsh_ent *e;
+    size_t n, cap_e;
+} ix_lsh;
+uint64_t ix_band_key(const uint8_t *v, unsigned band);
+int ix_lsh_add(ix_lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc);
+
 /* term namespaces (first byte) */
 #define IX_NS_FIELD '\x01'
 #define IX_NS_SURFACE '\x02'
@@ -269,6 +286,7 @@ struct cred_corpus {
     char **langs;            /* languages present (for query stemming) */
     size_t n_langs;
     void *search;            /* search.c scratch */
+    ix_lsh *lsh;             /* stored signatures, built at the first cred_corpus_find_copy() */
 };
 
 /** Decode the records of a length-prefixed buffer into an array (strings point into buf). */
@@ -280,3 +298,4 @@ bool ix_find_seq(cred_corpus *c, uint64_t seq, size_t *seg, uint32_t *doc);
 /** Find the live (segment, doc) of an id; false when none (or <0 is not used). */
 bool ix_find_id(cred_corpus *c, const char *id, size_t len, size_t *seg, uint32_t *doc);
 void ix_search_free(void *search);
+void ix_dups_free(cred_corpus *c);

@@ -77,7 +77,7 @@ static inline const char *cred_jq_get(const cred_jq *q, const cred_jrec *rec, in
     if (rec->off[slot] == CRED_JQ_ABSENT)
         return NULL;
     *n = rec->len[slot];
-    return q->data.ptr + rec->off[slot];
+    return q->data.ptr ? q->data.ptr + rec->off[slot] : ""; /* NULL: nothing stored yet */
 }
 /** Copy a record's links into the reader's record arena as post->links. 0 or CRED_ENOMEM. */
 int cred_jq_links_to_post(const cred_jq *q, const cred_jrec *rec, cred_reader *r, cred_post *post);

@@ -130,7 +130,7 @@ static void table_add(const char *w, size_t n, int lang)
     size_t kl = 0;
     for (size_t i = 0; i < n;) {
         int32_t cp;
-        i += (size_t)cred_utf8_decode((const unsigned char *)w + i, n - i, &cp);
+        i += (size_t)cred_text__utf8_decode((const unsigned char *)w + i, n - i, &cp);
         cp = key_cp(cp);
         if (cp >= 0 && kl + 4 < sizeof(key))
             kl += (size_t)cred_utf8_encode(cp, key + kl);
@@ -447,7 +447,7 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
             continue;
         }
         int32_t cp;
-        int k = cred_utf8_decode(s + i, n - i, &cp);
+        int k = cred_text__utf8_decode(s + i, n - i, &cp);
         i += (size_t)k;
         if (cp < 0) {
             word_end(p);

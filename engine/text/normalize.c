@@ -341,7 +341,7 @@ static int emit_cluster(cred_norm *n, int64_t *delta, const unsigned char *s, si
     /* Too long for the stack buffers: code point by code point. */
     for (size_t i = r0; i < r1;) {
         int32_t cp;
-        int k = cred_utf8_decode(s + i, r1 - i, &cp);
+        int k = cred_text__utf8_decode(s + i, r1 - i, &cp);
         if (emit_cp(n, delta, i, k, cp, lookup(n, cp), rest + (r1 - i)) < 0)
             return CRED_ENOMEM;
         i += (size_t)k;
@@ -393,7 +393,7 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
         }
         size_t start = i;
         int32_t cp;
-        int k = cred_utf8_decode(s + i, len - i, &cp);
+        int k = cred_text__utf8_decode(s + i, len - i, &cp);
         if (cp < 0) {
             n->invalid++;
             CRED_TRY(room(n, 3, len - i - 1));
@@ -420,7 +420,7 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
         int count = 1, all_drop = 1;
         while (j < len && s[j] >= 0x80 && count < CLUSTER_MAX) {
             int32_t c2;
-            int k2 = cred_utf8_decode(s + j, len - j, &c2);
+            int k2 = cred_text__utf8_decode(s + j, len - j, &c2);
             if (c2 < 0)
                 break;
             const cred_cpinfo *c2i = lookup(n, c2);

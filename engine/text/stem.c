@@ -10,6 +10,8 @@
 
 #include <libstemmer.h>
 #include <stdlib.h>
+#define XXH_INLINE_ALL /* the same XXH3 as cred_hash64(), inlined into the per-token lookup */
+#include <xxhash.h>
 
 #define DEFAULT_CACHE_BYTES (8u << 20)
 #define MAX_STEM_INPUT 128 /* longer "words" are left as they are */
@@ -140,7 +142,7 @@ static void arabic_swap(char *p, size_t len, int to_arabic)
 /* Stem of word[0..len) in language li, through the cache. */
 static int stem_one(cred_stemmer *s, int li, const char *word, uint32_t len, const char **stem, uint32_t *stem_len)
 {
-    uint64_t h = cred_hash64(word, len, (uint64_t)li + 1);
+    uint64_t h = XXH3_64bits_withSeed(word, len, (uint64_t)li + 1);
     if (CRED_UNLIKELY((s->used + 1) * 4 > s->cap * 3) && grow_table(s) < 0)
         return CRED_ENOMEM;
     size_t mask = s->cap - 1, i = (size_t)h & mask;

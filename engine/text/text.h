@@ -14,6 +14,35 @@
 
 #include "util/util.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define CRED_TEXT_INLINE static inline __attribute__((always_inline))
+#else
+#define CRED_TEXT_INLINE static inline
+#endif
+
+/**
+ * cred_utf8_decode(), same contract and results, always inlined: the hot loops of this module call it
+ * once per non-ASCII code point, and compilers keep the util.h version out of line there.
+ */
+CRED_TEXT_INLINE int cred_text__utf8_decode(const unsigned char *s, size_t len, int32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    if (c >= 0xC2 && c < 0xE0 && len >= 2 && (s[1] & 0xC0) == 0x80) {
+        *cp = (int32_t)(((c & 0x1Fu) << 6) | (s[1] & 0x3Fu));
+        return 2;
+    }
+    if (c >= 0xE0 && c < 0xF0 && len >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+        !(c == 0xE0 && s[1] < 0xA0) && !(c == 0xED && s[1] >= 0xA0)) {
+        *cp = (int32_t)(((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu));
+        return 3;
+    }
+    return cred_utf8_decode(s, len, cp); /* 4-byte and invalid sequences */
+}
+
 /**
  * Length in bytes of a URL that starts exactly at s[pos] in normalised (lower-case) text, or 0 when no
  * URL starts there. Recognises scheme URLs (http, https, and obfuscated hxxp/hxxps, h**p), `www.` hosts,

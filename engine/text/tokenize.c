@@ -14,6 +14,17 @@
 #define IS_DIGIT(c) ((unsigned)(c) - '0' < 10u)
 #define IS_ALNUM(c) (IS_DIGIT(c) || (unsigned)((c) | 0x20) - 'a' < 26u)
 
+/* Bytes that are ASCII letters (1) or digits (3); 0 for every other byte, NUL included. */
+static const uint8_t ALNUM[256] = {
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 typedef struct scan {
     cred_norm *n;
     const unsigned char *s;
@@ -29,7 +40,7 @@ static inline uint8_t cls_at(const scan *sc, size_t i, int32_t *cp, int *k)
         *k = 1;
         return cred_text__ascii_cls[c];
     }
-    *k = cred_utf8_decode(sc->s + i, sc->len - i, cp);
+    *k = cred_text__utf8_decode(sc->s + i, sc->len - i, cp);
     if (*cp < 0)
         return CRED_CLS_OTHER;
     return cred_text__cpinfo_fast(sc->n, *cp)->cls;
@@ -40,10 +51,12 @@ static inline int is_wordy(uint8_t cls)
     return cls == CRED_CLS_LETTER || cls == CRED_CLS_MARK || cls == CRED_CLS_DIGIT;
 }
 
-/* A word at i: letters, marks and digits, with inner ' - · before a letter (or a digit after '-'). */
-static size_t word_len(const scan *sc, size_t i)
+/*
+ * A word at i: letters, marks and digits, with inner ' - · before a letter (or a digit after '-').
+ * s[i..j) is already known to be ASCII letters and digits (j == i when nothing is known).
+ */
+static size_t word_len(const scan *sc, size_t i, size_t j)
 {
-    size_t j = i;
     while (j < sc->len) {
         if (sc->s[j] < 0x80 && IS_ALNUM(sc->s[j])) { /* fast path: ASCII letters and digits */
             j++;
@@ -255,7 +268,7 @@ static int is_abbrev(const scan *sc, const cred_token *t, size_t dot)
         return 1;
     /* a single letter after another dot: e.g. i.e. U.S. */
     int32_t cp;
-    int k = cred_utf8_decode(w, t->len, &cp);
+    int k = cred_text__utf8_decode(w, t->len, &cp);
     if ((uint32_t)k == t->len && t->start > 0 && sc->s[t->start - 1] == '.')
         return 1;
     if (in_list(ABBREV_NUM, CRED_ARRAY_LEN(ABBREV_NUM), w, t->len)) {
@@ -267,10 +280,14 @@ static int is_abbrev(const scan *sc, const cred_token *t, size_t dot)
     return 0;
 }
 
-/* UPPER / TITLE flags from the raw characters of a token. */
+/*
+ * UPPER / TITLE flags from the raw characters of a token. The first lower-case letter settles both
+ * (no UPPER; TITLE when an upper-case letter came first), so most words are decided by their first
+ * one or two letters.
+ */
 static uint8_t case_flags(cred_norm *n, const unsigned char *raw, size_t rs, size_t re)
 {
-    int upper = 0, lower = 0, first = -1;
+    int upper = 0, first = -1;
     for (size_t i = rs; i < re;) {
         unsigned c = raw[i];
         if (c < 0x80) {
@@ -278,14 +295,13 @@ static uint8_t case_flags(cred_norm *n, const unsigned char *raw, size_t rs, siz
                 upper++;
                 first = first < 0 ? 1 : first;
             } else if (c - 'a' < 26u) {
-                lower++;
-                first = first < 0 ? 0 : first;
+                return first == 1 ? CRED_TOKF_TITLE : 0;
             }
             i++;
             continue;
         }
         int32_t cp;
-        int k = cred_utf8_decode(raw + i, re - i, &cp);
+        int k = cred_text__utf8_decode(raw + i, re - i, &cp);
         i += (size_t)k;
         if (cp < 0)
             continue;
@@ -294,13 +310,12 @@ static uint8_t case_flags(cred_norm *n, const unsigned char *raw, size_t rs, siz
             upper++;
             first = first < 0 ? 1 : first;
         } else if (ci->flags & CRED_CPF_LOWER) {
-            lower++;
-            first = first < 0 ? 0 : first;
+            return first == 1 ? CRED_TOKF_TITLE : 0;
         } else if (ci->cls == CRED_CLS_LETTER && first < 0) {
             first = 0;
         }
     }
-    return (uint8_t)((upper >= 2 && lower == 0 ? CRED_TOKF_UPPER : 0) | (first == 1 ? CRED_TOKF_TITLE : 0));
+    return (uint8_t)((upper >= 2 ? CRED_TOKF_UPPER : 0) | (first == 1 ? CRED_TOKF_TITLE : 0)); /* no lower */
 }
 
 static int push_sentence(cred_tok_out *o, size_t start, size_t end)
@@ -342,11 +357,26 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
 
         size_t tl = 0;
         uint8_t kind = 0;
+        size_t run = i; /* end of the run of ASCII letters and digits at i */
+        unsigned run_digit = 0;
         if (cls == CRED_CLS_LETTER || cls == CRED_CLS_DIGIT || cls == CRED_CLS_MARK) {
             if (cp < 0x80) {
-                if ((tl = email_len(&sc, i)) != 0)
+                unsigned a;
+                while ((a = ALNUM[s[run]]) != 0) { /* s[len] is the NUL that ends the norm */
+                    run_digit |= a;
+                    run++;
+                }
+                run_digit &= 2;
+                /* What follows the run rules out most readings at once: an e-mail address needs
+                   [._%+-]* then '@'; a URL needs a scheme separator (: [:] (:)), h**p, a dot before
+                   another label (. [.] (.) {.}) or a host label going on (- _ or a non-ASCII letter). */
+                unsigned c = run < len ? s[run] : 0;
+                if ((c == '@' || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') &&
+                    (tl = email_len(&sc, i)) != 0)
                     kind = CRED_TOK_EMAIL;
-                else if ((tl = cred_text__url_len((const char *)s, len, i)) != 0)
+                else if (((c == '.' && (ALNUM[s[run + 1]] || s[run + 1] >= 0x80)) || c == ':' || c == '[' ||
+                          c == '(' || c == '{' || c == '*' || c == '-' || c == '_' || c >= 0x80) &&
+                         (tl = cred_text__url_len((const char *)s, len, i)) != 0)
                     kind = CRED_TOK_URL;
             }
             if (!tl && cls == CRED_CLS_DIGIT && cp < 0x80) {
@@ -358,7 +388,7 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
                 }
             }
             if (!tl) {
-                tl = word_len(&sc, i);
+                tl = word_len(&sc, i, run);
                 kind = CRED_TOK_WORD;
             }
         } else if (cp == '@' || cp == '#') {
@@ -426,14 +456,22 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
         t->len = (uint32_t)tl;
         t->kind = kind;
         t->sentence = (uint32_t)o->n_sents;
-        for (size_t x = i; x < i + tl; x++)
-            if (IS_DIGIT(s[x])) {
+        if (run == i + tl || kind == CRED_TOK_NUMBER) { /* the run was the token; a number starts with a digit */
+            if (run_digit || kind == CRED_TOK_NUMBER)
                 t->flags |= CRED_TOKF_DIGIT;
-                break;
-            }
+        } else {
+            for (size_t x = i; x < i + tl; x++)
+                if (IS_DIGIT(s[x])) {
+                    t->flags |= CRED_TOKF_DIGIT;
+                    break;
+                }
+        }
         if (kind == CRED_TOK_WORD || kind == CRED_TOK_MENTION || kind == CRED_TOK_HASHTAG) {
-            size_t rs = cred_text__map_start(n->map, n->map_len, len, raw_len, i);
-            size_t re = cred_text__map_end(n->map, n->map_len, len, raw_len, i + tl);
+            size_t rs = i, re = i + tl; /* no map entry: norm is raw byte for byte (len <= raw_len) */
+            if (n->map_len) {
+                rs = cred_text__map_start(n->map, n->map_len, len, raw_len, i);
+                re = cred_text__map_end(n->map, n->map_len, len, raw_len, i + tl);
+            }
             t->flags |= case_flags(n, r, rs, re);
         }
         i += tl;

@@ -673,14 +673,39 @@ static bool is_ipv4(const char *h, size_t n)
     return dots == 3;
 }
 
+/*
+ * The answers of libpsl for recent hosts, per thread: posts link to few hosts over and over, and one
+ * psl_registrable_domain() call costs thousands of instructions. Direct-mapped by XXH3 of the host.
+ */
+#define REG_CACHE_SLOTS 256
+#define REG_CACHE_HOST 62
+typedef struct reg_slot {
+    uint8_t len;                 /* host length; 0: empty */
+    uint8_t off;                 /* the registrable domain is host + off */
+    char host[REG_CACHE_HOST];
+} reg_slot;
+static _Thread_local reg_slot t_reg[REG_CACHE_SLOTS];
+
 /* Registrable domain of a lower-case, NUL-terminated host: a suffix of host (or host itself). */
 static const char *registrable(const char *host, size_t n)
 {
     if (n == 0 || host[0] == '[' || is_ipv4(host, n))
         return host;
+    reg_slot *slot = NULL;
+    if (n < REG_CACHE_HOST) {
+        slot = &t_reg[cred_hash64(host, n, 0) & (REG_CACHE_SLOTS - 1)];
+        if (slot->len == n && memcmp(slot->host, host, n) == 0)
+            return host + slot->off;
+    }
     const psl_ctx_t *ctx = psl();
     const char *d = ctx ? psl_registrable_domain(ctx, host) : NULL;
-    return d ? d : host;
+    d = d ? d : host;
+    if (slot) {
+        slot->len = (uint8_t)n;
+        slot->off = (uint8_t)(d - host);
+        memcpy(slot->host, host, n);
+    }
+    return d;
 }
 
 int cred_url_domain(char *out, size_t cap, const char *host, size_t len)

@@ -1,0 +1,1029 @@
+/*
+ * Search: the query tree becomes, per segment, a tree of doc-at-a-time iterators over posting
+ * cursors (term, or, and, and-not, phrase, all). Hits are ranked by BM25 with corpus-wide document
+ * frequencies; a top-k heap with block-max pruning skips whole posting blocks whose best possible
+ * score cannot enter the heap. Date filters become a doc id range (doc ids follow dates), so a time
+ * window only ever removes work.
+ */
+#include <float.h>
+#include <stdlib.h>
+
+#include "index/index.h"
+#include "index/query.h"
+
+#define K1 1.2
+#define B 0.75
+#define MAX_POS 4096
+
+typedef enum { IT_TERM, IT_OR, IT_AND, IT_NOT, IT_PHRASE, IT_ALL } it_kind;
+
+typedef struct it {
+    it_kind kind;
+    uint32_t doc;
+    ix_cursor cur;
+    double w;         /* idf (0: a filter that does not score) */
+    struct it **k;
+    size_t nk;
+    size_t n_pos_kids; /* AND-NOT: kids [0, n_pos_kids) required, the rest excluded */
+    uint32_t n_docs;
+} it;
+
+typedef struct hl_term {
+    char *s;
+    size_t len;
+    bool prefix;
+} hl_term;
+
+typedef struct heap_ent {
+    double score;
+    uint64_t seq;
+    uint32_t seg, doc;
+} heap_ent;
+
+typedef struct search_state {
+    cred_search_hit *hits;
+    size_t cap_hits;
+    cred_buf snip;
+    cred_span *spans;
+    size_t cap_spans;
+    hl_term *hl;
+    size_t n_hl, cap_hl;
+    heap_ent *heap;
+    size_t n_heap, cap_heap;
+    double avgdl, N;
+    cred_buf tmp;
+    uint32_t *pa, *pb, *pc;
+} search_state;
+
+void ix_search_free(void *p)
+{
+    search_state *s = p;
+    if (!s)
+        return;
+    free(s->hits);
+    cred_buf_free(&s->snip);
+    free(s->spans);
+    for (size_t i = 0; i < s->n_hl; i++)
+        free(s->hl[i].s);
+    free(s->hl);
+    free(s->heap);
+    cred_buf_free(&s->tmp);
+    free(s->pa);
+    free(s->pb);
+    free(s->pc);
+    free(s);
+}
+
+static void it_free(it *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nk; i++)
+        it_free(t->k[i]);
+    free(t->k);
+    free(t);
+}
+
+static it *it_new(it_kind k)
+{
+    it *t = calloc(1, sizeof *t);
+    if (t)
+        t->kind = k;
+    return t;
+}
+
+static int it_add(it *t, it *k)
+{
+    it **v = realloc(t->k, (t->nk + 1) * sizeof *v);
+    if (!v)
+        return cred__error_nomem();
+    t->k = v;
+    t->k[t->nk++] = k;
+    return 0;
+}
+
+/* ---- iteration ----------------------------------------------------------------------------------- */
+
+static uint32_t it_seek(it *t, uint32_t target);
+
+static bool phrase_ok(search_state *ss, it *t);
+
+static uint32_t and_seek(it *t, uint32_t d, size_t n)
+{
+again:
+    for (size_t i = 0; i < n; i++) {
+        uint32_t kd = it_seek(t->k[i], d);
+        if (kd == IX_END)
+            return IX_END;
+        if (kd > d) {
+            d = kd;
+            goto again;
+        }
+    }
+    return d;
+}
+
+static _Thread_local search_state *cur_ss;
+
+static uint32_t it_seek(it *t, uint32_t target)
+{
+    if (t->doc >= target && t->doc != UINT32_MAX - 1)
+        return t->doc;
+    switch (t->kind) {
+    case IT_TERM:
+        t->doc = ix_cursor_seek(&t->cur, target);
+        break;
+    case IT_OR: {
+        uint32_t m = IX_END;
+        for (size_t i = 0; i < t->nk; i++) {
+            uint32_t kd = it_seek(t->k[i], target);
+            if (kd < m)
+                m = kd;
+        }
+        t->doc = m;
+        break;
+    }
+    case IT_AND: {
+        uint32_t d = target;
+        for (;;) {
+            d = and_seek(t, d, t->n_pos_kids);
+            if (d == IX_END)
+                break;
+            bool excluded = false;
+            for (size_t i = t->n_pos_kids; i < t->nk && !excluded; i++)
+                excluded = it_seek(t->k[i], d) == d;
+            if (!excluded)
+                break;
+            d++;
+        }
+        t->doc = d;
+        break;
+    }
+    case IT_PHRASE: {
+        uint32_t d = target;
+        for (;;) {
+            d = and_seek(t, d, t->nk);
+            if (d == IX_END || phrase_ok(cur_ss, t))
+                break;
+            d++;
+        }
+        t->doc = d;
+        break;
+    }
+    case IT_ALL:
+        t->doc = target < t->n_docs ? target : IX_END;
+        break;
+    case IT_NOT:
+        t->doc = IX_END;
+        break;
+    }
+    return t->doc;
+}
+
+static double bm25(double w, uint32_t tf, uint32_t len, double avgdl)
+{
+    return w * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * (avgdl > 0 ? len / avgdl : 1)));
+}
+
+static double it_score(const search_state *ss, const it *t, uint32_t d, uint32_t len)
+{
+    double s = 0;
+    switch (t->kind) {
+    case IT_TERM:
+        if (t->w > 0 && t->doc == d)
+            s = bm25(t->w, t->cur.tf, len, ss->avgdl);
+        break;
+    case IT_OR:
+        for (size_t i = 0; i < t->nk; i++)
+            if (t->k[i]->doc == d)
+                s += it_score(ss, t->k[i], d, len);
+        break;
+    case IT_AND:
+        for (size_t i = 0; i < t->n_pos_kids; i++)
+            s += it_score(ss, t->k[i], d, len);
+        break;
+    case IT_PHRASE:
+        for (size_t i = 0; i < t->nk; i++)
+            s += it_score(ss, t->k[i], d, len);
+        break;
+    default:
+        break;
+    }
+    return s;
+}
+
+/* Upper bound of the score of any doc in [d, *end]. */
+static double it_ub(const search_state *ss, it *t, uint32_t d, uint32_t *end)
+{
+    double s = 0;
+    *end = IX_END;
+    switch (t->kind) {
+    case IT_TERM: {
+        if (t->w <= 0)
+            return 0;
+        uint32_t mtf, mlen;
+        *end = ix_cursor_block_bound(&t->cur, d, &mtf, &mlen);
+        return *end == IX_END ? 0 : bm25(t->w, mtf, mlen, ss->avgdl);
+    }
+    case IT_OR:
+    case IT_AND:
+    case IT_PHRASE: {
+        size_t n = t->kind == IT_AND ? t->n_pos_kids : t->nk;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t e;
+            s += it_ub(ss, t->k[i], d, &e);
+            if (e < *end)
+                *end = e;
+        }
+        return s;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Positions of an OR-of-terms (or a term) at doc d, sorted, into out; returns the count. */
+static size_t word_positions(it *t, uint32_t d, uint32_t *out, uint32_t *tmp)
+{
+    if (t->kind == IT_TERM) {
+        if (t->doc != d || t->cur.tf > MAX_POS || !ix_cursor_positions(&t->cur, out))
+            return 0;
+        return t->cur.tf;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->nk; i++) {
+        it *k = t->k[i];
+        if (k->kind != IT_TERM || k->doc != d || n + k->cur.tf > MAX_POS || !ix_cursor_positions(&k->cur, tmp))
+            continue;
+        /* merge */
+        size_t a = n, b = k->cur.tf, o = a + b;
+        while (b > 0) {
+            if (a > 0 && out[a - 1] > tmp[b - 1])
+                out[--o] = out[--a];
+            else
+                out[--o] = tmp[--b];
+        }
+        n += k->cur.tf;
+    }
+    return n;
+}
+
+static bool phrase_ok(search_state *ss, it *t)
+{
+    uint32_t d = t->doc == IX_END ? 0 : t->k[0]->doc;
+    size_t n0 = word_positions(t->k[0], d, ss->pa, ss->pc);
+    if (!n0)
+        return false;
+    for (size_t i = 1; i < t->nk && n0; i++) {
+        size_t ni = word_positions(t->k[i], d, ss->pb, ss->pc), m = 0, j = 0;
+        for (size_t a = 0; a < n0; a++) {
+            uint32_t want = ss->pa[a] + 1;
+            while (j < ni && ss->pb[j] < want)
+                j++;
+            if (j < ni && ss->pb[j] == want)
+                ss->pa[m++] = want;
+        }
+        n0 = m;
+    }
+    return n0 > 0;
+}
+
+/* ---- building iterators -------------------------------------------------------------------------- */
+
+typedef struct ctx {
+    cred_corpus *c;
+    search_state *ss;
+    ix_segment *seg;
+    /* filters lifted to the top */
+    int64_t after, before;
+    bool has_validity;
+    int vop;
+    double vnum;
+} ctx;
+
+static int add_hl(search_state *ss, const char *s, size_t len, bool prefix)
+{
+    for (size_t i = 0; i < ss->n_hl; i++)
+        if (ss->hl[i].len == len && ss->hl[i].prefix == prefix && memcmp(ss->hl[i].s, s, len) == 0)
+            return 0;
+    if (CRED_GROW(ss->hl, ss->cap_hl, ss->n_hl + 1) < 0)
+        return CRED_ENOMEM;
+    char *d = cred__strndup(s, len);
+    if (!d)
+        return cred__error_nomem();
+    ss->hl[ss->n_hl++] = (hl_term){d, len, prefix};
+    return 0;
+}
+
+/* Document frequency over all segments. */
+static uint64_t global_df(cred_corpus *c, const char *t, size_t len)
+{
+    uint64_t df = 0;
+    for (size_t i = 0; i < c->n_segs; i++) {
+        ix_term tm;
+        if (ix_segment_term(c->segs[i], &tm, t, len) == 1)
+            df += tm.df;
+    }
+    return df;
+}
+
+static double idf(const search_state *ss, uint64_t df)
+{
+    return log(1 + (ss->N - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+/* A TERM iterator for the term in segment x->seg, or NULL when absent (rc 0). */
+static int term_it(ctx *x, it **out, const char *t, size_t len, bool scoring)
+{
+    *out = NULL;
+    ix_term tm;
+    int rc = ix_segment_term(x->seg, &tm, t, len);
+    if (rc <= 0)
+        return rc;
+    it *n = it_new(IT_TERM);
+    if (!n)
+        return cred__error_nomem();
+    ix_cursor_init(&n->cur, x->seg, &tm);
+    n->doc = UINT32_MAX - 1; /* not positioned */
+    n->w = scoring ? idf(x->ss, global_df(x->c, t, len)) : 0;
+    if (scoring && n->w < 1e-6)
+        n->w = 1e-6;
+    *out = n;
+    return 0;
+}
+
+/* Stems of one normalised word in every language of the corpus (plus the word itself). */
+static int word_alternatives(ctx *x, it *or_it, const char *w, size_t len, bool hl)
+{
+    cred_corpus *c = x->c;
+    int rc;
+    for (size_t li = 0; li <= c->n_langs; li++) {
+        const char *lang = li < c->n_langs ? c->langs[li] : "und";
+        const cred_doc *doc;
+        if ((rc = cred_text_analyse(c->qt, &doc, w, len, lang)) < 0)
+            return rc;
+        if (doc->n_tokens == 0)
+            continue;
+        const cred_token *tk = &doc->tokens[0];
+        bool dup = false;
+        for (size_t i = 0; i < or_it->nk && !dup; i++) {
+            (void)0;
+        }
+        /* skip repeated stems */
+        cred_buf_clear(&x->ss->tmp);
+        if (cred_buf_put(&x->ss->tmp, tk->stem, tk->stem_len) < 0)
+            return CRED_ENOMEM;
+        for (size_t i = 0; i < or_it->nk && !dup; i++)
+            dup = or_it->k[i]->cur.t.post_off == 0 && 0;
+        it *t;
+        if ((rc = term_it(x, &t, x->ss->tmp.ptr, x->ss->tmp.len, true)) < 0)
+            return rc;
+        if (hl && (rc = add_hl(x->ss, tk->stem, tk->stem_len, false)) < 0) {
+            it_free(t);
+            return rc;
+        }
+        if (!t)
+            continue;
+        for (size_t i = 0; i < or_it->nk && !dup; i++)
+            dup = or_it->k[i]->cur.t.post_off == t->cur.t.post_off && or_it->k[i]->cur.t.df == t->cur.t.df;
+        if (dup) {
+            it_free(t);
+            continue;
+        }
+        if ((rc = it_add(or_it, t)) < 0) {
+            it_free(t);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+typedef struct pfx_ctx {
+    ix_term terms[CRED_LIMIT_PREFIX_TERMS];
+    char *keys[CRED_LIMIT_PREFIX_TERMS];
+    size_t lens[CRED_LIMIT_PREFIX_TERMS];
+    size_t n;
+} pfx_ctx;
+
+static int pfx_fn(void *payload, const char *term, size_t len, const ix_term *t)
+{
+    pfx_ctx *p = payload;
+    size_t slot = p->n;
+    if (p->n == CRED_LIMIT_PREFIX_TERMS) { /* replace the rarest kept */
+        slot = 0;
+        for (size_t i = 1; i < p->n; i++)
+            if (p->terms[i].df < p->terms[slot].df)
+                slot = i;
+        if (p->terms[slot].df >= t->df)
+            return 0;
+        free(p->keys[slot]);
+    } else {
+        p->n++;
+    }
+    p->terms[slot] = *t;
+    p->keys[slot] = cred__strndup(term, len);
+    p->lens[slot] = len;
+    return p->keys[slot] ? 0 : cred__error_nomem();
+}
+
+static int build(ctx *x, const q_node *q, it **out);
+
+static int build_words(ctx *x, it **out, const char *text, size_t len, bool phrase, bool exact)
+{
+    /* normalise and split with the analyser (no stemming needed here: alternatives do that) */
+    cred_corpus *c = x->c;
+    const char *norm;
+    size_t nlen;
+    int rc = cred_text_normalise(c->qt, &norm, &nlen, text, len);
+    if (rc < 0)
+        return rc;
+    char *copy = cred__strndup(norm, nlen);
+    if (!copy)
+        return cred__error_nomem();
+    const cred_doc *doc;
+    if ((rc = cred_text_analyse(c->qt, &doc, copy, nlen, "und")) < 0) {
+        free(copy);
+        return rc;
+    }
+    size_t n = 0;
+    cred_span *words = malloc((doc->n_tokens + 1) * sizeof *words);
+    if (!words) {
+        free(copy);
+        return cred__error_nomem();
+    }
+    for (size_t i = 0; i < doc->n_tokens; i++)
+        if (doc->tokens[i].kind != CRED_TOK_EMOJI)
+            words[n++] = (cred_span){doc->tokens[i].start, doc->tokens[i].start + doc->tokens[i].len};
+    char *normcopy = cred__strndup(doc->norm, doc->norm_len);
+    it *res = it_new(n > 1 ? IT_PHRASE : IT_OR);
+    if (!normcopy || !res) {
+        rc = cred__error_nomem();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        it *o = it_new(IT_OR);
+        if (!o || (rc = it_add(res, o)) < 0) {
+            free(o);
+            rc = rc < 0 ? rc : cred__error_nomem();
+            goto done;
+        }
+        const char *w = normcopy + words[i].start;
+        size_t wl = words[i].end - words[i].start;
+        if (exact && n == 1) {
+            cred_buf_clear(&x->ss->tmp);
+            if (cred_buf_putc(&x->ss->tmp, IX_NS_SURFACE) < 0 || cred_buf_put(&x->ss->tmp, w, wl) < 0) {
+                rc = CRED_ENOMEM;
+                goto done;
+            }
+            it *t;
+            char *key = cred__strndup(x->ss->tmp.ptr, x->ss->tmp.len);
+            if (!key) {
+                rc = cred__error_nomem();
+                goto done;
+            }
+            rc = term_it(x, &t, key, wl + 1, true);
+            free(key);
+            if (rc < 0)
+                goto done;
+            if (t && (rc = it_add(o, t)) < 0) {
+                it_free(t);
+                goto done;
+            }
+            if ((rc = term_it(x, &t, w, wl, true)) < 0)
+                goto done;
+            if (t && (rc = it_add(o, t)) < 0) {
+                it_free(t);
+                goto done;
+            }
+            CRED_TRY(add_hl(x->ss, w, wl, false));
+        } else {
+            CRED_TRY(word_alternatives(x, o, w, wl, true));
+        }
+    }
+    (void)phrase;
+    if (n == 1) { /* unwrap */
+        it *o = res->k[0];
+        res->nk = 0;
+        it_free(res);
+        res = o;
+    }
+    *out = res;
+    res = NULL;
+done:
+    it_free(res);
+    free(words);
+    free(copy);
+    free(normcopy);
+    return rc;
+}
+
+static int build_prefix(ctx *x, it **out, const q_node *q)
+{
+    const char *norm;
+    size_t nlen;
+    int rc = cred_text_normalise(x->c->qt, &norm, &nlen, q->text, q->len);
+    if (rc < 0)
+        return rc;
+    pfx_ctx p;
+    memset(&p, 0, sizeof p);
+    char *key = malloc(nlen + 1);
+    it *o = it_new(IT_OR);
+    if (!key || !o) {
+        rc = cred__error_nomem();
+        goto done;
+    }
+    memcpy(key + 1, norm, nlen);
+    key[0] = IX_NS_SURFACE;
+    CRED_TRY(add_hl(x->ss, key + 1, nlen, true));
+    CRED_TRY(ix_segment_prefix(x->seg, key + 1, nlen, 100000, pfx_fn, &p));
+    CRED_TRY(ix_segment_prefix(x->seg, key, nlen + 1, 100000, pfx_fn, &p));
+    for (size_t i = 0; i < p.n; i++) {
+        it *t;
+        CRED_TRY(term_it(x, &t, p.keys[i], p.lens[i], true));
+        if (t && (rc = it_add(o, t)) < 0) {
+            it_free(t);
+            goto done;
+        }
+    }
+    *out = o;
+    o = NULL;
+done:
+    for (size_t i = 0; i < p.n; i++)
+        free(p.keys[i]);
+    free(key);
+    it_free(o);
+    return rc;
+}
+
+static int build_field(ctx *x, it **out, const q_node *q)
+{
+    int rc;
+    if (q->field == 'c') {
+        size_t si;
+        uint32_t d;
+        if (!ix_find_id(x->c, q->text, q->len, &si, &d)) {
+            *out = it_new(IT_OR); /* matches nothing */
+            return *out ? 0 : cred__error_nomem();
+        }
+        char num[32];
+        int n = snprintf(num, sizeof num, "%llu", (unsigned long long)x->c->segs[si]->docs[d].origin);
+        rc = ix_field_term(&x->ss->tmp, 'c', num, (size_t)n);
+    } else {
+        rc = ix_field_term(&x->ss->tmp, q->field, q->text, q->len);
+    }
+    if (rc < 0)
+        return rc;
+    char *key = cred__strndup(x->ss->tmp.ptr, x->ss->tmp.len);
+    if (!key)
+        return cred__error_nomem();
+    it *t = NULL;
+    rc = term_it(x, &t, key, x->ss->tmp.len, false);
+    free(key);
+    if (rc < 0)
+        return rc;
+    if (!t)
+        t = it_new(IT_OR);
+    *out = t;
+    return t ? 0 : cred__error_nomem();
+}
+
+static int build(ctx *x, const q_node *q, it **out)
+{
+    int rc = 0;
+    *out = NULL;
+    switch (q->kind) {
+    case Q_WORD:
+        return build_words(x, out, q->text, q->len, false, q->exact);
+    case Q_PHRASE:
+        return build_words(x, out, q->text, q->len, true, false);
+    case Q_PREFIX:
+        return build_prefix(x, out, q);
+    case Q_FIELD:
+        return build_field(x, out, q);
+    case Q_DATE:
+    case Q_VALIDITY:
+        return cred__error_at(CRED_ESYNTAX, "<query>", 1, q->col + 1, q->col,
+                              "query column %zu: after:, before: and validity filters apply to the whole query "
+                              "(use them outside OR, NOT and parentheses)", q->col + 1);
+    case Q_OR: {
+        it *o = it_new(IT_OR);
+        if (!o)
+            return cred__error_nomem();
+        for (size_t i = 0; i < q->n_kids; i++) {
+            it *k;
+            if (q->kids[i]->kind == Q_NOT) {
+                it_free(o);
+                return cred__error_at(CRED_ESYNTAX, "<query>", 1, q->kids[i]->col + 1, q->kids[i]->col,
+                                      "query column %zu: NOT cannot stand alone inside OR", q->kids[i]->col + 1);
+            }
+            if ((rc = build(x, q->kids[i], &k)) < 0 || (rc = it_add(o, k)) < 0) {
+                it_free(k);
+                it_free(o);
+                return rc;
+            }
+        }
+        *out = o;
+        return 0;
+    }
+    case Q_AND:
+    case Q_NOT: {
+        it *a = it_new(IT_AND);
+        if (!a)
+            return cred__error_nomem();
+        const q_node *const *kids = (const q_node *const *)q->kids;
+        size_t nk = q->n_kids;
+        const q_node *self[1] = {q};
+        if (q->kind == Q_NOT)
+            kids = self, nk = 1;
+        /* required first, then excluded */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < nk; i++) {
+                const q_node *k = kids[i];
+                bool neg = k->kind == Q_NOT;
+                if (neg != (pass == 1))
+                    continue;
+                it *ki = NULL;
+                if ((rc = build(x, neg ? k->kids[0] : k, &ki)) < 0 || (rc = it_add(a, ki)) < 0) {
+                    it_free(ki);
+                    it_free(a);
+                    return rc;
+                }
+                if (!neg)
+                    a->n_pos_kids++;
+            }
+        if (a->n_pos_kids == 0) { /* only exclusions: everything else */
+            it *all = it_new(IT_ALL);
+            if (!all || (rc = it_add(a, all)) < 0) {
+                free(all);
+                it_free(a);
+                return rc < 0 ? rc : cred__error_nomem();
+            }
+            all->n_docs = (uint32_t)x->seg->meta.n_docs;
+            all->doc = UINT32_MAX - 1;
+            /* move it first */
+            memmove(a->k + 1, a->k, (a->nk - 1) * sizeof *a->k);
+            a->k[0] = all;
+            a->n_pos_kids = 1;
+        }
+        *out = a;
+        return 0;
+    }
+    }
+    return cred__error(CRED_EINVAL, "bad query node");
+}
+
+static void init_docs(it *t)
+{
+    t->doc = UINT32_MAX - 1;
+    for (size_t i = 0; i < t->nk; i++)
+        init_docs(t->k[i]);
+}
+
+/* Lift top-level date/validity filters out of the tree (into x); returns the rest (may be NULL). */
+static const q_node *lift(ctx *x, q_node *q, q_node **owned)
+{
+    *owned = NULL;
+    x->after = INT64_MIN;
+    x->before = INT64_MAX;
+    if (q->kind == Q_DATE || q->kind == Q_VALIDITY) {
+        if (q->kind == Q_DATE)
+            (q->field == '>' ? (x->after = q->date) : (x->before = q->date));
+        else
+            x->has_validity = true, x->vop = q->op, x->vnum = q->num;
+        return NULL;
+    }
+    if (q->kind != Q_AND)
+        return q;
+    size_t m = 0;
+    for (size_t i = 0; i < q->n_kids; i++) {
+        q_node *k = q->kids[i];
+        if (k->kind == Q_DATE) {
+            if (k->field == '>')
+                x->after = CRED_MAX(x->after, k->date);
+            else
+                x->before = CRED_MIN(x->before, k->date);
+            q_free(k);
+        } else if (k->kind == Q_VALIDITY) {
+            x->has_validity = true;
+            x->vop = k->op;
+            x->vnum = k->num;
+            q_free(k);
+        } else {
+            q->kids[m++] = k;
+        }
+    }
+    q->n_kids = m;
+    if (m == 0)
+        return NULL;
+    if (m == 1 && q->kids[0]->kind != Q_NOT)
+        return q->kids[0];
+    return q;
+}
+
+static bool validity_ok(const ctx *x, float v)
+{
+    if (!x->has_validity)
+        return true;
+    if (v != v)
+        return false;
+    switch (x->vop) {
+    case -2: return v <= x->vnum;
+    case -1: return v < x->vnum;
+    case 1: return v > x->vnum;
+    default: return v >= x->vnum;
+    }
+}
+
+static bool heap_less(const heap_ent *a, const heap_ent *b)
+{
+    return a->score < b->score || (a->score == b->score && a->seq < b->seq);
+}
+
+static void heap_push(search_state *ss, size_t limit, heap_ent e)
+{
+    heap_ent *h = ss->heap;
+    if (ss->n_heap < limit) {
+        size_t i = ss->n_heap++;
+        while (i > 0 && heap_less(&e, &h[(i - 1) / 2])) {
+            h[i] = h[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        h[i] = e;
+        return;
+    }
+    if (!heap_less(&h[0], &e))
+        return;
+    size_t i = 0, n = ss->n_heap;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const heap_ent *best = &e;
+        if (l < n && heap_less(&h[l], best))
+            m = l, best = &h[l];
+        if (r < n && heap_less(&h[r], best))
+            m = r;
+        if (m == i)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = e;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+    const heap_ent *x = a, *y = b;
+    return heap_less(x, y) ? 1 : heap_less(y, x) ? -1 : 0;
+}
+
+static uint32_t lower_date(const ix_segment *s, int64_t date)
+{
+    uint32_t lo = 0, hi = (uint32_t)s->meta.n_docs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->docs[mid].date < date)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- snippets ------------------------------------------------------------------------------------ */
+
+static bool hl_match(const search_state *ss, const char *stem, size_t sl, const char *surf, size_t fl)
+{
+    for (size_t i = 0; i < ss->n_hl; i++) {
+        const hl_term *h = &ss->hl[i];
+        if (h->prefix) {
+            if ((fl >= h->len && memcmp(surf, h->s, h->len) == 0) || (sl >= h->len && memcmp(stem, h->s, h->len) == 0))
+                return true;
+        } else if ((sl == h->len && memcmp(stem, h->s, sl) == 0) || (fl == h->len && memcmp(surf, h->s, fl) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int make_snippet(cred_corpus *c, search_state *ss, cred_search_hit *h, size_t want, size_t *span_at)
+{
+    const cred_post *p = &h->post.post;
+    const cred_doc *doc;
+    int rc = cred_text_analyse(c->qt, &doc, p->text, p->text_len, p->lang);
+    if (rc < 0)
+        return rc;
+    size_t first = p->text_len;
+    for (size_t i = 0; i < doc->n_tokens; i++) {
+        const cred_token *t = &doc->tokens[i];
+        if (hl_match(ss, t->stem, t->stem_len, doc->norm + t->start, t->len)) {
+            first = cred_doc_raw_span(doc, (cred_span){t->start, t->start + t->len}).start;
+            break;
+        }
+    }
+    if (first == p->text_len)
+        first = 0;
+    size_t start = first > want / 3 ? first - want / 3 : 0;
+    while (start > 0 && ((unsigned char)p->text[start] & 0xC0) == 0x80)
+        start--;
+    size_t end = CRED_MIN(p->text_len, start + want);
+    while (end < p->text_len && ((unsigned char)p->text[end] & 0xC0) == 0x80)
+        end++;
+    size_t off = ss->snip.len;
+    if (cred_buf_put(&ss->snip, p->text + start, end - start) < 0 || cred_buf_putc(&ss->snip, '\0') < 0)
+        return CRED_ENOMEM;
+    h->snippet = (const char *)(uintptr_t)off; /* fixed up later */
+    h->snippet_len = end - start;
+    h->highlights = (const cred_span *)(uintptr_t)*span_at;
+    for (size_t i = 0; i < doc->n_tokens; i++) {
+        const cred_token *t = &doc->tokens[i];
+        if (!hl_match(ss, t->stem, t->stem_len, doc->norm + t->start, t->len))
+            continue;
+        cred_span r = cred_doc_raw_span(doc, (cred_span){t->start, t->start + t->len});
+        if (r.start < start || r.end > end)
+            continue;
+        if (CRED_GROW(ss->spans, ss->cap_spans, *span_at + 1) < 0)
+            return CRED_ENOMEM;
+        ss->spans[(*span_at)++] = (cred_span){(uint32_t)(r.start - start), (uint32_t)(r.end - start)};
+        h->n_highlights++;
+    }
+    return 0;
+}
+
+/* ---- the search ---------------------------------------------------------------------------------- */
+
+static int load_langs(cred_corpus *c)
+{
+    if (c->langs)
+        return 0;
+    c->langs = calloc(32, sizeof *c->langs);
+    if (!c->langs)
+        return cred__error_nomem();
+    for (size_t i = 0; i < c->n_segs; i++) {
+        char key[2] = {IX_NS_FIELD, 'l'};
+        pfx_ctx p;
+        memset(&p, 0, sizeof p);
+        int rc = ix_segment_prefix(c->segs[i], key, 2, 64, pfx_fn, &p);
+        for (size_t k = 0; k < p.n; k++) {
+            bool have = p.lens[k] <= 2 || strcmp(p.keys[k] + 2, "und") == 0;
+            for (size_t j = 0; j < c->n_langs && !have; j++)
+                have = strcmp(c->langs[j], p.keys[k] + 2) == 0;
+            if (!have && c->n_langs < 32)
+                c->langs[c->n_langs++] = strdup(p.keys[k] + 2);
+            free(p.keys[k]);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const char *query, size_t len,
+                       const cred_search_options *opts)
+{
+    static _Thread_local cred_search_result res;
+    cred_search_options def = CRED_SEARCH_OPTIONS_INIT;
+    if (!opts)
+        opts = &def;
+    size_t limit = opts->limit ? CRED_MIN(opts->limit, CRED_LIMIT_SEARCH_RESULTS) : 10;
+    int rc = 0;
+    q_node *q = NULL, *owned = NULL;
+    it *root = NULL;
+    if (!c->search && !(c->search = calloc(1, sizeof(search_state))))
+        return cred__error_nomem();
+    search_state *ss = c->search;
+    for (size_t i = 0; i < ss->n_hl; i++)
+        free(ss->hl[i].s);
+    ss->n_hl = 0;
+    ss->n_heap = 0;
+    if (!ss->pa) {
+        ss->pa = malloc(MAX_POS * 2 * sizeof *ss->pa);
+        ss->pb = malloc(MAX_POS * 2 * sizeof *ss->pb);
+        ss->pc = malloc(MAX_POS * 2 * sizeof *ss->pc);
+        if (!ss->pa || !ss->pb || !ss->pc)
+            return cred__error_nomem();
+    }
+    if (!c->qt)
+        CRED_TRY(cred_text_new(&c->qt, NULL));
+    CRED_TRY(load_langs(c));
+    CRED_TRY(q_parse(&q, query, len));
+    if (CRED_GROW(ss->heap, ss->cap_heap, limit) < 0) {
+        rc = CRED_ENOMEM;
+        goto done;
+    }
+    ctx x;
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.ss = ss;
+    const q_node *body = lift(&x, q, &owned);
+    uint64_t total_len = 0;
+    ss->N = 0;
+    for (size_t i = 0; i < c->n_segs; i++) {
+        ss->N += (double)c->segs[i]->meta.n_docs;
+        total_len += c->segs[i]->meta.total_len;
+    }
+    ss->avgdl = ss->N > 0 ? (double)total_len / ss->N : 1;
+    uint64_t matches = 0;
+    cur_ss = ss;
+    for (size_t si = 0; si < c->n_segs; si++) {
+        ix_segment *s = c->segs[si];
+        x.seg = s;
+        uint32_t lo = x.after == INT64_MIN ? 0 : lower_date(s, x.after);
+        uint32_t hi = x.before == INT64_MAX ? (uint32_t)s->meta.n_docs : lower_date(s, x.before);
+        if (lo >= hi)
+            continue;
+        bool scoring = body != NULL;
+        if (body) {
+            CRED_TRY(build(&x, body, &root));
+        } else {
+            root = it_new(IT_ALL);
+            CRED_TRY_ALLOC(root);
+            root->n_docs = (uint32_t)s->meta.n_docs;
+        }
+        init_docs(root);
+        uint32_t d = it_seek(root, lo);
+        while (d < hi) {
+            if (ix_deleted(s, d) || !validity_ok(&x, s->docs[d].validity)) {
+                d = it_seek(root, d + 1);
+                continue;
+            }
+            if (scoring && ss->n_heap == limit) {
+                uint32_t end;
+                double ub = it_ub(ss, root, d, &end);
+                if (ub < ss->heap[0].score) {
+                    if (end == IX_END)
+                        break;
+                    d = it_seek(root, end + 1 > d ? end + 1 : d + 1);
+                    continue;
+                }
+            }
+            matches++;
+            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, s->docs[d].seq, (uint32_t)si, d};
+            heap_push(ss, limit, e);
+            d = it_seek(root, d + 1);
+        }
+        it_free(root);
+        root = NULL;
+    }
+    qsort(ss->heap, ss->n_heap, sizeof *ss->heap, ent_cmp);
+    if (CRED_GROW(ss->hits, ss->cap_hits, ss->n_heap + 1) < 0) {
+        rc = CRED_ENOMEM;
+        goto done;
+    }
+    cred_buf_clear(&c->strs);
+    cred_buf_clear(&ss->snip);
+    size_t spans = 0;
+    /* posts first (their strings move while c->strs grows), then snippets */
+    size_t *offs = malloc((ss->n_heap + 1) * 12 * sizeof *offs);
+    CRED_TRY_ALLOC(offs);
+    for (size_t i = 0; i < ss->n_heap; i++) {
+        cred_search_hit *h = &ss->hits[i];
+        memset(h, 0, sizeof *h);
+        h->score = ss->heap[i].score;
+        ix_record r;
+        size_t base = c->strs.len;
+        if ((rc = ix_segment_record(c->segs[ss->heap[i].seg], &r, ss->heap[i].doc)) < 0 ||
+            (rc = ix_post_from(c, &h->post, &r)) < 0) {
+            free(offs);
+            goto done;
+        }
+        /* remember string offsets relative to the buffer start */
+        const char **f[] = {&h->post.post.id, &h->post.post.text, &h->post.post.source, &h->post.post.author,
+                            &h->post.post.author_id, &h->post.post.date_text, &h->post.post.forwarded_from,
+                            &h->post.post.url, &h->post.post.lang, &h->post.flags, &h->post.parent_id,
+                            &h->post.origin_id};
+        (void)base;
+        for (size_t k = 0; k < 12; k++)
+            offs[i * 12 + k] = *f[k] ? (size_t)(*f[k] - c->strs.ptr) : SIZE_MAX;
+    }
+    for (size_t i = 0; i < ss->n_heap; i++) {
+        cred_search_hit *h = &ss->hits[i];
+        const char **f[] = {&h->post.post.id, &h->post.post.text, &h->post.post.source, &h->post.post.author,
+                            &h->post.post.author_id, &h->post.post.date_text, &h->post.post.forwarded_from,
+                            &h->post.post.url, &h->post.post.lang, &h->post.flags, &h->post.parent_id,
+                            &h->post.origin_id};
+        for (size_t k = 0; k < 12; k++)
+            *f[k] = offs[i * 12 + k] == SIZE_MAX ? NULL : c->strs.ptr + offs[i * 12 + k];
+        if (opts->snippet_bytes && (rc = make_snippet(c, ss, h, opts->snippet_bytes, &spans)) < 0) {
+            free(offs);
+            goto done;
+        }
+    }
+    free(offs);
+    for (size_t i = 0; i < ss->n_heap; i++) {
+        cred_search_hit *h = &ss->hits[i];
+        if (opts->snippet_bytes) {
+            h->snippet = ss->snip.ptr + (uintptr_t)h->snippet;
+            h->highlights = ss->spans ? ss->spans + (uintptr_t)h->highlights : NULL;
+        } else {
+            h->snippet = "";
+        }
+    }
+    res.hits = ss->hits;
+    res.n_hits = ss->n_heap;
+    res.matches = matches;
+    *out = &res;
+done:
+    it_free(root);
+    q_free(q);
+    q_free(owned);
+    return rc;
+}

@@ -1,0 +1,632 @@
+/*
+ * Fitting: cost-weighted, L2-regularised logistic regression over the columns of cred_features
+ * (bias, rule-hit counts, and optionally hashed lexical features), minimised by cyclic coordinate
+ * descent. Each coordinate takes one Newton step on its own (gradient and curvature over the
+ * examples where it is non-zero), clipped to its bounds (sign constraints keep positive rules >= 0
+ * and nice rules <= 0; |rule weight| <= 20) and shortened by backtracking until the objective falls
+ * (Armijo), so every step decreases the objective. Rule weights are pulled towards the rule files'
+ * weights (a prior, as SpamAssassin's and rspamd's rescoring start from the hand-set scores);
+ * lexical weights towards zero. A reliable example's loss is multiplied by cost_fp.
+ *
+ * Then z = bias + Σ w·x is calibrated on held-out examples: Platt scaling (a 2-parameter logistic
+ * fit with Platt's smoothed targets, by Newton) or isotonic regression (pool adjacent violators,
+ * one table point per block). Everything is deterministic: orders are fixed and random choices come
+ * from splitmix64 seeded with opts->seed.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "learn/learn_int.h"
+
+#define RULE_BOUND 20.0
+#define LEX_BOUND 50.0
+
+static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+static double sigmoid(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
+
+/* Loss of one example with margin m: log(1 + e^-m) for a positive, log(1 + e^m) for a negative. */
+static double ex_loss(double m, unsigned char y) { return softplus(y ? -m : m); }
+
+/* Column-major copy of the fitted rows. */
+typedef struct csc {
+    size_t n_cols;
+    size_t *ptr;      /* n_cols + 1 */
+    uint32_t *row;    /* local example index */
+    float *val;
+} csc;
+
+static void csc_free(csc *c)
+{
+    free(c->ptr);
+    free(c->row);
+    free(c->val);
+}
+
+static int csc_build(csc *c, const cred_features *f, const size_t *idx, size_t n, bool lexical)
+{
+    size_t n_cols = f->n_rules + (lexical ? f->n_buckets : 0);
+    c->n_cols = n_cols;
+    c->ptr = calloc(n_cols + 1, sizeof *c->ptr);
+    if (!c->ptr)
+        return cred__error_nomem();
+    for (size_t r = 0; r < n; r++)
+        for (size_t k = f->row[idx[r]]; k < f->row[idx[r] + 1]; k++)
+            if (f->col[k] < n_cols)
+                c->ptr[f->col[k] + 1]++;
+    for (size_t j = 0; j < n_cols; j++)
+        c->ptr[j + 1] += c->ptr[j];
+    size_t nnz = c->ptr[n_cols];
+    c->row = malloc((nnz ? nnz : 1) * sizeof *c->row);
+    c->val = malloc((nnz ? nnz : 1) * sizeof *c->val);
+    size_t *fill = malloc((n_cols + 1) * sizeof *fill);
+    if (!c->row || !c->val || !fill) {
+        free(fill);
+        return cred__error_nomem();
+    }
+    memcpy(fill, c->ptr, (n_cols + 1) * sizeof *fill);
+    for (size_t r = 0; r < n; r++)
+        for (size_t k = f->row[idx[r]]; k < f->row[idx[r] + 1]; k++)
+            if (f->col[k] < n_cols) {
+                size_t at = fill[f->col[k]]++;
+                c->row[at] = (uint32_t)r;
+                c->val[at] = f->val[k];
+            }
+    free(fill);
+    return 0;
+}
+
+typedef struct fit_state {
+    size_t n;
+    const unsigned char *y; /* local labels */
+    double *cost;           /* per example */
+    double *m;              /* margins */
+} fit_state;
+
+/*
+ * One coordinate: minimise over d  Σ_rows c·ℓ(m + d·x) + ½λ(w + d − center)², w + d in [lo, hi].
+ * rows/vals NULL means every example with x = 1 (the bias). Returns the step taken.
+ */
+static double coord_step(fit_state *s, const uint32_t *rows, const float *vals, size_t cnt, double *w, double lambda,
+                         double center, double lo, double hi)
+{
+    double g = lambda * (*w - center), h = lambda + 1e-12;
+    for (size_t k = 0; k < cnt; k++) {
+        size_t i = rows ? rows[k] : k;
+        double x = vals ? vals[k] : 1.0;
+        double p = sigmoid(s->m[i]);
+        g += s->cost[i] * (p - s->y[i]) * x;
+        h += s->cost[i] * p * (1 - p) * x * x;
+    }
+    double d = -g / h;
+    if (*w + d > hi)
+        d = hi - *w;
+    if (*w + d < lo)
+        d = lo - *w;
+    if (fabs(d) < 1e-12)
+        return 0;
+    double base = 0;
+    for (size_t k = 0; k < cnt; k++) {
+        size_t i = rows ? rows[k] : k;
+        base += s->cost[i] * ex_loss(s->m[i], s->y[i]);
+    }
+    base += 0.5 * lambda * (*w - center) * (*w - center);
+    for (int tries = 0; tries < 12; tries++, d /= 2) {
+        double trial = 0;
+        for (size_t k = 0; k < cnt; k++) {
+            size_t i = rows ? rows[k] : k;
+            double x = vals ? vals[k] : 1.0;
+            trial += s->cost[i] * ex_loss(s->m[i] + d * x, s->y[i]);
+        }
+        double nw = *w + d;
+        trial += 0.5 * lambda * (nw - center) * (nw - center);
+        if (trial <= base + 1e-4 * g * d) {
+            for (size_t k = 0; k < cnt; k++) {
+                size_t i = rows ? rows[k] : k;
+                s->m[i] += d * (vals ? vals[k] : 1.0);
+            }
+            *w = nw;
+            return d;
+        }
+    }
+    return 0;
+}
+
+typedef struct fit_result {
+    double *w;       /* n_rules + n_buckets */
+    double bias;
+    unsigned int epochs;
+    double loss;
+    size_t rules_hit, lexical_buckets;
+} fit_result;
+
+/* Fit on examples idx[0..n) of f, starting from r->w / r->bias (rule centers = r->w on entry). */
+static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx, size_t n, const cred_train_options *o)
+{
+    int rc = 0;
+    csc c = {0, NULL, NULL, NULL};
+    fit_state s = {n, NULL, NULL, NULL};
+    unsigned char *y = malloc(n ? n : 1);
+    double *center = malloc((f->n_rules + 1) * sizeof *center);
+    s.cost = malloc((n ? n : 1) * sizeof *s.cost);
+    s.m = malloc((n ? n : 1) * sizeof *s.m);
+    CRED_TRY_ALLOC(y);
+    CRED_TRY_ALLOC(center);
+    CRED_TRY_ALLOC(s.cost);
+    CRED_TRY_ALLOC(s.m);
+    s.y = y;
+    bool lexical = o->lexical && f->has_lex;
+    CRED_TRY(csc_build(&c, f, idx, n, lexical));
+    memcpy(center, r->w, f->n_rules * sizeof *center);
+    if (!lexical)
+        for (size_t b = 0; b < f->n_buckets; b++)
+            r->w[f->n_rules + b] = 0;
+    double wsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        y[i] = f->y[idx[i]];
+        s.cost[i] = y[i] ? 1.0 : o->cost_fp;
+        wsum += s.cost[i];
+        s.m[i] = cred_learn__margin(f, idx[i], r->bias, r->w);
+    }
+    r->rules_hit = 0;
+    for (size_t j = 0; j < f->n_rules; j++)
+        if (c.ptr[j + 1] > c.ptr[j] && f->w0[j] != 0)
+            r->rules_hit++;
+    double prev = INFINITY;
+    unsigned int epoch = 0;
+    for (epoch = 0; epoch < o->epochs; epoch++) {
+        coord_step(&s, NULL, NULL, n, &r->bias, 0, 0, -RULE_BOUND, RULE_BOUND);
+        for (size_t j = 0; j < c.n_cols; j++) {
+            size_t cnt = c.ptr[j + 1] - c.ptr[j];
+            if (!cnt)
+                continue;
+            double lo, hi, lambda, ctr;
+            if (j < f->n_rules) {
+                if (f->w0[j] == 0)
+                    continue; /* weight-0 building blocks never score */
+                lambda = o->l2_rules;
+                ctr = center[j];
+                lo = -RULE_BOUND, hi = RULE_BOUND;
+                if (o->sign_constraints && f->w0[j] > 0)
+                    lo = 0;
+                else if (o->sign_constraints && f->w0[j] < 0)
+                    hi = 0;
+            } else {
+                lambda = o->l2_lexical;
+                ctr = 0;
+                lo = -LEX_BOUND, hi = LEX_BOUND;
+            }
+            coord_step(&s, c.row + c.ptr[j], c.val + c.ptr[j], cnt, &r->w[j], lambda, ctr, lo, hi);
+        }
+        double obj = 0;
+        for (size_t i = 0; i < n; i++)
+            obj += s.cost[i] * ex_loss(s.m[i], y[i]);
+        r->loss = wsum > 0 ? obj / wsum : 0;
+        for (size_t j = 0; j < c.n_cols; j++) {
+            double ctr = j < f->n_rules ? center[j] : 0, lam = j < f->n_rules ? o->l2_rules : o->l2_lexical;
+            if (c.ptr[j + 1] > c.ptr[j])
+                obj += 0.5 * lam * (r->w[j] - ctr) * (r->w[j] - ctr);
+        }
+        if (epoch > 0 && prev - obj <= 1e-6 * (fabs(obj) + 1e-9) * 10) {
+            epoch++;
+            break;
+        }
+        prev = obj;
+    }
+    r->epochs = epoch;
+    r->lexical_buckets = 0;
+    for (size_t b = 0; b < f->n_buckets; b++)
+        if (r->w[f->n_rules + b] != 0)
+            r->lexical_buckets++;
+done:
+    csc_free(&c);
+    free(y);
+    free(center);
+    free(s.cost);
+    free(s.m);
+    return rc;
+}
+
+/* ---- calibration ------------------------------------------------------------------------------- */
+
+/* Platt scaling with smoothed targets: minimise Σ ℓ(t_i, a·z_i + b) by Newton with step halving. */
+static void platt(double *a_out, double *b_out, const double *z, const unsigned char *y, size_t n)
+{
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++)
+        np += y[i];
+    double hi = ((double)np + 1) / ((double)np + 2), lo = 1 / ((double)(n - np) + 2);
+    double a = 1, b = 0;
+    for (int it = 0; it < 100; it++) {
+        double g1 = 0, g2 = 0, h11 = 1e-9, h12 = 0, h22 = 1e-9, f0 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double t = y[i] ? hi : lo, m = a * z[i] + b, p = sigmoid(m);
+            f0 += t * softplus(-m) + (1 - t) * softplus(m);
+            double d = p - t, w = p * (1 - p);
+            g1 += d * z[i], g2 += d;
+            h11 += w * z[i] * z[i], h12 += w * z[i], h22 += w;
+        }
+        double det = h11 * h22 - h12 * h12;
+        if (det <= 0)
+            break;
+        double da = -(h22 * g1 - h12 * g2) / det, db = -(-h12 * g1 + h11 * g2) / det;
+        double step = 1;
+        for (; step > 1e-10; step /= 2) {
+            double f1 = 0, na = a + step * da, nb = b + step * db;
+            for (size_t i = 0; i < n; i++) {
+                double t = y[i] ? hi : lo, m = na * z[i] + nb;
+                f1 += t * softplus(-m) + (1 - t) * softplus(m);
+            }
+            if (f1 <= f0 + 1e-4 * step * (g1 * da + g2 * db))
+                break;
+        }
+        if (step <= 1e-10)
+            break;
+        a += step * da, b += step * db;
+        if (fabs(step * da) < 1e-10 && fabs(step * db) < 1e-10)
+            break;
+    }
+    *a_out = a, *b_out = b;
+}
+
+typedef struct zy {
+    double z;
+    unsigned char y;
+} zy;
+
+static int cmp_zy(const void *a, const void *b)
+{
+    const zy *x = a, *y = b;
+    return (x->z > y->z) - (x->z < y->z);
+}
+
+/* Isotonic regression by pool adjacent violators over groups of equal z; one point per block. */
+static int isotonic(double **zt, double **pt, size_t *npts, const double *z, const unsigned char *y, size_t n)
+{
+    zy *v = malloc(n * sizeof *v);
+    double *bz = malloc(n * sizeof *bz), *bp = malloc(n * sizeof *bp), *bw = malloc(n * sizeof *bw);
+    if (!v || !bz || !bp || !bw) {
+        free(v), free(bz), free(bp), free(bw);
+        return cred__error_nomem();
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (zy){z[i], y[i]};
+    qsort(v, n, sizeof *v, cmp_zy);
+    size_t nb = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        double sy = 0;
+        while (j < n && v[j].z == v[i].z)
+            sy += v[j++].y;
+        double w = (double)(j - i);
+        bz[nb] = v[i].z * w, bp[nb] = sy, bw[nb] = w; /* sums */
+        nb++;
+        while (nb > 1 && bp[nb - 2] / bw[nb - 2] >= bp[nb - 1] / bw[nb - 1]) {
+            bz[nb - 2] += bz[nb - 1], bp[nb - 2] += bp[nb - 1], bw[nb - 2] += bw[nb - 1];
+            nb--;
+        }
+        i = j;
+    }
+    /* pool equal-valued neighbours too (>= above), then thin to the table limit */
+    while (nb > CRED_LIMIT_CALIBRATION_POINTS) {
+        size_t m = 0;
+        for (size_t i = 0; i < nb; i += 2) {
+            bz[m] = bz[i], bp[m] = bp[i], bw[m] = bw[i];
+            if (i + 1 < nb)
+                bz[m] += bz[i + 1], bp[m] += bp[i + 1], bw[m] += bw[i + 1];
+            m++;
+        }
+        nb = m;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        bz[i] /= bw[i];
+        bp[i] /= bw[i];
+    }
+    free(v), free(bw);
+    *zt = bz, *pt = bp, *npts = nb;
+    return 0;
+}
+
+static int calibrate(cred_model *m, const double *z, const unsigned char *y, size_t n, cred_calibration_kind kind)
+{
+    cred_calibration c = {CRED_CALIB_NONE, 0, 0, NULL, NULL, 0};
+    if (kind == CRED_CALIB_NONE || n == 0)
+        return cred_model_calibration_set(m, &c);
+    if (kind == CRED_CALIB_ISOTONIC) {
+        double *zt = NULL, *pt = NULL;
+        size_t npts = 0;
+        int rc = isotonic(&zt, &pt, &npts, z, y, n);
+        if (rc < 0)
+            return rc;
+        if (npts >= 2) {
+            c.kind = CRED_CALIB_ISOTONIC;
+            c.z = zt, c.p = pt, c.n = npts;
+            rc = cred_model_calibration_set(m, &c);
+            free(zt), free(pt);
+            return rc;
+        }
+        free(zt), free(pt); /* one block: fall back to Platt */
+    }
+    c.kind = CRED_CALIB_PLATT;
+    platt(&c.a, &c.b, z, y, n);
+    return cred_model_calibration_set(m, &c);
+}
+
+/* ---- models ------------------------------------------------------------------------------------ */
+
+static int check_options(const cred_features *f, const cred_train_options *o)
+{
+    if (!f || !o || !(o->cost_fp > 0) || !(o->l2_rules >= 0) || !(o->l2_lexical >= 0) || !(o->holdout >= 0) ||
+        !(o->holdout < 1) || o->epochs == 0 || o->cost_fp > 1000)
+        return cred__error(CRED_EINVAL, "training options out of range");
+    if (o->lexical && !f->has_lex)
+        return cred__error(CRED_EINVAL, "a lexical fit needs features built with lexical options");
+    return 0;
+}
+
+/* Starting weights: the base model's effective rule weights, zero lexical weights. */
+static int start_weights(fit_result *r, const cred_features *f, const cred_model *base)
+{
+    size_t nw = f->n_rules + f->n_buckets;
+    r->w = calloc(nw + 1, sizeof *r->w);
+    if (!r->w)
+        return cred__error_nomem();
+    for (size_t j = 0; j < f->n_rules; j++) {
+        double ov;
+        r->w[j] = f->w0[j];
+        if (f->w0[j] != 0 && cred_model_rule_weight(&ov, base, cred_rules_info(f->rules, j)->id) == 0)
+            r->w[j] = ov;
+    }
+    cred_model_params p;
+    cred_model_params_get(base, &p);
+    r->bias = p.bias;
+    return 0;
+}
+
+/* Copy base and write the fitted weights, bands and (later) calibration into it. */
+static int make_model(cred_model **out, const cred_model *base, const cred_features *f, const fit_result *r,
+                      const cred_train_options *o)
+{
+    cred_model *m = NULL;
+    int rc = cred_model_copy(&m, base);
+    if (rc < 0)
+        return rc;
+    cred_model_params p;
+    cred_model_params_get(m, &p);
+    p.bias = r->bias;
+    double t = o->cost_fp / (1 + o->cost_fp);
+    p.unreliable_below = 100 * (1 - t);
+    if (p.credible_min < p.unreliable_below)
+        p.credible_min = p.unreliable_below;
+    if (o->lexical)
+        p.lexical_scale = 1;
+    CRED_TRY(cred_model_params_set(m, &p));
+    for (size_t j = 0; j < f->n_rules; j++)
+        if (f->w0[j] != 0) {
+            const char *id = cred_rules_info(f->rules, j)->id;
+            double prev;
+            if (r->w[j] != f->w0[j] || cred_model_rule_weight(&prev, m, id) == 0)
+                CRED_TRY(cred_model_rule_weight_set(m, id, r->w[j]));
+        }
+    if (o->lexical) {
+        CRED_TRY(cred_model_lexical_init(m, &f->lex));
+        size_t nb = 0;
+        float *table = cred_model_lexical_table(m, &nb, NULL);
+        for (size_t b = 0; b < nb && b < f->n_buckets; b++)
+            table[b] = (float)r->w[f->n_rules + b];
+    } else {
+        cred_model_lexical_clear(m);
+    }
+done:
+    if (rc < 0) {
+        cred_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+/* Stratified split of idx[0..n) (by f->y): the first `frac` of each class, shuffled, goes to b. */
+static void split(size_t *a, size_t *na, size_t *b, size_t *nb, const size_t *idx, size_t n, const cred_features *f,
+                  double frac, uint64_t seed)
+{
+    *na = *nb = 0;
+    for (int cls = 0; cls < 2; cls++) {
+        size_t cnt = 0;
+        size_t *tmp = a + *na; /* use the tail of a as scratch for this class */
+        for (size_t i = 0; i < n; i++)
+            if (f->y[idx[i]] == cls)
+                tmp[cnt++] = idx[i];
+        uint64_t s = seed * 2 + (uint64_t)cls + 0x5eed;
+        for (size_t i = cnt; i > 1; i--) {
+            size_t j = (size_t)(cred_learn__rand(&s) % i);
+            size_t x = tmp[i - 1];
+            tmp[i - 1] = tmp[j];
+            tmp[j] = x;
+        }
+        size_t take = (size_t)floor(frac * (double)cnt + 0.5);
+        for (size_t i = 0; i < take; i++)
+            b[(*nb)++] = tmp[i];
+        memmove(tmp, tmp + take, (cnt - take) * sizeof *tmp);
+        *na += cnt - take;
+    }
+}
+
+static size_t count_pos(const cred_features *f, const size_t *idx, size_t n)
+{
+    size_t p = 0;
+    for (size_t i = 0; i < n; i++)
+        p += f->y[idx[i]];
+    return p;
+}
+
+/* Fit on fit[0..nf), calibrate on cal[0..nc) of cf (f itself or a calibration set). */
+static int train_idx(cred_model **out, cred_train_report *rep, const cred_features *f, const size_t *fit, size_t nf,
+                     const cred_features *cf, const size_t *cal, size_t nc, const cred_model *base,
+                     const cred_train_options *o)
+{
+    size_t np = count_pos(f, fit, nf);
+    if (np == 0 || np == nf)
+        return cred__error(CRED_EINVAL, "the training examples need both reliable and unreliable posts");
+    fit_result r = {NULL, 0, 0, 0, 0, 0};
+    double *z = NULL;
+    unsigned char *y = NULL;
+    cred_model *m = NULL;
+    int rc = start_weights(&r, f, base);
+    if (rc < 0)
+        return rc;
+    CRED_TRY(fit_weights(&r, f, fit, nf, o));
+    CRED_TRY(make_model(&m, base, f, &r, o));
+    CRED_TRY_ALLOC(z = malloc((nc ? nc : 1) * sizeof *z));
+    CRED_TRY_ALLOC(y = malloc(nc ? nc : 1));
+    for (size_t i = 0; i < nc; i++) {
+        z[i] = cred_learn__margin(cf, cal[i], r.bias, r.w);
+        y[i] = cf->y[cal[i]];
+    }
+    CRED_TRY(calibrate(m, z, y, nc, o->calibration));
+    if (rep) {
+        rep->n_fit = nf;
+        rep->n_calib = nc;
+        rep->epochs = r.epochs;
+        rep->loss = r.loss;
+        rep->rules_hit = r.rules_hit;
+        rep->lexical_buckets = r.lexical_buckets;
+    }
+done:
+    free(r.w);
+    free(z);
+    free(y);
+    if (rc < 0) {
+        cred_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+int cred_train(cred_model **out, cred_train_report *report, const cred_features *f, const cred_features *calib,
+               const cred_model *base, const cred_train_options *opts)
+{
+    cred_train_options o = CRED_TRAIN_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    if (!out)
+        return cred__error(CRED_EINVAL, "cred_train: NULL argument");
+    *out = NULL;
+    int rc = check_options(f, &o);
+    if (rc < 0)
+        return rc;
+    if (calib && (calib->n_rules != f->n_rules || calib->has_lex != f->has_lex || calib->n_buckets != f->n_buckets))
+        return cred__error(CRED_EINVAL, "the calibration features were built with other rules or lexical options");
+    cred_model *def = NULL;
+    size_t n = f->n, nc_all = calib ? calib->n : 0;
+    size_t *all = malloc((n + 1) * sizeof *all), *fit = malloc((n + 1) * sizeof *fit);
+    size_t *cal = malloc((n + nc_all + 1) * sizeof *cal);
+    size_t nf = 0, nc = 0;
+    if (!base) {
+        CRED_TRY(cred_model_default(&def));
+        base = def;
+    }
+    CRED_TRY_ALLOC(all);
+    CRED_TRY_ALLOC(fit);
+    CRED_TRY_ALLOC(cal);
+    for (size_t i = 0; i < n; i++)
+        all[i] = i;
+    if (calib) {
+        memcpy(fit, all, n * sizeof *fit);
+        nf = n;
+        for (size_t i = 0; i < nc_all; i++)
+            cal[i] = i;
+        nc = nc_all;
+    } else if (o.calibration != CRED_CALIB_NONE && o.holdout > 0) {
+        split(fit, &nf, cal, &nc, all, n, f, o.holdout, o.seed);
+    } else {
+        memcpy(fit, all, n * sizeof *fit);
+        nf = n;
+    }
+    rc = train_idx(out, report, f, fit, nf, calib ? calib : f, cal, nc, base, &o);
+done:
+    free(all);
+    free(fit);
+    free(cal);
+    cred_model_free(def);
+    return rc;
+}
+
+int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_model *base,
+                  const cred_train_options *opts)
+{
+    cred_train_options o = CRED_TRAIN_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    int rc = check_options(f, &o);
+    if (rc < 0)
+        return rc;
+    if (!p)
+        return cred__error(CRED_EINVAL, "cred_train_cv: NULL argument");
+    size_t n = f->n, np = 0;
+    for (size_t i = 0; i < n; i++)
+        np += f->y[i];
+    if (k < 2 || k > np || k > n - np)
+        return cred__error(CRED_EINVAL, "%u folds need at least %u examples of each class", k, k);
+    cred_model *def = NULL, *m = NULL;
+    size_t *fold = malloc((n + 1) * sizeof *fold), *all = malloc((n + 1) * sizeof *all);
+    size_t *rest = malloc((n + 1) * sizeof *rest), *fit = malloc((n + 1) * sizeof *fit);
+    size_t *cal = malloc((n + 1) * sizeof *cal);
+    double *w = NULL;
+    CRED_TRY_ALLOC(fold);
+    CRED_TRY_ALLOC(all);
+    CRED_TRY_ALLOC(rest);
+    CRED_TRY_ALLOC(fit);
+    CRED_TRY_ALLOC(cal);
+    CRED_TRY_ALLOC(w = malloc((f->n_rules + f->n_buckets + 1) * sizeof *w));
+    if (!base) {
+        CRED_TRY(cred_model_default(&def));
+        base = def;
+    }
+    /* stratified folds: shuffle each class, deal round-robin */
+    for (int cls = 0; cls < 2; cls++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++)
+            if (f->y[i] == cls)
+                all[cnt++] = i;
+        uint64_t s = o.seed * 7919 + (uint64_t)cls;
+        for (size_t i = cnt; i > 1; i--) {
+            size_t j = (size_t)(cred_learn__rand(&s) % i), x = all[i - 1];
+            all[i - 1] = all[j];
+            all[j] = x;
+        }
+        for (size_t i = 0; i < cnt; i++)
+            fold[all[i]] = i % k;
+    }
+    for (unsigned int fk = 0; fk < k; fk++) {
+        size_t nr = 0, nf = 0, nc = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != fk)
+                rest[nr++] = i;
+        if (o.calibration != CRED_CALIB_NONE && o.holdout > 0) {
+            split(fit, &nf, cal, &nc, rest, nr, f, o.holdout, o.seed + fk + 1);
+        } else {
+            memcpy(fit, rest, nr * sizeof *fit);
+            nf = nr;
+        }
+        CRED_TRY(train_idx(&m, NULL, f, fit, nf, f, cal, nc, base, &o));
+        CRED_TRY(cred_learn__model_weights(w, f, m));
+        cred_model_params mp;
+        cred_model_params_get(m, &mp);
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == fk)
+                p[i] = cred_model_probability(m, cred_learn__margin(f, i, mp.bias, w));
+        cred_model_free(m);
+        m = NULL;
+    }
+done:
+    cred_model_free(m);
+    cred_model_free(def);
+    free(fold);
+    free(all);
+    free(rest);
+    free(fit);
+    free(cal);
+    free(w);
+    return rc;
+}
