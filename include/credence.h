@@ -1263,6 +1263,8 @@ CRED_API int cred_features_build(cred_features **out, const cred_dataset *ds, cr
                                  const cred_lexical_options *lex);
 CRED_API void cred_features_free(cred_features *f);   /* NULL does nothing */
 CRED_API size_t cred_features_count(const cred_features *f);
+/** Detected (or declared) language of example i ("und" when unknown); NULL out of range. */
+CRED_API const char *cred_features_lang(const cred_features *f, size_t i);
 
 /**
  * p_unreliable of every example under model m, from the stored features (rules, overrides, bias,

@@ -13,7 +13,7 @@
 
 #include "credence.h"
 
-#define CLI_MAX_OPTIONS 32
+#define CLI_MAX_OPTIONS 48
 
 /** One option: --name [ARG] (short form -c when short_name is set). arg NULL means a flag. */
 typedef struct cli_option {
@@ -69,6 +69,8 @@ extern const cli_command cmd_dups;
 extern const cli_command cmd_index;
 extern const cli_command cmd_search;
 extern const cli_command cmd_score;
+extern const cli_command cmd_train;
+extern const cli_command cmd_eval;
 extern const cli_command cmd_serve;
 
 #endif

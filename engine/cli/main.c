@@ -7,6 +7,8 @@
 /* Every subcommand, in the order `credence --help` lists them. */
 static const cli_command *const commands[] = {
     &cmd_score,
+    &cmd_train,
+    &cmd_eval,
     &cmd_parse,
     &cmd_rules,
     &cmd_dups,

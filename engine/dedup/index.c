@@ -370,8 +370,17 @@ static inline bool date_ok(int64_t earlier, int64_t q)
 static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
 {
     int rc = 0;
+    /* The band tables are far larger than the caches: start every band's memory load at once so that
+     * the misses overlap instead of following one another. */
+    uint64_t hs[DD_K];
+    for (unsigned b = 0; b < d->o.bands; b++) {
+        hs[b] = band_hash(d, q->v, b);
+        size_t i = band_pos(hs[b], d->lsh_cap);
+        __builtin_prefetch(&d->slot[b][i]);
+        __builtin_prefetch(&d->tag[b][i]);
+    }
     for (unsigned b = 0; b < d->o.bands && *budget; b++) {
-        uint64_t h = band_hash(d, q->v, b);
+        uint64_t h = hs[b];
         uint8_t tag = (uint8_t)(h >> 56);
         const uint32_t *slot = d->slot[b];
         const uint8_t *tags = d->tag[b];

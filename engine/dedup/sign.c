@@ -15,53 +15,27 @@ static inline size_t cp_len(unsigned char c)
     return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-/* The code point at s[i] (any deterministic value for invalid UTF-8, which the dedup text never has). */
-static inline uint32_t cp_at(const unsigned char *s, size_t i, size_t n)
-{
-    uint32_t c = s[i];
-    if (n == 1)
-        return c;
-    if (n == 2)
-        return (c & 0x1F) << 6 | (s[i + 1] & 0x3Fu);
-    if (n == 3)
-        return (c & 0x0F) << 12 | (s[i + 1] & 0x3Fu) << 6 | (s[i + 2] & 0x3Fu);
-    return (c & 0x07) << 18 | (s[i + 1] & 0x3Fu) << 12 | (s[i + 2] & 0x3Fu) << 6 | (s[i + 3] & 0x3Fu);
-}
-
-#define CP_BITS 21
-#define LO_MASK ((1ULL << (3 * CP_BITS)) - 1)
-#define HI_MASK ((1ULL << (2 * CP_BITS)) - 1)
-
-/* The last five code points are kept in a 105-bit shift register (lo: the newest three, hi: the two
- * before); a shingle's hash mixes both halves, so it costs a few multiplications, not a pass of XXH3. */
-static inline uint64_t gram_hash(uint64_t lo, uint64_t hi, size_t ncp)
-{
-    uint64_t w[2] = {lo, hi | (uint64_t)ncp << 56};
-    return XXH3_64bits(w, sizeof w);
-}
-
 long cred_dedup__shingle_chars(uint64_t **h, size_t *cap, const char *s, size_t len)
 {
     if (len == 0)
         return 0;
     if (CRED_GROW(*h, *cap, len) < 0)
         return CRED_ENOMEM;
-    const unsigned char *u = (const unsigned char *)s;
-    uint64_t *out = *h, lo = 0, hi = 0;
-    size_t ncp = 0, n = 0, i = 0;
+    uint64_t *out = *h;
+    size_t ring[8], ncp = 0, n = 0, i = 0;
     while (i < len) {
-        size_t l = cp_len(u[i]);
-        if (l > len - i)
-            l = len - i;
-        hi = (hi << CP_BITS | lo >> (2 * CP_BITS)) & HI_MASK;
-        lo = (lo << CP_BITS | cp_at(u, i, l)) & LO_MASK;
-        i += l;
+        ring[ncp & 7] = i;
         ncp++;
-        if (ncp >= DD_CHAR_NGRAM)
-            out[n++] = gram_hash(lo, hi, DD_CHAR_NGRAM);
+        i += cp_len((unsigned char)s[i]);
+        if (i > len)
+            i = len;
+        if (ncp >= DD_CHAR_NGRAM) {
+            size_t start = ring[(ncp - DD_CHAR_NGRAM) & 7];
+            out[n++] = XXH3_64bits(s + start, i - start);
+        }
     }
     if (ncp < DD_CHAR_NGRAM)
-        out[n++] = gram_hash(lo, hi, ncp);
+        out[n++] = XXH3_64bits(s, len);
     return (long)n;
 }
 

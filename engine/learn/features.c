@@ -30,6 +30,8 @@ void cred_features_free(cred_features *f)
 
 size_t cred_features_count(const cred_features *f) { return f ? f->n : 0; }
 
+const char *cred_features_lang(const cred_features *f, size_t i) { return f && i < f->n ? f->lang[i] : NULL; }
+
 typedef struct entry {
     uint32_t col;
     float val;

@@ -261,18 +261,20 @@ static void worst(cred_out *o, out_summary *s)
         esc_str(o, p->id);
         cred_buf_puts(b, " <span class=\"meta\">");
         if (p->source) {
-            cred_buf_puts(b, "in ");
+            cred_buf_puts(b, "in <bdi>");
             esc_str(o, p->source);
+            cred_buf_puts(b, "</bdi>");
         }
         if (p->author) {
-            cred_buf_puts(b, " by ");
+            cred_buf_puts(b, " by <bdi>");
             esc_str(o, p->author);
+            cred_buf_puts(b, "</bdi>");
         }
         cred_buf_printf(b, " · %s</span>", date);
         for (unsigned f = 0; f < CRED_FLAG_COUNT_; f++)
             if (p->flags & (1u << f))
                 cred_buf_printf(b, "<span class=\"flag\">%s</span>", cred_flag_name(1u << f));
-        cred_buf_puts(b, "</div>\n<div class=\"text\">");
+        cred_buf_puts(b, "</div>\n<div class=\"text\" dir=\"auto\">");
         marked_text(o, p);
         cred_buf_puts(b, "</div>\n<ul class=\"reasons\">\n");
         for (size_t k = 0; k < p->n_reasons; k++) {
@@ -365,7 +367,7 @@ static void clusters(cred_out *o, const out_summary *s)
                            "<td>%s</td><td>",
                         c->size, c->sources, first, last);
         timeline(b, c);
-        cred_buf_puts(b, "</td><td class=\"excerpt\">");
+        cred_buf_puts(b, "</td><td class=\"excerpt\" dir=\"auto\">");
         esc_str(o, c->excerpt);
         cred_buf_puts(b, "</td></tr>\n");
     }

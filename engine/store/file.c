@@ -281,3 +281,22 @@ int st_file_verify(const st_file *f)
             return st_corrupt(f->path, f->sec[i].off, "section checksum mismatch");
     return 0;
 }
+
+void st_reseal(uint8_t *b, size_t len)
+{
+    if (len < ST_HEADER_LEN + ST_FOOTER_LEN)
+        return;
+    size_t foot = len - ST_FOOTER_LEN;
+    uint64_t table_off = st_get64(b + foot);
+    uint32_t n = st_get32(b + foot + 8);
+    if (n <= ST_MAX_SECTIONS && table_off >= ST_HEADER_LEN && table_off <= foot && foot - table_off == (uint64_t)n * 40) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t *e = b + table_off + (size_t)i * 40;
+            uint64_t off = st_get64(e + 8), slen = st_get64(e + 16);
+            if (off <= table_off && slen <= table_off - off)
+                st_put64(e + 32, st_xxh64(b + off, (size_t)slen));
+        }
+        st_put64(b + foot + 16, st_xxh64(b + table_off, (size_t)n * 40));
+    }
+    st_put64(b + foot + 24, st_xxh64(b, foot + 24));
+}

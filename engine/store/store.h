@@ -79,6 +79,10 @@ int st_file_inflate(const st_file *f, uint32_t kind, uint8_t **out, size_t *len)
 /** Re-check every section checksum (st_file_open checked the whole file once). */
 int st_file_verify(const st_file *f);
 
+/** Recompute every checksum of a block file image in place (fuzzing and tests: lets damaged
+ *  structure reach the checks behind the checksums). */
+void st_reseal(uint8_t *b, size_t len);
+
 /** CRED_ECORRUPT with "<path>: <msg> at offset N". */
 int st_corrupt(const char *path, uint64_t off, const char *msg);
 
