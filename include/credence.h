@@ -647,15 +647,20 @@ CRED_API void cred_rules_slot_free(cred_rules_slot *slot);
  *  - VARIANT: same template, different facts: similar text, but each post has numbers, dates or links
  *             the other lacks. A variant is NOT a copy: it keeps its own cluster; `parent` names the
  *             sibling it resembles most.
+ *  - PART:    a piece of an earlier post named by the caller (a time window of a transcript, added with
+ *             cred_dedup_add_part()) that is no copy of anything else: `parent` is the whole, `origin`
+ *             the whole's origin, similarity 1. A part is not a copy: it is not counted in cluster size
+ *             or spread, and it never matches its own whole or the whole's other parts.
  */
 typedef enum cred_dup_relation {
     CRED_DUP_NONE = 0,
     CRED_DUP_EXACT,
     CRED_DUP_NEAR,
-    CRED_DUP_VARIANT
+    CRED_DUP_VARIANT,
+    CRED_DUP_PART
 } cred_dup_relation;
 
-/** Name of a relation as written in output: "none", "exact", "near", "variant". */
+/** Name of a relation as written in output: "none", "exact", "near", "variant", "part". */
 CRED_API const char *cred_dup_relation_name(cred_dup_relation relation);
 
 /** A doc number that names no post. */
@@ -731,6 +736,18 @@ CRED_API void cred_dedup_free(cred_dedup *d);   /* NULL does nothing */
  */
 CRED_API int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date,
                             const char *source);
+
+/**
+ * Add a post that is a piece of an earlier post, such as a CRED_KIND_WINDOW post of the
+ * CRED_KIND_TRANSCRIPT post it was cut from. It is linked like cred_dedup_add() would link it, except
+ * that `whole` and the other parts of `whole` are never candidates (a window is not a copy of its own
+ * transcript); when no other post is a copy, it is linked to `whole` with relation CRED_DUP_PART.
+ * It is indexed, so that a short clip forwarded later is found through it and joins the whole's cluster.
+ * @param whole  doc number of the whole, as cred_dedup_add() returned it.
+ * @return 0; CRED_ENOTFOUND when whole is not a post number of d; as cred_dedup_add() otherwise.
+ */
+CRED_API int cred_dedup_add_part(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date,
+                                 const char *source, uint32_t whole);
 
 /**
  * Look up one post without adding it: the links cred_dedup_add() would give it (out->doc is
@@ -1114,7 +1131,7 @@ typedef struct cred_dataset_options {
     const char *positive;   /**< comma-separated label values meaning unreliable (default "1") */
     const char *negative;   /**< comma-separated values meaning reliable; NULL: every other value.
                                  Rows whose label is in neither list, or empty, are skipped and counted */
-    const char *id_col;     /**< default "id" when the file has one, else the 1-based row number */
+    const char *id_col;     /**< default "id" when the file has one, else the line number */
     const char *lang_col;   /**< column of a declared language, or NULL */
     int header;             /**< CSV/TSV: 1 (default) the first row names the columns, 0 it does not */
     int quotes;             /**< CSV/TSV: 1 RFC 4180 quotes, 0 none, -1 (default) CSV 1 and TSV 0 */
@@ -1127,7 +1144,7 @@ typedef struct cred_dataset_options {
 
 /** One labelled example. Strings are NUL-terminated and owned by the data set. */
 typedef struct cred_example {
-    const char *id;      /**< id column, else the row number */
+    const char *id;      /**< id column, else the 1-based line where the row starts */
     const char *text;
     size_t text_len;
     int label;           /**< 1 unreliable (positive), 0 reliable */

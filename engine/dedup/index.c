@@ -145,6 +145,7 @@ const char *cred_dup_relation_name(cred_dup_relation relation)
     case CRED_DUP_EXACT: return "exact";
     case CRED_DUP_NEAR: return "near";
     case CRED_DUP_VARIANT: return "variant";
+    case CRED_DUP_PART: return "part";
     default: return "none";
     }
 }
@@ -365,9 +366,15 @@ static inline bool date_ok(int64_t earlier, int64_t q)
     return earlier == CRED_DATE_UNKNOWN || q == CRED_DATE_UNKNOWN || earlier <= q;
 }
 
-/* Collect verified candidates (estimated Jaccard >= threshold, earlier) of one query signature into
- * d->cands, keeping the best similarity per doc. */
-static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
+/* Whether doc is `whole` or another part of it (a post never matches its own transcript). */
+static inline bool own_whole(const cred_dedup *d, uint32_t doc, uint32_t whole)
+{
+    return whole != NO_DOC && (doc == whole || (d->rel[doc] == CRED_DUP_PART && d->parent[doc] == whole));
+}
+
+/* Collect verified candidates (estimated Jaccard >= threshold, earlier, not of the post's own whole)
+ * of one query signature into d->cands, keeping the best similarity per doc. */
+static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, size_t *budget)
 {
     int rc = 0;
     /* The band tables are far larger than the caches: start every band's memory load at once so that
@@ -399,7 +406,7 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, size_t *budget)
             if (--*budget == 0)
                 break;
             uint32_t doc = d->ent_doc[e];
-            if (!date_ok(d->date[doc], qdate))
+            if (!date_ok(d->date[doc], qdate) || own_whole(d, doc, whole))
                 continue;
             double j = cred_dedup__estimate(q, (const dd_sig *)es);
             if (j < d->o.threshold)
@@ -461,7 +468,7 @@ typedef struct lookup {
     size_t first_index, n_index;
 } lookup;
 
-static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t date)
+static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t date, uint32_t whole)
 {
     int rc = 0;
     lk->m = (cred_dup_match){NO_DOC, NO_DOC, NO_DOC, 0, CRED_DUP_NONE};
@@ -474,7 +481,7 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
         return 0;
     lk->key = cred_dedup__key(p->text.ptr, p->text.len);
     uint32_t e = map_get(&d->exact, lk->key.lo);
-    if (e != NO_DOC && date_ok(d->date[e], date)) {
+    if (e != NO_DOC && date_ok(d->date[e], date) && !own_whole(d, e, whole)) {
         lk->m.parent = e;
         lk->m.origin = d->origin[e];
         lk->m.similarity = 1.0;
@@ -490,7 +497,7 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
     }
     size_t budget = MAX_CANDIDATES;
     for (size_t i = 0; i < d->n_qsig; i++)
-        CRED_TRY(probe(d, &d->qsig[i], date, &budget));
+        CRED_TRY(probe(d, &d->qsig[i], date, whole, &budget));
 
     /* Best copy; failing that, best template sibling. Ties go to the earlier post. */
     bool is_long = p->n_words > d->o.long_words;
@@ -511,6 +518,11 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
         lk->m.relation = CRED_DUP_NEAR;
         if (!is_long && c->sim >= d->o.exemplar)
             lk->index = false;
+    } else if (whole != NO_DOC) {
+        lk->m.parent = whole;
+        lk->m.origin = d->origin[whole];
+        lk->m.similarity = 1.0;
+        lk->m.relation = CRED_DUP_PART;
     } else if (best_var >= 0) {
         const cand *c = &d->cands[best_var];
         lk->m.parent = c->doc;
@@ -524,7 +536,7 @@ done:
 int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date)
 {
     lookup lk;
-    int rc = do_lookup(d, &lk, doc, date);
+    int rc = do_lookup(d, &lk, doc, date, NO_DOC);
     if (rc < 0)
         return rc;
     *out = lk.m;
@@ -594,13 +606,14 @@ done:
     return rc;
 }
 
-int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source)
+static int add_post(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source,
+                    uint32_t whole)
 {
     int rc = 0;
     if (d->n_docs >= NO_DOC - 1)
         return cred__error(CRED_ELIMIT, "dedup index holds 2^32 - 2 posts");
     lookup lk;
-    CRED_TRY(do_lookup(d, &lk, doc, date));
+    CRED_TRY(do_lookup(d, &lk, doc, date, whole));
     if (d->n_docs == d->cap_docs)
         CRED_TRY(docs_reserve(d, d->cap_docs ? d->cap_docs * 2 : 64));
     uint32_t id = d->n_docs;
@@ -630,6 +643,19 @@ int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int6
         *out = lk.m;
 done:
     return rc;
+}
+
+int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source)
+{
+    return add_post(d, out, doc, date, source, NO_DOC);
+}
+
+int cred_dedup_add_part(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source,
+                        uint32_t whole)
+{
+    if (whole >= d->n_docs)
+        return cred__error(CRED_ENOTFOUND, "no post %u in the dedup index", whole);
+    return add_post(d, out, doc, date, source, whole);
 }
 
 int cred_dedup_get(const cred_dedup *d, cred_dup_match *out, uint32_t doc)

@@ -149,7 +149,7 @@ static int add_example(cred_dataset *ds, const cred_dataset_options *o, const fi
     if (id && id->len)
         idf = *id;
     else
-        idf.len = (size_t)snprintf(num, sizeof num, "%zu", ds->n + ds->skipped + 1);
+        idf.len = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)line);
     e->id = cred_arena_strndup(&ds->arena, idf.s, CRED_MIN(idf.len, (size_t)CRED_LIMIT_FIELD_BYTES));
     e->lang = lang && lang->len ? cred_arena_strndup(&ds->arena, lang->s, CRED_MIN(lang->len, 16)) : NULL;
     if (!e->id || (lang && lang->len && !e->lang))

@@ -209,6 +209,7 @@ static int build_target(cred_rules *rs, rctx *cx, int t)
         td->clause_of[k] = c->id;
         k++;
     }
+    if (getenv("R3_DUMP")) { FILE *df = fopen(getenv("R3_DUMP"), "a"); for (size_t j = 0; j < k; j++) fprintf(df, "%u\t%s\n", flags[j], exprs[j]); fclose(df); } /* R3TMP */
     while (k > 0) {
         hs_compile_error_t *err = NULL;
         if (hs_compile_multi(exprs, flags, ids, (unsigned int)k, HS_MODE_BLOCK, NULL, &td->db, &err) == HS_SUCCESS)

@@ -208,6 +208,54 @@ Test(dedup, a_clip_of_a_long_transcript_is_found)
     cr_expect_eq(c.parent, t.doc);
 }
 
+static cred_dup_match add_part(const char *s, uint32_t whole)
+{
+    const cred_doc *doc;
+    cred_dup_match m;
+    cr_assert_eq(cred_text_analyse(text, &doc, s, strlen(s), NULL), 0);
+    cr_assert_eq(cred_dedup_add_part(dd, &m, doc, CRED_DATE_UNKNOWN, "talk.vtt", whole), 0);
+    return m;
+}
+
+Test(dedup, windows_of_a_transcript_are_parts_of_it_not_copies)
+{
+    char lng[8192] = "", win[3][4096] = {"", "", ""};
+    static const char *w[] = {"vaccine", "doctor", "study", "people", "week", "hospital", "virus", "trial",
+                              "result", "report", "village", "water", "school", "market", "river", "night"};
+    unsigned x = 777;
+    for (int i = 0; i < 240; i++) {
+        x = x * 1103515245u + 12345u;
+        char word[32];
+        snprintf(word, sizeof word, "%s%u ", w[(x >> 16) % 16], (x >> 8) % 7);
+        strcat(lng, word);
+        strcat(win[i / 80], word);
+    }
+    cred_dup_match t = add_at(lng, CRED_DATE_UNKNOWN, "talk.vtt");
+    for (int k = 0; k < 3; k++) {
+        cred_dup_match p = add_part(win[k], t.doc);
+        cr_expect_eq(p.relation, CRED_DUP_PART, "window %d: %s", k, cred_dup_relation_name(p.relation));
+        cr_expect_eq(p.parent, t.doc);
+        cr_expect_eq(p.origin, t.origin);
+    }
+    /* a window alone as long as its transcript is still a part, not an exact copy */
+    cred_dup_match one = add("a one line transcript about the river water report");
+    cred_dup_match same = add_part("a one line transcript about the river water report", one.doc);
+    cr_expect_eq(same.relation, CRED_DUP_PART);
+    /* a forwarded clip of a window joins the transcript's cluster; parts do not count as copies */
+    cred_dup_match clip = add(win[1]);
+    cr_expect(clip.relation == CRED_DUP_EXACT || clip.relation == CRED_DUP_NEAR, "%s",
+              cred_dup_relation_name(clip.relation));
+    cr_expect_eq(clip.origin, t.doc);
+    cred_dup_cluster c;
+    cr_assert_eq(cred_dedup_cluster(dd, &c, t.doc), 0);
+    cr_expect_eq(c.size, 2);
+    cr_expect_str_eq(cred_dup_relation_name(CRED_DUP_PART), "part");
+    cred_dup_match m;
+    const cred_doc *doc;
+    cr_assert_eq(cred_text_analyse(text, &doc, "x", 1, NULL), 0);
+    cr_expect_eq(cred_dedup_add_part(dd, &m, doc, CRED_DATE_UNKNOWN, NULL, 1000), CRED_ENOTFOUND);
+}
+
 Test(dedup, options_out_of_range_are_rejected)
 {
     cred_dedup *x = NULL;
