@@ -460,8 +460,9 @@ typedef struct cred_rules cred_rules;
 enum {
     CRED_RULES_NO_PREFILTER = 1u << 0, /**< no vectorscan: run every pattern with PCRE2 (for comparison) */
     CRED_RULES_NO_JIT = 1u << 1,       /**< interpret PCRE2 patterns instead of JIT-compiling them */
-    CRED_RULES_LINT = 1u << 2          /**< also report warnings (slow or catastrophic patterns, unused
+    CRED_RULES_LINT = 1u << 2,         /**< also report warnings (slow or catastrophic patterns, unused
                                             lists, rules without tests) to on_diag */
+    CRED_RULES_NO_CACHE = 1u << 3      /**< cred_rules_load(): neither read nor write the database cache */
 };
 
 typedef struct cred_rules_options {
@@ -492,6 +493,11 @@ CRED_API int cred_rules_compile(cred_rules **out, const char *src, size_t len, c
 
 /**
  * Compile a rule file, or every `*.rules` file directly in a directory (in name order) as one set.
+ * The vectorscan databases (most of the compile time of a large set) are cached in
+ * $XDG_CACHE_HOME/credence/ (or ~/.cache/credence/), one file per rule-set path, keyed by a hash of
+ * every expression given to vectorscan and its version; a missing, stale or corrupt file means
+ * compiling and rewriting it (atomically). The result is the same either way; CRED_RULES_NO_CACHE
+ * turns the cache off. cred_rules_compile() never uses it.
  * @return as cred_rules_compile(); CRED_EIO when a file cannot be read; CRED_ENOTFOUND when a
  *         directory holds no *.rules file.
  */
@@ -1443,7 +1449,9 @@ typedef struct cred_corpus_stats {
     uint64_t log_posts;      /**< posts held in the log only */
     uint64_t terms;          /**< dictionary entries summed over segments */
     uint64_t clusters;       /**< posts that start a cluster (relation none) */
-    uint64_t index_bytes;    /**< dictionary, postings, positions, doc table and id map */
+    uint64_t index_bytes;    /**< the search index: dictionary, postings, positions and the per-post
+                                  date, length and validity it ranks and filters with */
+    uint64_t store_bytes;    /**< id map and per-post links (seq, parent, origin, text block) */
     uint64_t text_bytes;     /**< compressed stored records */
     uint64_t dedup_bytes;    /**< near-duplicate signatures */
     uint64_t file_bytes;     /**< all segment files */

@@ -26,7 +26,8 @@ const cli_command cmd_dups = {
     "jsonl prints, in input order, one line per post:\n"
     "  {\"id\",\"cluster\",\"parent\",\"origin\",\"similarity\",\"relation\"}\n"
     "relation is exact, near (an edited copy), variant (same template, different numbers, dates or\n"
-    "links: not a copy, parent names the sibling) or none; cluster and origin are the id of the\n"
+    "links: not a copy, parent names the sibling), part (a time window of a transcript that is no\n"
+    "copy of another post: parent is the whole transcript) or none; cluster and origin are the id of the\n"
     "earliest post of the copy chain (the post's own id when it has no copy-parent); parent is null\n"
     "when there is none. table lists the clusters of copies by size with origin, sources and dates.",
     options,
@@ -38,7 +39,11 @@ typedef struct post_rec {
     size_t text_len;
     int64_t date, key;
     size_t input;
+    cred_post_kind kind;
+    size_t whole;       /* input index of the transcript a window was cut from, or NO_WHOLE */
 } post_rec;
+
+#define NO_WHOLE SIZE_MAX
 
 typedef struct run_state {
     post_rec *posts;
@@ -85,6 +90,8 @@ static bool keep_post(run_state *st, const cred_post *p)
     r->text[p->text_len] = '\0';
     r->text_len = p->text_len;
     r->date = p->date;
+    r->kind = p->kind;
+    r->whole = NO_WHOLE;
     r->input = st->n++;
     return true;
 }
@@ -182,10 +189,11 @@ static void print_table(FILE *fp, const cred_dedup *d, const run_state *st)
     table_row *rows = calloc(st->n ? st->n : 1, sizeof *rows);
     if (!rows)
         return;
-    size_t nr = 0, copies = 0, variants = 0, alone = 0;
+    size_t nr = 0, copies = 0, variants = 0, parts = 0, alone = 0;
     for (uint32_t doc = 0; doc < st->n; doc++) {
         const cred_dup_match *m = &st->m[doc];
         variants += m->relation == CRED_DUP_VARIANT;
+        parts += m->relation == CRED_DUP_PART;
         copies += m->relation == CRED_DUP_EXACT || m->relation == CRED_DUP_NEAR;
         if (m->origin != doc)
             continue;
@@ -209,8 +217,10 @@ static void print_table(FILE *fp, const cred_dedup *d, const run_state *st)
         fprintf(fp, "%6" PRIu32 " %7" PRIu32 "  %-17s  %-17s  %-20s  %s\n", rows[i].c.size, rows[i].c.sources,
                 first, last, o->id, text);
     }
-    fprintf(fp, "%zu posts: %zu clusters of copies holding %zu copies, %zu template variants, %zu posts alone\n",
-            st->n, nr, copies, variants, alone);
+    fprintf(fp,
+            "%zu posts: %zu clusters of copies holding %zu copies, %zu template variants, %zu transcript windows, "
+            "%zu posts alone\n",
+            st->n, nr, copies, variants, parts, alone);
     free(rows);
 }
 
@@ -263,6 +273,22 @@ static int run(int argc, char **argv)
         cred_reader_free(r);
     }
 
+    /* A transcript's windows follow it in its reader's output: link each window to its whole, so that
+     * it is added as a part (never a copy of its own transcript). */
+    size_t last_whole = NO_WHOLE;
+    for (size_t i = 0; i < st.n; i++) {
+        post_rec *r = &st.posts[i];
+        if (r->kind == CRED_KIND_TRANSCRIPT) {
+            last_whole = i;
+        } else if (r->kind == CRED_KIND_WINDOW && last_whole != NO_WHOLE) {
+            const post_rec *w = &st.posts[last_whole];
+            size_t n = strlen(w->id);
+            bool same_source = (!w->source && !r->source) || (w->source && r->source && !strcmp(w->source, r->source));
+            if (same_source && !strncmp(r->id, w->id, n) && r->id[n] == '#')
+                r->whole = last_whole;
+        }
+    }
+
     /* Date order; a post without a date sorts right after the dated post read before it. */
     int64_t carry = INT64_MIN;
     for (size_t i = 0; i < st.n; i++) {
@@ -278,8 +304,10 @@ static int run(int argc, char **argv)
         cli_error(&a, CRED_ENOMEM, "cannot start");
         goto done;
     }
-    for (size_t i = 0; i < st.n; i++)
+    for (size_t i = 0; i < st.n; i++) {
         sorted[i] = &st.posts[i];
+        st.doc_of[i] = NO_WHOLE;
+    }
     qsort(sorted, st.n, sizeof *sorted, cmp_key);
 
     dopts.capacity = st.n;
@@ -294,8 +322,10 @@ static int run(int argc, char **argv)
         const cred_doc *doc;
         st.order[k] = p->input;
         st.doc_of[p->input] = k;
+        size_t whole = p->whole != NO_WHOLE ? st.doc_of[p->whole] : NO_WHOLE; /* NO_WHOLE: not added yet */
         if ((rc = cred_text_analyse(text, &doc, p->text, p->text_len, p->lang)) < 0 ||
-            (rc = cred_dedup_add(d, &st.m[k], doc, p->date, p->source)) < 0) {
+            (rc = whole != NO_WHOLE ? cred_dedup_add_part(d, &st.m[k], doc, p->date, p->source, (uint32_t)whole)
+                                    : cred_dedup_add(d, &st.m[k], doc, p->date, p->source)) < 0) {
             cli_error(&a, rc, "post %s", p->id);
             goto done;
         }

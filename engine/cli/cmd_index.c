@@ -152,9 +152,9 @@ static int run(int argc, char **argv)
         cred_corpus_stats s;
         cred_corpus_stats_get(c, &s);
         printf("posts=%" PRIu64 "\nreplaced=%" PRIu64 "\nsegments=%" PRIu64 "\nlog_posts=%" PRIu64
-               "\nterms=%" PRIu64 "\nclusters=%" PRIu64 "\nindex_bytes=%" PRIu64 "\ntext_bytes=%" PRIu64
+               "\nterms=%" PRIu64 "\nclusters=%" PRIu64 "\nindex_bytes=%" PRIu64 "\nstore_bytes=%" PRIu64 "\ntext_bytes=%" PRIu64
                "\ndedup_bytes=%" PRIu64 "\nfile_bytes=%" PRIu64 "\n",
-               s.posts, s.replaced, s.segments, s.log_posts, s.terms, s.clusters, s.index_bytes, s.text_bytes,
+               s.posts, s.replaced, s.segments, s.log_posts, s.terms, s.clusters, s.index_bytes, s.store_bytes, s.text_bytes,
                s.dedup_bytes, s.file_bytes);
         print_date("first_date", s.first_date);
         print_date("last_date", s.last_date);

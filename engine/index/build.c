@@ -5,7 +5,9 @@
  * merged into one sorted dictionary with block postings. The partition is always two halves, so the
  * bytes do not depend on the number of threads.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "index/index.h"
 
@@ -447,10 +449,10 @@ static void cand_info(const link_ctx *c, uint32_t seg, uint32_t doc, uint64_t *s
         *origin = r->origin;
         *date = r->date;
     } else {
-        const ix_doc *d = &c->o->older[seg]->docs[doc];
-        *seq = d->seq;
-        *origin = d->origin;
-        *date = d->date;
+        const ix_link *l = &c->o->older[seg]->links[doc];
+        *seq = l->seq;
+        *origin = l->origin;
+        *date = c->o->older[seg]->docs[doc].date;
     }
 }
 
@@ -514,12 +516,13 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
                 double best = 0;
                 n_seen = 0;
                 unsigned tried = 0;
-                for (unsigned b = 0; b < BANDS; b++) {
+                /* bounded work per post: at most 12 candidates, and none once a close copy (0.75) is found */
+                for (unsigned b = 0; b < BANDS && tried <= 12 && best < 0.75; b++) {
                     uint64_t bk = ix_band_key(sigs[i].v, b);
                     unsigned walked = 0;
                     /* newest first; a band shared by a viral template's thousands of posts is only
                        looked at through its most recent entries */
-                    for (uint32_t e = c.l.head[(size_t)bk & (c.l.cap - 1)]; e != UINT32_MAX && walked < 16;
+                    for (uint32_t e = c.l.head[(size_t)bk & (c.l.cap - 1)]; e != UINT32_MAX && walked < 8;
                          e = c.l.e[e].next, walked++) {
                         const lsh_ent *le = &c.l.e[e];
                         if (le->band != bk)
@@ -541,7 +544,7 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
                             }
                             seen[n_seen++] = tag;
                         }
-                        if (++tried > 64)
+                        if (++tried > 12)
                             break;
                         const uint8_t *cv = NULL;
                         if (le->seg == o->n_older) {
@@ -563,9 +566,11 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
                         if (!cv)
                             continue;
                         double est = cred_dedup__estimate((const dd_sig *)cv, &sigs[i]);
+                        if (est < o->threshold || est <= best)
+                            continue;
                         cand_info(&c, le->seg, le->doc, &cseq, &corigin, &cdate);
                         bool earlier = cdate == CRED_DATE_UNKNOWN || r->date == CRED_DATE_UNKNOWN || cdate <= r->date;
-                        if (earlier && est >= o->threshold && est > best) {
+                        if (earlier) {
                             best = est;
                             r->relation = CRED_DUP_NEAR;
                             r->similarity = (float)est;
@@ -577,7 +582,7 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
             }
             r->linked = true;
         }
-        if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.9f) {
+        if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.6f) {
             exemplar[i] = 1;
             key_put(&c, keys[i], (uint32_t)o->n_older, (uint32_t)i);
             CRED_TRY(ix_lsh_add(&c.l, sigs[i].v, (uint32_t)o->n_older, (uint32_t)i));
@@ -602,21 +607,12 @@ typedef struct enc {
     size_t n_blocks, cap_blocks;
     ix_skip *skip;
     size_t cap_skip;
+    uint32_t bd[IX_BLOCK], bt[IX_BLOCK];
+    uint32_t *bp;
+    size_t cap_bp;
     uint64_t n_terms;
     const uint32_t *lens;
 } enc;
-
-/* Skip tf position varints of one doc; returns bytes or -1. */
-static long pos_span(const uint8_t *p, const uint8_t *end, uint32_t tf)
-{
-    const uint8_t *q = p;
-    for (uint32_t i = 0; i < tf; i++) {
-        uint64_t v;
-        if (!ix_get_varint(&q, end, &v))
-            return -1;
-    }
-    return (long)(q - p);
-}
 
 static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const long *idx)
 {
@@ -633,6 +629,7 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
     uint64_t post_off = e->post.len, pos_off = e->pos.len;
     int64_t prev = -1;
     uint64_t k = 0;
+    size_t nblk = 0, npos = 0;
     for (int p = 0; p < N_PARTS; p++) {
         if (idx[p] < 0)
             continue;
@@ -653,9 +650,9 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
                 s->max_tf = 0;
                 s->min_len = UINT16_MAX;
             }
-            if (ix_put_varint(&e->tmp, (uint64_t)((int64_t)doc - prev - 1) << 1 | (tf == 1)) < 0 ||
-                (tf != 1 && ix_put_varint(&e->tmp, tf) < 0))
-                return CRED_ENOMEM;
+            e->bd[nblk] = (uint32_t)((int64_t)doc - prev - 1);
+            e->bt[nblk] = (uint32_t)CRED_MIN(tf - 1, UINT32_MAX - 1);
+            nblk++;
             prev = doc;
             uint32_t len = e->lens[doc];
             if (tf > max_tf)
@@ -671,10 +668,32 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
                     s->min_len = (uint16_t)len;
             }
             if (has_pos) {
-                long span = pos_span(pp, pe, (uint32_t)tf);
-                if (span < 0 || cred_buf_put(&e->pos, pp, (size_t)span) < 0)
-                    return span < 0 ? cred__error(CRED_ERROR, "index build: bad worker positions") : CRED_ENOMEM;
-                pp += span;
+                if (CRED_GROW(e->bp, e->cap_bp, npos + tf) < 0)
+                    return CRED_ENOMEM;
+                for (uint64_t j = 0; j < tf; j++) {
+                    uint64_t x;
+                    if (!ix_get_varint(&pp, pe, &x))
+                        return cred__error(CRED_ERROR, "index build: bad worker positions");
+                    e->bp[npos++] = (uint32_t)x;
+                }
+            }
+            if (nblk == IX_BLOCK || k + 1 == df) {
+                /* a block: widths, packed gaps, packed tf - 1; positions: width, packed deltas */
+                uint32_t od = 0, ot = 0, op = 0;
+                for (size_t j = 0; j < nblk; j++)
+                    od |= e->bd[j], ot |= e->bt[j];
+                uint8_t w[2] = {(uint8_t)ix_bits(od), (uint8_t)ix_bits(ot)};
+                if (cred_buf_put(&e->tmp, w, 2) < 0 || ix_pack(&e->tmp, e->bd, nblk, w[0]) < 0 ||
+                    ix_pack(&e->tmp, e->bt, nblk, w[1]) < 0)
+                    return CRED_ENOMEM;
+                if (has_pos) {
+                    for (size_t j = 0; j < npos; j++)
+                        op |= e->bp[j];
+                    uint8_t wp = (uint8_t)ix_bits(op);
+                    if (cred_buf_putc(&e->pos, (char)wp) < 0 || ix_pack(&e->pos, e->bp, npos, wp) < 0)
+                        return CRED_ENOMEM;
+                }
+                nblk = npos = 0;
             }
         }
     }
@@ -743,8 +762,34 @@ static int merge_terms(enc *e, worker *ws)
     }
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CRED_INDEX_TIMING=1 prints the wall time of each build phase on stderr. */
+static void phase(const char *name, double *t)
+{
+    static int on = -1;
+    static double cpu_last;
+    if (on < 0)
+        on = getenv("CRED_INDEX_TIMING") != NULL;
+    double now = cpu_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    double cpu = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    if (on && name)
+        fprintf(stderr, "index build: %s wall %.3f s cpu %.3f s\n", name, now - *t, cpu - cpu_last);
+    cpu_last = cpu;
+    *t = now;
+}
+
 int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
 {
+    double t0 = 0;
+    phase(NULL, &t0);
     int rc = 0;
     worker ws[N_PARTS];
     memset(ws, 0, sizeof ws);
@@ -759,6 +804,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     uint32_t *lens = NULL, *doc_block = NULL;
     uint8_t *exemplar = NULL;
     ix_doc *docs = NULL;
+    ix_link *links = NULL;
     ix_idmap *idmap = NULL;
     ix_sig *xs = NULL;
     cred_buf textdir = CRED_BUF_INIT, text = CRED_BUF_INIT, dict = CRED_BUF_INIT;
@@ -813,8 +859,10 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
             pthread_join(th[p], NULL);
     for (int p = 0; p < N_PARTS; p++)
         CRED_TRY(ws[p].rc);
+    phase("analyse", &t0);
     ix_build_opts def = {2, 0.45, NULL, 0};
     CRED_TRY(link_all(ord, n, sigs, keys, o ? o : &def, exemplar));
+    phase("link", &t0);
     /* cluster terms: the origin of every post that has copies or is one */
     for (int p = 0; p < N_PARTS; p++) {
         worker *w = &ws[p];
@@ -836,10 +884,14 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
             pthread_join(th[p], NULL);
     for (int p = 0; p < N_PARTS; p++)
         CRED_TRY(ws[p].rc);
+    phase("cluster terms and sort", &t0);
     e.lens = lens;
     CRED_TRY(merge_terms(&e, ws));
+    phase("merge postings", &t0);
     /* doc table, id map, text */
     docs = calloc(nn, sizeof *docs);
+    links = calloc(nn, sizeof *links);
+    CRED_TRY_ALLOC(links);
     idmap = malloc(nn * sizeof *idmap);
     CRED_TRY_ALLOC(docs);
     CRED_TRY_ALLOC(idmap);
@@ -862,17 +914,18 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     for (size_t i = 0; i < n; i++) {
         const ix_record *r = ord[i];
         ix_doc *d = &docs[i];
+        ix_link *l = &links[i];
         d->date = r->date;
-        d->seq = r->seq;
-        d->origin = r->origin;
-        d->parent = r->parent;
         d->validity = (float)r->validity;
-        d->similarity = r->similarity;
         d->len = lens[i];
-        d->relation = r->relation;
-        d->kind = (uint8_t)r->kind;
+        l->seq = r->seq;
+        l->origin = r->origin;
+        l->parent = r->parent;
+        l->similarity = r->similarity;
+        l->relation = r->relation;
+        l->kind = (uint8_t)r->kind;
         int p = i >= ws[1].from ? 1 : 0;
-        d->text_block = blk_base[p] + doc_block[i];
+        l->text_block = blk_base[p] + doc_block[i];
         idmap[i].hash = ix_id_hash(r->id, r->id_len);
         idmap[i].doc = i;
         meta.total_len += lens[i];
@@ -924,6 +977,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     st_writer_begin(&sw, magic, IX_SEG_VERSION);
     CRED_TRY(st_writer_add(&sw, IX_SEC_META, &meta, sizeof meta, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_DOCS, docs, n * sizeof *docs, ST_CODEC_RAW));
+    CRED_TRY(st_writer_add(&sw, IX_SEC_LINKS, links, n * sizeof *links, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_IDMAP, idmap, n * sizeof *idmap, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_TEXTDIR, textdir.ptr, textdir.len, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_TEXT, text.ptr, text.len, ST_CODEC_RAW));
@@ -932,6 +986,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     CRED_TRY(st_writer_add(&sw, IX_SEC_POS, e.pos.ptr, e.pos.len, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_SIGS, xs, n_x * sizeof *xs, ST_CODEC_RAW));
     CRED_TRY(st_writer_finish(&sw));
+    phase("tables and file image", &t0);
     *out = sw.b;
     memset(&sw, 0, sizeof sw);
 done:
@@ -944,6 +999,7 @@ done:
     cred_buf_free(&e.last);
     free(e.blocks);
     free(e.skip);
+    free(e.bp);
     st_writer_free(&sw);
     cred_buf_free(&textdir);
     cred_buf_free(&text);
@@ -956,6 +1012,7 @@ done:
     free(doc_block);
     free(exemplar);
     free(docs);
+    free(links);
     free(idmap);
     free(xs);
     return rc;

@@ -622,10 +622,11 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
         }
         out->segments++;
         out->file_bytes += s->f.len;
-        static const uint32_t idx[] = {IX_SEC_DICT, IX_SEC_POST, IX_SEC_POS, IX_SEC_DOCS, IX_SEC_IDMAP, IX_SEC_META};
+        static const uint32_t idx[] = {IX_SEC_DICT, IX_SEC_POST, IX_SEC_POS, IX_SEC_DOCS, IX_SEC_META};
         for (size_t k = 0; k < CRED_ARRAY_LEN(idx); k++)
             out->index_bytes += st_file_find(&s->f, idx[k])->len;
         out->text_bytes += st_file_find(&s->f, IX_SEC_TEXT)->len + st_file_find(&s->f, IX_SEC_TEXTDIR)->len;
+        out->store_bytes += st_file_find(&s->f, IX_SEC_IDMAP)->len + st_file_find(&s->f, IX_SEC_LINKS)->len;
         out->dedup_bytes += st_file_find(&s->f, IX_SEC_SIGS)->len;
     }
     for (size_t i = 0; i < c->n_segs; i++) {
@@ -634,7 +635,7 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
             if (ix_deleted(s, (uint32_t)d))
                 continue;
             const ix_doc *doc = &s->docs[d];
-            out->clusters += doc->relation == CRED_DUP_NONE || doc->relation == CRED_DUP_VARIANT;
+            out->clusters += s->links[d].relation == CRED_DUP_NONE || s->links[d].relation == CRED_DUP_VARIANT;
             if (doc->date != CRED_DATE_UNKNOWN) {
                 if (out->first_date == CRED_DATE_UNKNOWN || doc->date < out->first_date)
                     out->first_date = doc->date;
@@ -689,11 +690,34 @@ bool ix_find_id(cred_corpus *c, const char *id, size_t len, size_t *seg, uint32_
 bool ix_find_seq(cred_corpus *c, uint64_t seq, size_t *seg, uint32_t *doc)
 {
     for (size_t i = c->n_segs; i-- > 0;) {
-        const ix_segment *s = c->segs[i];
+        ix_segment *s = c->segs[i];
         if (!s->meta.n_docs || seq < s->meta.min_seq || seq > s->meta.max_seq)
             continue;
-        for (uint64_t d = 0; d < s->meta.n_docs; d++) /* linear: seqs are not in doc order */
-            if (s->docs[d].seq == seq) {
+        if (!s->seqmap) {
+            /* seqs of a segment are nearly dense: a direct map, built once in O(docs) */
+            uint64_t span = s->meta.max_seq - s->meta.min_seq + 1;
+            if (span > 4 * s->meta.n_docs + 1024)
+                goto scan;
+            s->seqmap = calloc((size_t)span, sizeof *s->seqmap);
+            if (!s->seqmap)
+                goto scan;
+            s->seqmap_len = (size_t)span;
+            for (uint64_t d = 0; d < s->meta.n_docs; d++) {
+                uint64_t q = s->links[d].seq;
+                if (q >= s->meta.min_seq && q <= s->meta.max_seq)
+                    s->seqmap[q - s->meta.min_seq] = (uint32_t)d + 1;
+            }
+        }
+        uint32_t v = s->seqmap[seq - s->meta.min_seq];
+        if (v) {
+            *seg = i;
+            *doc = v - 1;
+            return true;
+        }
+        continue;
+    scan:
+        for (uint64_t d = 0; d < s->meta.n_docs; d++)
+            if (s->links[d].seq == seq) {
                 *seg = i;
                 *doc = (uint32_t)d;
                 return true;

@@ -53,6 +53,18 @@ static inline bool ix_get_varint(const uint8_t **p, const uint8_t *end, uint64_t
     return false;
 }
 
+/* ---- bit packing (postings blocks) ----------------------------------------------------------- */
+
+static inline unsigned ix_bits(uint32_t v)
+{
+    return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
+}
+
+/** Append n values of `bits` bits each (LSB first), padded to a byte. */
+int ix_pack(cred_buf *b, const uint32_t *v, size_t n, unsigned bits);
+/** Read n values of `bits` bits from [*p, end); false when it runs past end. */
+bool ix_unpack(const uint8_t **p, const uint8_t *end, uint32_t *v, size_t n, unsigned bits);
+
 /* ---- records --------------------------------------------------------------------------------- */
 
 #define IX_NO_SEQ UINT64_MAX
@@ -82,7 +94,7 @@ bool ix_record_decode(ix_record *r, const uint8_t *buf, size_t len);
 
 #define IX_SEG_VERSION 1u
 #define IX_BLOCK 128            /* postings per block */
-#define IX_TEXT_BLOCK (32u << 10)
+#define IX_TEXT_BLOCK (8u << 10)
 #define IX_DICT_BLOCK 16
 
 enum { /* section kinds */
@@ -95,6 +107,7 @@ enum { /* section kinds */
     IX_SEC_POST,       /* per term: skip table (df > IX_BLOCK) then doc stream */
     IX_SEC_POS,        /* per term: positions of each doc, delta varints */
     IX_SEC_SIGS,       /* ix_sig[n_sigs] exemplar signatures */
+    IX_SEC_LINKS,      /* ix_link[n_docs] */
 };
 
 typedef struct ix_meta {
@@ -105,17 +118,22 @@ typedef struct ix_meta {
     uint64_t reserved[6];
 } ix_meta;
 
+/* What ranking and filtering read for every candidate (the index proper). */
 typedef struct ix_doc {
     int64_t date;
+    float validity;
+    uint32_t len;            /* indexed tokens */
+} ix_doc;                    /* 16 bytes */
+
+/* The rest of a doc's fixed record: identity, cluster forest links, where its text is. */
+typedef struct ix_link {
     uint64_t seq;
     uint64_t origin, parent; /* seqs */
-    float validity, similarity;
+    float similarity;
     uint32_t text_block;     /* which text block holds the record */
-    uint32_t len;            /* indexed tokens */
     uint8_t relation, kind;
-    uint16_t reserved;
-    uint32_t reserved2;
-} ix_doc;                    /* 56 bytes */
+    uint8_t reserved[6];
+} ix_link;                   /* 40 bytes */
 
 typedef struct ix_idmap {
     uint64_t hash;
@@ -150,6 +168,7 @@ typedef struct ix_segment {
     uint32_t number;
     ix_meta meta;
     const ix_doc *docs;
+    const ix_link *links;
     const ix_idmap *idmap;
     const ix_textblk *textdir;
     const uint8_t *text; size_t text_len;
@@ -165,6 +184,9 @@ typedef struct ix_segment {
     pthread_mutex_t lock;
     uint32_t cached_block;
     uint8_t *cache; size_t cache_cap;
+    /* seq - min_seq -> doc + 1 (0: none), built at the first lookup by seq */
+    uint32_t *seqmap;
+    size_t seqmap_len;
 } ix_segment;
 
 int ix_segment_load(ix_segment *s, const char *path, const char *name, uint32_t number);
@@ -204,9 +226,13 @@ typedef struct ix_cursor {
     uint64_t read;           /* docs read in all */
     uint32_t doc, tf;
     int64_t prev;
-    /* positions walk inside the block: doc index, doc stream and positions pointers */
-    uint32_t pidx;
-    const uint8_t *pdp, *ppp;
+    uint32_t n_in_block;     /* docs in the current block */
+    uint32_t bdocs[IX_BLOCK], btf[IX_BLOCK];
+    /* positions of the current block, decoded on demand: offsets of each doc's run */
+    bool pos_ready;
+    uint32_t poff[IX_BLOCK + 1];
+    uint32_t *pos;
+    size_t pos_cap;
     bool corrupt;
 } ix_cursor;
 
@@ -218,6 +244,7 @@ uint32_t ix_cursor_next(ix_cursor *c);
 uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, uint32_t *min_len);
 /** Positions of the current doc into out (tf of them). false when corrupt. */
 bool ix_cursor_positions(ix_cursor *c, uint32_t *out);
+void ix_cursor_free(ix_cursor *c);
 
 /* ---- building -------------------------------------------------------------------------------- */
 

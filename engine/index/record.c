@@ -94,3 +94,53 @@ uint64_t ix_id_hash(const char *id, size_t len)
 {
     return cred_hash64(id, len, 0x1d5eedULL);
 }
+
+int ix_pack(cred_buf *b, const uint32_t *v, size_t n, unsigned bits)
+{
+    if (bits == 0 || n == 0)
+        return 0;
+    size_t bytes = (n * bits + 7) / 8;
+    if (cred_buf_reserve(b, bytes + 8) < 0)
+        return CRED_ENOMEM;
+    uint8_t *o = (uint8_t *)b->ptr + b->len;
+    memset(o, 0, bytes + 8);
+    size_t bit = 0;
+    for (size_t i = 0; i < n; i++, bit += bits) {
+        uint64_t x = (uint64_t)v[i] << (bit & 7);
+        uint8_t *q = o + (bit >> 3);
+        for (unsigned k = 0; k < 5 && x; k++, x >>= 8)
+            q[k] |= (uint8_t)x;
+    }
+    b->len += bytes;
+    return 0;
+}
+
+bool ix_unpack(const uint8_t **p, const uint8_t *end, uint32_t *v, size_t n, unsigned bits)
+{
+    if (bits == 0) {
+        memset(v, 0, n * sizeof *v);
+        return true;
+    }
+    if (bits > 32)
+        return false;
+    size_t bytes = (n * bits + 7) / 8;
+    if (bytes > (size_t)(end - *p))
+        return false;
+    const uint8_t *q = *p;
+    uint64_t mask = bits == 32 ? 0xffffffffu : ((1u << bits) - 1);
+    size_t bit = 0;
+    for (size_t i = 0; i < n; i++, bit += bits) {
+        size_t at = bit >> 3;
+        uint64_t x = 0;
+        size_t avail = bytes - at;
+        if (avail >= 8) {
+            memcpy(&x, q + at, 8);
+        } else {
+            for (size_t k = 0; k < avail; k++)
+                x |= (uint64_t)q[at + k] << (8 * k);
+        }
+        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
+    }
+    *p += bytes;
+    return true;
+}

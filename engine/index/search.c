@@ -78,6 +78,8 @@ static void it_free(it *t)
 {
     if (!t)
         return;
+    if (t->kind == IT_TERM)
+        ix_cursor_free(&t->cur);
     for (size_t i = 0; i < t->nk; i++)
         it_free(t->k[i]);
     free(t->k);
@@ -566,7 +568,7 @@ static int build_field(ctx *x, it **out, const q_node *q)
             return *out ? 0 : cred__error_nomem();
         }
         char num[32];
-        int n = snprintf(num, sizeof num, "%llu", (unsigned long long)x->c->segs[si]->docs[d].origin);
+        int n = snprintf(num, sizeof num, "%llu", (unsigned long long)x->c->segs[si]->links[d].origin);
         rc = ix_field_term(&x->ss->tmp, 'c', num, (size_t)n);
     } else {
         rc = ix_field_term(&x->ss->tmp, q->field, q->text, q->len);
@@ -956,7 +958,7 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
                 }
             }
             matches++;
-            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, s->docs[d].seq, (uint32_t)si, d};
+            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, s->links[d].seq, (uint32_t)si, d};
             heap_push(ss, limit, e);
             d = it_seek(root, d + 1);
         }

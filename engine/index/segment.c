@@ -28,6 +28,7 @@ static int check(ix_segment *s)
         ptr = (const void *)b;                                                                     \
     } while (0)
     SEC(IX_SEC_DOCS, s->docs, sizeof(ix_doc), m->n_docs, "docs");
+    SEC(IX_SEC_LINKS, s->links, sizeof(ix_link), m->n_docs, "links");
     SEC(IX_SEC_IDMAP, s->idmap, sizeof(ix_idmap), m->n_docs, "id map");
     SEC(IX_SEC_TEXTDIR, s->textdir, sizeof(ix_textblk), m->n_text_blocks, "text directory");
     SEC(IX_SEC_SIGS, s->sigs, sizeof(ix_sig), m->n_sigs, "signature");
@@ -52,7 +53,8 @@ static int check(ix_segment *s)
             return st_corrupt(p, doff + 4 + (uint64_t)i * 4, "bad dictionary block offset");
     for (uint64_t i = 0; i < m->n_docs; i++) {
         const ix_doc *d = &s->docs[i];
-        if (d->text_block >= m->n_text_blocks || d->relation > CRED_DUP_VARIANT ||
+        const ix_link *l = &s->links[i];
+        if (l->text_block >= m->n_text_blocks || l->relation > CRED_DUP_VARIANT || d->len > CRED_LIMIT_TOKENS_PER_POST ||
             (i && (d->date < s->docs[i - 1].date)))
             return st_corrupt(p, st_file_find(&s->f, IX_SEC_DOCS)->off + i * sizeof(ix_doc), "bad doc record");
     }
@@ -112,6 +114,7 @@ void ix_segment_free(ix_segment *s)
     free(s->name);
     free(s->deleted);
     free(s->cache);
+    free(s->seqmap);
     pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
 }
@@ -259,23 +262,44 @@ int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_
 }
 
 /* ---- cursors ----------------------------------------------------------------------------------- */
-
-static void block_start(ix_cursor *c, const uint8_t *p, const uint8_t *pos)
-{
-    c->in_block = 0;
-    c->blk_p = p;
-    c->p = p;
-    c->block_pos = pos;
-    c->pidx = 0;
-    c->pdp = p;
-    c->ppp = pos;
-}
+/* A posting list is a skip table (lists of more than one block) and blocks of up to IX_BLOCK docs:
+ * two width bytes, the bit-packed doc gaps minus one, the bit-packed tf minus one. Positions are a
+ * separate stream with, per block, a width byte and the bit-packed positions of its docs (each doc's
+ * first position absolute, the next ones as gaps). */
 
 static uint32_t fail(ix_cursor *c)
 {
     c->corrupt = true;
     c->doc = IX_END;
+    c->read = c->t.df;
     return IX_END;
+}
+
+/* Decode the block starting at p (docs after prev); false when corrupt. */
+static bool block_start(ix_cursor *c, const uint8_t *p, const uint8_t *pos)
+{
+    uint64_t left = c->t.df - (uint64_t)c->block * IX_BLOCK;
+    uint32_t n = (uint32_t)CRED_MIN(left, IX_BLOCK);
+    if (p > c->end || c->end - p < 2 || p[0] > 32 || p[1] > 32)
+        return false;
+    unsigned wd = p[0], wt = p[1];
+    p += 2;
+    if (!ix_unpack(&p, c->end, c->bdocs, n, wd) || !ix_unpack(&p, c->end, c->btf, n, wt))
+        return false;
+    int64_t prev = c->prev;
+    for (uint32_t i = 0; i < n; i++) {
+        prev += (int64_t)c->bdocs[i] + 1;
+        if (prev >= (int64_t)c->seg->meta.n_docs || c->btf[i] == UINT32_MAX)
+            return false;
+        c->bdocs[i] = (uint32_t)prev;
+        c->btf[i] += 1;
+    }
+    c->n_in_block = n;
+    c->in_block = 0;
+    c->p = p;
+    c->block_pos = pos;
+    c->pos_ready = false;
+    return true;
 }
 
 void ix_cursor_init(ix_cursor *c, const ix_segment *s, const ix_term *t)
@@ -295,40 +319,36 @@ void ix_cursor_init(ix_cursor *c, const ix_segment *s, const ix_term *t)
     c->end = base + t->post_len;
     c->pos_base = s->pos + t->pos_off;
     c->prev = -1;
-    block_start(c, c->stream, c->pos_base);
+    if (!block_start(c, c->stream, c->pos_base)) {
+        fail(c);
+        return;
+    }
     ix_cursor_next(c);
 }
 
-static bool read_entry(const uint8_t **p, const uint8_t *end, uint64_t *delta, uint64_t *tf)
+void ix_cursor_free(ix_cursor *c)
 {
-    uint64_t v;
-    *tf = 1;
-    if (!ix_get_varint(p, end, &v) || (!(v & 1) && !ix_get_varint(p, end, tf)) || *tf == 0)
-        return false;
-    *delta = (v >> 1) + 1;
-    return true;
+    free(c->pos);
+    c->pos = NULL;
+    c->pos_cap = 0;
 }
 
 uint32_t ix_cursor_next(ix_cursor *c)
 {
-    if (c->doc == IX_END && c->read > 0)
-        return IX_END;
     if (c->read >= c->t.df) {
         c->doc = IX_END;
         return IX_END;
     }
-    if (c->in_block == IX_BLOCK) {
+    if (c->in_block == c->n_in_block) {
         c->block++;
         if (!c->skip || c->block >= c->n_blocks || c->skip[c->block].pos_off > c->t.pos_len)
             return fail(c);
-        block_start(c, c->p, c->pos_base + c->skip[c->block].pos_off);
+        c->prev = c->bdocs[c->n_in_block - 1];
+        if (!block_start(c, c->p, c->pos_base + c->skip[c->block].pos_off))
+            return fail(c);
     }
-    uint64_t delta, tf;
-    if (!read_entry(&c->p, c->end, &delta, &tf) || c->prev + (int64_t)delta >= (int64_t)c->seg->meta.n_docs)
-        return fail(c);
-    c->prev += (int64_t)delta;
-    c->doc = (uint32_t)c->prev;
-    c->tf = (uint32_t)CRED_MIN(tf, UINT32_MAX);
+    c->doc = c->bdocs[c->in_block];
+    c->tf = c->btf[c->in_block];
     c->in_block++;
     c->read++;
     return c->doc;
@@ -352,7 +372,8 @@ uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
         c->block = b;
         c->prev = b ? (int64_t)c->skip[b - 1].last_doc : -1;
         c->read = (uint64_t)b * IX_BLOCK;
-        block_start(c, c->stream + c->skip[b].doc_off, c->pos_base + c->skip[b].pos_off);
+        if (!block_start(c, c->stream + c->skip[b].doc_off, c->pos_base + c->skip[b].pos_off))
+            return fail(c);
         ix_cursor_next(c);
     }
     while (c->doc < target)
@@ -382,29 +403,36 @@ uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, 
 
 bool ix_cursor_positions(ix_cursor *c, uint32_t *out)
 {
-    const uint8_t *end = c->pos_base + c->t.pos_len;
-    uint32_t cur = c->in_block - 1;
-    if (c->pidx > cur) { /* cannot happen: cursors only move forward */
-        c->pidx = 0;
-        c->pdp = c->blk_p;
-        c->ppp = c->block_pos;
-    }
-    while (c->pidx < cur) {
-        uint64_t delta, tf, x;
-        if (!read_entry(&c->pdp, c->end, &delta, &tf))
+    if (c->in_block == 0 || c->doc == IX_END)
+        return false;
+    if (!c->pos_ready) {
+        size_t total = 0;
+        for (uint32_t i = 0; i < c->n_in_block; i++) {
+            c->poff[i] = (uint32_t)total;
+            if (c->btf[i] > c->seg->docs[c->bdocs[i]].len)
+                return false; /* more occurrences than the doc has tokens */
+            total += c->btf[i];
+        }
+        c->poff[c->n_in_block] = (uint32_t)total;
+        const uint8_t *end = c->pos_base + c->t.pos_len, *p = c->block_pos;
+        if (p >= end || *p > 32)
             return false;
-        for (uint64_t k = 0; k < tf; k++)
-            if (!ix_get_varint(&c->ppp, end, &x))
+        unsigned w = *p++;
+        if (total > c->pos_cap) {
+            uint32_t *v = realloc(c->pos, total * sizeof *v);
+            if (!v)
                 return false;
-        c->pidx++;
-    }
-    const uint8_t *q = c->ppp;
-    uint32_t pos = 0;
-    for (uint32_t k = 0; k < c->tf; k++) {
-        uint64_t x;
-        if (!ix_get_varint(&q, end, &x) || x > UINT32_MAX)
+            c->pos = v;
+            c->pos_cap = total;
+        }
+        if (!ix_unpack(&p, end, c->pos, total, w))
             return false;
-        pos = k ? pos + (uint32_t)x : (uint32_t)x;
+        c->pos_ready = true;
+    }
+    uint32_t i = c->in_block - 1, at = c->poff[i], pos = 0;
+    for (uint32_t k = 0; k < c->tf; k++) {
+        uint32_t x = c->pos[at + k];
+        pos = k ? pos + x : x;
         out[k] = pos;
     }
     return true;
@@ -416,10 +444,10 @@ int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc)
 {
     if (doc >= s->meta.n_docs)
         return cred__error(CRED_ENOTFOUND, "no doc %u", doc);
-    uint32_t b = s->docs[doc].text_block;
+    uint32_t b = s->links[doc].text_block;
     const ix_textblk *t = &s->textdir[b];
     if (doc < t->first_doc || doc >= t->first_doc + t->n_docs)
-        return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_DOCS)->off + (uint64_t)doc * sizeof(ix_doc), "doc outside its text block");
+        return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_LINKS)->off + (uint64_t)doc * sizeof(ix_link), "doc outside its text block");
     uint64_t toff = st_file_find(&s->f, IX_SEC_TEXT)->off + t->off;
     if (s->cached_block != b) {
         if (st_xxh64(s->text + t->off, (size_t)t->len) != t->xxh)
@@ -445,7 +473,7 @@ int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc)
         if (i == doc) {
             if (!ix_record_decode(out, p, (size_t)n))
                 return st_corrupt(s->f.path, toff, "bad record in text block");
-            const ix_doc *d = &s->docs[doc];
+            const ix_link *d = &s->links[doc];
             out->linked = true;
             out->relation = d->relation;
             out->similarity = d->similarity;
@@ -497,10 +525,13 @@ int ix_segment_verify(ix_segment *s)
         uint32_t pos[64];
         while (c.doc != IX_END) {
             n++;
-            if (it.key[0] > 3 && c.tf <= 64 && !ix_cursor_positions(&c, pos))
+            if (it.key[0] > 3 && c.tf <= 64 && !ix_cursor_positions(&c, pos)) {
+                ix_cursor_free(&c);
                 return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_POS)->off + it.t.pos_off, "bad positions");
+            }
             ix_cursor_next(&c);
         }
+        ix_cursor_free(&c);
         if (c.corrupt || n != it.t.df)
             return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_POST)->off + it.t.post_off, "bad postings");
     }

@@ -155,7 +155,8 @@ int cred_features_build(cred_features **out, const cred_dataset *ds, cred_rules 
                 goto done;
             }
         }
-        qsort(c.e, c.n, sizeof *c.e, cmp_entry);
+        if (c.n > 1)
+            qsort(c.e, c.n, sizeof *c.e, cmp_entry);
         size_t m = 0;
         for (size_t k = 0; k < c.n; k++) {
             if (m && c.e[m - 1].col == c.e[k].col)

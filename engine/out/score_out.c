@@ -669,8 +669,11 @@ static void write_table(cred_out *o)
         cred_buf_printf(b, "%s%8d  %-12s%s  %s%s%s%s%s\n", col, p->validity, cred_verdict_name(p->verdict), off,
                         bold, p->id, off, p->source ? " · " : "", p->source ? p->source : "");
         cred_buf_printf(b, "          %s%s%s\n", dim, text, off);
-        for (size_t k = 0; k < p->n_reasons && k < 3; k++) {
+        for (size_t k = 0, shown = 0; k < p->n_reasons && shown < 3; k++) {
             const out_reason *r = &p->reasons[k];
+            if (r->points == 0)
+                continue; /* capped hits are in jsonl and html */
+            shown++;
             char q[160] = "";
             if (r->quote)
                 one_line(q, sizeof q, r->quote, strlen(r->quote), 60);

@@ -123,143 +123,18 @@ static const char **transform_entries(rctx *cx, cred_text *tx, const rrule *r, c
     return out;
 }
 
-/* ---- vectorscan --------------------------------------------------------------------------------- */
-
-static unsigned int hs_flags_of(const rclause *c, bool prefilter)
-{
-    /* No UCP: see rx__prefilter_expr(). No HS_FLAG_SINGLEMATCH: vectorscan 5.4.9 drops some matches
-     * with it (a lone `\\%` finds nothing in some 4 KB posts); the callback is cheap enough. */
-    unsigned int f = HS_FLAG_UTF8;
-    if (c->rflags & RF_CASELESS)
-        f |= HS_FLAG_CASELESS;
-    if (c->rflags & RF_DOTALL)
-        f |= HS_FLAG_DOTALL;
-    if (c->rflags & RF_MULTILINE)
-        f |= HS_FLAG_MULTILINE;
-    if (prefilter)
-        f |= HS_FLAG_PREFILTER;
-    return f;
-}
-
-static bool hs_accepts(const char *expr, unsigned int flags)
-{
-    hs_expr_info_t *info = NULL;
-    hs_compile_error_t *err = NULL;
-    hs_error_t e = hs_expression_info(expr, flags, &info, &err);
-    if (err)
-        hs_free_compile_error(err);
-    free(info);
-    return e == HS_SUCCESS;
-}
-
-/* Build the database of one target from its clauses; clauses vectorscan rejects are confirmed always. */
-static int build_target(cred_rules *rs, rctx *cx, int t)
-{
-    rtarget_db *td = &rs->tgt[t];
-    size_t n = 0;
-    for (size_t i = 0; i < rs->n_clauses; i++)
-        if (rs->clauses[i]->target == (cred_rule_target)t && rs->clauses[i]->kind != CL_RULE)
-            n++;
-    td->n_clauses = n;
-    if (n == 0)
-        return 0;
-    rs->uses_target[t] = true;
-    const char **exprs = calloc(n, sizeof *exprs);
-    unsigned int *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
-    char **owned = calloc(n, sizeof *owned);
-    td->always = calloc(n, sizeof *td->always);
-    td->clause_of = calloc(n, sizeof *td->clause_of);
-    int rc = 0;
-    if (!exprs || !flags || !ids || !owned || !td->always || !td->clause_of) {
-        rc = cred__error_nomem();
-        goto done;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < rs->n_clauses; i++) {
-        rclause *c = rs->clauses[i];
-        if (c->target != (cred_rule_target)t || c->kind == CL_RULE || c->dead || c->hsm == HSM_NONE)
-            continue;
-        if (rs->flags & CRED_RULES_NO_PREFILTER) {
-            c->hsm = HSM_PCRE_ONLY;
-            td->always[td->n_always++] = c->id;
-            continue;
-        }
-        char *e = rx__prefilter_expr(c->pattern, c->pattern_len, c->rflags & RF_EXTENDED);
-        if (!e) {
-            rc = cred__error_nomem();
-            goto done;
-        }
-        owned[k] = e;
-        if (hs_accepts(e, hs_flags_of(c, false))) {
-            c->hsm = HSM_NORMAL;
-        } else if (hs_accepts(e, hs_flags_of(c, true))) {
-            c->hsm = HSM_PREFILTER;
-        } else {
-            c->hsm = HSM_PCRE_ONLY;
-            td->always[td->n_always++] = c->id;
-            free(e);
-            owned[k] = NULL;
-            rc__diag(cx, CRED_SEV_WARNING, &c->pos, "pattern of rule %s cannot be prefiltered: PCRE2 runs it on every post",
-                     rs->rules[c->rule].info.id);
-            continue;
-        }
-        exprs[k] = e;
-        flags[k] = hs_flags_of(c, c->hsm == HSM_PREFILTER);
-        ids[k] = (unsigned int)k;
-        td->clause_of[k] = c->id;
-        k++;
-    }
-    if (getenv("R3_DUMP")) { FILE *df = fopen(getenv("R3_DUMP"), "a"); for (size_t j = 0; j < k; j++) fprintf(df, "%u\t%s\n", flags[j], exprs[j]); fclose(df); } /* R3TMP */
-    while (k > 0) {
-        hs_compile_error_t *err = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned int)k, HS_MODE_BLOCK, NULL, &td->db, &err) == HS_SUCCESS)
-            break;
-        int bad = err ? err->expression : -1;
-        if (err)
-            hs_free_compile_error(err);
-        if (bad < 0 || (size_t)bad >= k) { /* a failure of the whole set: confirm everything with PCRE2 */
-            for (size_t j = 0; j < k; j++) {
-                rs->clauses[td->clause_of[j]]->hsm = HSM_PCRE_ONLY;
-                td->always[td->n_always++] = td->clause_of[j];
-            }
-            k = 0;
-            break;
-        }
-        rclause *c = rs->clauses[td->clause_of[bad]];
-        if (c->hsm == HSM_NORMAL) {
-            c->hsm = HSM_PREFILTER;
-            flags[bad] = hs_flags_of(c, true);
-            continue;
-        }
-        c->hsm = HSM_PCRE_ONLY;
-        td->always[td->n_always++] = c->id;
-        /* remove expression `bad` (ids are positions, so renumber) */
-        for (size_t j = (size_t)bad; j + 1 < k; j++) {
-            exprs[j] = exprs[j + 1];
-            flags[j] = flags[j + 1];
-            td->clause_of[j] = td->clause_of[j + 1];
-        }
-        k--;
-    }
-done:
-    for (size_t i = 0; owned && i < n; i++)
-        free(owned[i]);
-    free(owned);
-    free(exprs);
-    free(flags);
-    free(ids);
-    return rc;
-}
-
 /* ---- the set ------------------------------------------------------------------------------------ */
 
 static void rules_destroy(cred_rules *rs)
 {
-    for (size_t i = 0; i < rs->n_clauses; i++)
+    for (size_t i = 0; i < rs->n_clauses; i++) {
         pcre2_code_free(rs->clauses[i]->re);
+        pcre2_code_free(rs->clauses[i]->re_at);
+    }
     for (int t = 0; t < CRED_TARGET_COUNT_; t++) {
         hs_free_database(rs->tgt[t].db);
         free(rs->tgt[t].clause_of);
+        free(rs->tgt[t].som_of);
         free(rs->tgt[t].always);
     }
     for (size_t i = 0; i < rs->n_rules; i++) {
@@ -343,6 +218,17 @@ static void compile_clauses(cred_rules *rs, rctx *cx)
                 continue;
             }
             compile_pcre(cx, r, c, true, md);
+            c->entries = entries;
+            c->n_entries = l->n_entries;
+            if (c->re && (c->target == CRED_TARGET_NORM || c->target == CRED_TARGET_RAW ||
+                          c->target == CRED_TARGET_STEMS)) {
+                int err;
+                PCRE2_SIZE eoff;
+                c->re_at = pcre2_compile((PCRE2_SPTR)c->pattern, c->pattern_len,
+                                         pcre_options(c->rflags) | PCRE2_ANCHORED, &err, &eoff, NULL);
+                if (c->re_at && !(cx->flags & CRED_RULES_NO_JIT))
+                    pcre2_jit_compile(c->re_at, PCRE2_JIT_COMPLETE);
+            }
         }
     }
     pcre2_match_data_free(md);
@@ -350,7 +236,7 @@ static void compile_clauses(cred_rules *rs, rctx *cx)
 }
 
 int rc__compile_sources(cred_rules **out, const char *const *srcs, const size_t *lens, const char *const *names,
-                        size_t n, const cred_rules_options *opts)
+                        size_t n, const cred_rules_options *opts, const char *cache_key)
 {
     *out = NULL;
     cred_rules_options defaults = CRED_RULES_OPTIONS_INIT;
@@ -425,9 +311,8 @@ int rc__compile_sources(cred_rules **out, const char *const *srcs, const size_t 
                             cx.first_error.offset, "%s", cx.first_message);
         goto fail;
     }
-    for (int t = 0; t < CRED_TARGET_COUNT_; t++)
-        if ((rc = build_target(rs, &cx, t)) < 0)
-            goto fail;
+    if ((rc = rh__build(rs, &cx, cache_key)) < 0)
+        goto fail;
     snprintf(rs->digest, sizeof rs->digest, "%016llx", (unsigned long long)cx.digest);
     *out = rs;
     return 0;
@@ -450,7 +335,7 @@ int cred_rules_compile(cred_rules **out, const char *src, size_t len, const char
     if (!out || (!src && len))
         return cred__error(CRED_EINVAL, "cred_rules_compile: NULL argument");
     const char *s = src ? src : "";
-    return rc__compile_sources(out, &s, &len, &name, 1, opts);
+    return rc__compile_sources(out, &s, &len, &name, 1, opts, NULL);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -509,7 +394,10 @@ int cred_rules_load(cred_rules **out, const char *path, const cred_rules_options
     CRED_TRY_ALLOC(lens);
     for (size_t i = 0; i < n; i++)
         CRED_TRY(cred__read_file(&srcs[i], &lens[i], names[i], CRED_LIMIT_RULE_SOURCE_BYTES));
-    rc = rc__compile_sources(out, (const char *const *)srcs, lens, (const char *const *)names, n, opts);
+    char *real = realpath(path, NULL); /* the cache holds one file per rule-set location */
+    rc = rc__compile_sources(out, (const char *const *)srcs, lens, (const char *const *)names, n, opts,
+                             real ? real : path);
+    free(real);
 done:
     for (size_t i = 0; i < n; i++) {
         free(names ? names[i] : NULL);

@@ -12,6 +12,24 @@ static bool word_byte(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
 }
 
+/* Length of the UTF-8 character that starts with byte c (1 for stray bytes). */
+static size_t utf8_len(unsigned char c)
+{
+    return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/*
+ * Whether the character at s (of at most n bytes) is a word character for PCRE2's \b in UCP mode,
+ * decided by PCRE2 itself (`re` is an anchored `\w`), so list boundaries follow the text's \b exactly.
+ * Emoji and punctuation are not word characters: an entry starting or ending with them gets no \b.
+ */
+static bool word_char(pcre2_code *re, pcre2_match_data *md, const unsigned char *s, size_t n)
+{
+    if (!re || !md)
+        return word_byte(s[0]);
+    return pcre2_match(re, (PCRE2_SPTR)s, CRED_MIN(n, utf8_len(s[0])), 0, 0, md, NULL) >= 0;
+}
+
 static int cmp_len_desc(const void *a, const void *b)
 {
     size_t x = strlen(*(const char *const *)a), y = strlen(*(const char *const *)b);
@@ -34,6 +52,11 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
         if (entries[i] && entries[i][0])
             sorted[k++] = entries[i];
     qsort(sorted, k, sizeof *sorted, cmp_len_desc);
+    int err;
+    PCRE2_SIZE eoff;
+    pcre2_code *wre = pcre2_compile((PCRE2_SPTR) "\\w", 2, PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_MATCH_INVALID_UTF,
+                                    &err, &eoff, NULL);
+    pcre2_match_data *wmd = wre ? pcre2_match_data_create_from_pattern(wre, NULL) : NULL;
     cred_buf b = CRED_BUF_INIT;
     char *out = NULL;
     int rc = cred_buf_puts(&b, "(?:");
@@ -45,7 +68,7 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
         size_t len = strlen(sorted[i]);
         if (emitted++)
             rc |= cred_buf_putc(&b, '|');
-        if (word_byte(s[0]))
+        if (word_char(wre, wmd, s, len))
             rc |= cred_buf_puts(&b, "\\b");
         for (size_t j = 0; j < len; j++) {
             unsigned char c = s[j];
@@ -62,7 +85,10 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
                 rc |= cred_buf_putc(&b, (char)c);
             }
         }
-        if (word_byte(s[len - 1]))
+        size_t last = len - 1;
+        while (last > 0 && (s[last] & 0xC0) == 0x80)
+            last--;
+        if (word_char(wre, wmd, s + last, len - last))
             rc |= cred_buf_puts(&b, "\\b");
     }
     rc |= cred_buf_putc(&b, ')');
@@ -72,7 +98,116 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
     }
     cred_buf_free(&b);
     free(sorted);
+    pcre2_match_data_free(wmd);
+    pcre2_code_free(wre);
     return out;
+}
+
+static bool entry_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool rx__entry_rigid(const char *entry, bool caseless)
+{
+    size_t len = strlen(entry);
+    if (len == 0 || entry_space(entry[len - 1]) || entry_space(entry[0]))
+        return false;
+    if (!caseless)
+        return true;
+    /* PCRE2 folds k and s to the Kelvin sign and the long s, and non-ASCII letters to other lengths */
+    for (const unsigned char *p = (const unsigned char *)entry; *p; p++)
+        if (*p >= 0x80 || *p == 'k' || *p == 'K' || *p == 's' || *p == 'S')
+            return false;
+    return true;
+}
+
+size_t rx__entry_tail(const char *entry, const char **tail)
+{
+    size_t len = strlen(entry), i = len;
+    while (i > 0 && !entry_space(entry[i - 1]))
+        i--;
+    *tail = entry + i;
+    return len - i;
+}
+
+char *rx__literal_expr(const char *s, size_t len)
+{
+    cred_buf b = CRED_BUF_INIT;
+    int rc = 0;
+    for (size_t j = 0; j < len && rc == 0; j++) {
+        unsigned char c = (unsigned char)s[j];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+            rc = cred_buf_putc(&b, (char)c);
+        else
+            rc = cred_buf_printf(&b, "\\x%02x", c);
+    }
+    if (rc == 0)
+        rc = cred_buf_terminate(&b);
+    if (rc < 0 || !b.ptr) {
+        cred_buf_free(&b);
+        return NULL;
+    }
+    return b.ptr;
+}
+
+/* Bytes of the \s character (PCRE2, UCP: Z or HT LF VT FF CR) that ends at s[j-1], or 0. */
+static size_t space_before(const unsigned char *s, size_t j)
+{
+    if (j == 0)
+        return 0;
+    unsigned char c = s[j - 1];
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d))
+        return 1;
+    if (j >= 2 && s[j - 2] == 0xC2 && c == 0xA0)
+        return 2;
+    if (j < 3)
+        return 0;
+    unsigned char a = s[j - 3], b = s[j - 2];
+    if (a == 0xE1 && b == 0x9A && c == 0x80) /* U+1680 */
+        return 3;
+    if (a == 0xE2 && b == 0x80 && ((c >= 0x80 && c <= 0x8A) || c == 0xA8 || c == 0xA9 || c == 0xAF))
+        return 3; /* U+2000-200A, U+2028, U+2029, U+202F */
+    if (a == 0xE2 && b == 0x81 && c == 0x9F) /* U+205F */
+        return 3;
+    if (a == 0xE3 && b == 0x80 && c == 0x80) /* U+3000 */
+        return 3;
+    return 0;
+}
+
+static bool byte_eq(unsigned char x, unsigned char y, bool caseless)
+{
+    if (x == y)
+        return true;
+    if (!caseless)
+        return false;
+    if (x >= 'A' && x <= 'Z')
+        x = (unsigned char)(x + 32);
+    if (y >= 'A' && y <= 'Z')
+        y = (unsigned char)(y + 32);
+    return x == y;
+}
+
+long rx__entry_start(const char *entry, size_t elen, const char *subj, size_t end, bool caseless)
+{
+    const unsigned char *e = (const unsigned char *)entry, *t = (const unsigned char *)subj;
+    size_t i = elen, j = end;
+    while (i > 0) {
+        if (entry_space((char)e[i - 1])) {
+            while (i > 0 && entry_space((char)e[i - 1]))
+                i--;
+            size_t k, n = 0;
+            while ((k = space_before(t, j)) > 0) {
+                j -= k;
+                n++;
+            }
+            if (n == 0)
+                return -1;
+        } else {
+            if (j == 0 || !byte_eq(e[i - 1], t[j - 1], caseless))
+                return -1;
+            i--;
+            j--;
+        }
+    }
+    return (long)j;
 }
 
 /* ---- a small walker over pattern syntax --------------------------------------------------------- */
@@ -190,10 +325,15 @@ static size_t walk_alts(walk *w, bool *has_unbounded)
         while (w->p < w->end && *w->p != '|' && *w->p != ')') {
             char c = *w->p;
             bool lit = false, unb;
-            size_t group_lit = 0;
+            size_t group_lit = 0, lit_bytes = 1;
             bool is_group = false;
             if (c == '\\') {
+                const char *esc = w->p;
                 lit = skip_escape(w);
+                if (lit && esc + 2 < w->end && esc[1] == 'x' && esc[2] == '{') { /* \x{HHHH}: its UTF-8 length */
+                    unsigned long cp = strtoul(esc + 3, NULL, 16);
+                    lit_bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+                }
                 if (!lit) { /* \b \B \A \z are zero-width: do not break the run */
                     char e = w->p[-1];
                     if (e == 'b' || e == 'B')
@@ -260,19 +400,20 @@ static size_t walk_alts(walk *w, bool *has_unbounded)
             } else if (c == '.' || c == '^' || c == '$') {
                 w->p++;
             } else {
-                w->p++;
+                const char *ch = w->p++;
                 lit = true;
                 while (w->p < w->end && ((unsigned char)*w->p & 0xC0) == 0x80) /* rest of a UTF-8 char */
                     w->p++;
+                lit_bytes = (size_t)(w->p - ch); /* the heuristic counts bytes, as vectorscan sees them */
             }
             CRED_UNUSED(is_group);
             int q = quantifier(w, &unb);
             if (unb)
                 *has_unbounded = true;
             if (lit && q == 0) {
-                run++;
+                run += lit_bytes;
             } else if (lit && q >= 2) {
-                run++;
+                run += lit_bytes;
                 best = CRED_MAX(best, run);
                 run = 0;
             } else {

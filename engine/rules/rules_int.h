@@ -81,6 +81,10 @@ typedef struct rclause {
     int ref;              /* CL_RULE: rule index */
     /* compiled */
     pcre2_code *re;
+    pcre2_code *re_at;    /* som clauses: the same regex anchored, run at each start vectorscan reports */
+    const char **entries; /* CL_LIST: entries transformed for the target (arena) */
+    size_t n_entries;
+    bool som;             /* list found from its entries' last words (see hsdb.c) */
     hs_mode hsm;
     bool dead;            /* empty list: never matches */
     uint32_t id;          /* global clause index */
@@ -209,6 +213,21 @@ extern const char *const rc__categories[];
 
 /** Build the regex of a list clause from its (already transformed) entries. NULL when no entry. */
 char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t *len_out);
+/**
+ * Whether a list entry can be found from its last word (see hsdb.c): no surrounding white space and,
+ * when caseless, only ASCII without k or s (which PCRE2 also folds to the Kelvin sign and long s).
+ */
+bool rx__entry_rigid(const char *entry, bool caseless);
+/** The entry's last word (after its last white space): *tail and its length. */
+size_t rx__entry_tail(const char *entry, const char **tail);
+/** A vectorscan expression matching exactly these bytes (malloc'd, NUL-terminated), or NULL. */
+char *rx__literal_expr(const char *s, size_t len);
+/**
+ * Where entry (elen bytes) starts when it ends at subj[end], read backwards: its words byte for byte
+ * (ASCII-caseless when asked), each white-space run of the entry as a run of PCRE2 \s characters.
+ * Words hold no white space, so the start is unique; -1 when the entry does not end there.
+ */
+long rx__entry_start(const char *entry, size_t elen, const char *subj, size_t end, bool caseless);
 /** Longest run of literal bytes every match must contain (heuristic, for the "slow" warning). */
 size_t rx__min_literal(const char *pat, size_t len);
 /** Offset of a quantified group that contains an unbounded quantifier, or -1. */
@@ -223,6 +242,8 @@ long rx__uppercase_literal(const char *pat, size_t len);
 typedef struct rtarget_db {
     hs_database_t *db;
     uint32_t *clause_of;  /* hs id -> clause */
+    uint8_t *som_of;      /* hs id -> 1 when it is the last word of entries of a som list */
+    size_t n_ids;
     uint32_t *always;     /* clauses confirmed without prefilter */
     size_t n_always;
     size_t n_clauses;     /* clauses on this target */
@@ -260,8 +281,15 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post);
 /** Hits of rule r after rs__evaluate(). */
 const ihit *rs__rule_hits(const cred_scanner *s, size_t r, size_t *n);
 
+/**
+ * Build the vectorscan databases of every target (hsdb.c). With cache_key != NULL the result is read
+ * from, or written to, the database cache (see cred_rules_load); any cache problem means compiling.
+ */
+int rh__build(cred_rules *rs, rctx *cx, const char *cache_key);
+
 /** Compile from already-read sources (used by load and compile). */
 int rc__compile_sources(cred_rules **out, const char *const *srcs, const size_t *lens,
-                        const char *const *names, size_t n, const cred_rules_options *opts);
+                        const char *const *names, size_t n, const cred_rules_options *opts,
+                        const char *cache_key);
 
 #endif

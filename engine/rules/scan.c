@@ -8,15 +8,24 @@
 #include <stdlib.h>
 #include <time.h>
 
+enum {
+    CAND_FULL = 1,  /* run the clause's regex over the whole text */
+    CAND_STARTS = 2 /* run the anchored list regex at the entry starts found */
+};
+
 struct cred_scanner {
     cred_rules *rules;
     unsigned int flags;
     hs_scratch_t *scratch;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
-    uint8_t *cand;           /* per clause: a candidate in this post */
+    uint8_t *cand;           /* per clause: CAND_* bits for this post */
     uint32_t *cand_set;      /* clauses marked, to clear them */
     size_t n_cand;
+    uint64_t *starts;        /* (clause << 32 | start) of list entries vectorscan found, sorted per post */
+    size_t n_starts, cap_starts;
+    uint32_t *start_first;   /* per som clause with CAND_STARTS: its range in `starts` */
+    uint32_t *start_count;
     ihit *hits;
     size_t n_hits, cap_hits;
     uint32_t *first, *count; /* per rule */
@@ -54,6 +63,8 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     size_t nr = rules->n_rules ? rules->n_rules : 1, ng = rules->n_groups ? rules->n_groups : 1;
     s->cand = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
     s->cand_set = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cand_set);
+    s->start_first = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->start_first);
+    s->start_count = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->start_count);
     s->first = calloc(nr, sizeof *s->first);
     s->count = calloc(nr, sizeof *s->count);
     s->stats = calloc(nr, sizeof *s->stats);
@@ -61,7 +72,7 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->gneg = calloc(ng, sizeof *s->gneg);
     s->md = pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
-    if (!s->cand || !s->cand_set || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
+    if (!s->cand || !s->cand_set || !s->start_first || !s->start_count || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
         !s->mctx) {
         cred_scanner_free(s);
         return cred__error_nomem();
@@ -85,6 +96,9 @@ void cred_scanner_free(cred_scanner *s)
     pcre2_match_context_free(s->mctx);
     free(s->cand);
     free(s->cand_set);
+    free(s->starts);
+    free(s->start_first);
+    free(s->start_count);
     free(s->hits);
     free(s->first);
     free(s->count);
@@ -203,29 +217,35 @@ static size_t stem_token(const cred_scanner *s, size_t off)
     return lo;
 }
 
+static void mark(cred_scanner *s, uint32_t clause, uint8_t bits)
+{
+    if (!s->cand[clause])
+        s->cand_set[s->n_cand++] = clause;
+    s->cand[clause] |= bits;
+}
+
 static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
                        void *ctx)
 {
-    CRED_UNUSED(from);
     CRED_UNUSED(to);
     CRED_UNUSED(flags);
     void **c = ctx;
     cred_scanner *s = c[0];
     const rtarget_db *td = c[1];
     uint32_t clause = td->clause_of[id];
-    if (!s->cand[clause]) {
-        s->cand[clause] = 1;
-        s->cand_set[s->n_cand++] = clause;
+    if (!td->som_of[id] || from > UINT32_MAX) {
+        mark(s, clause, CAND_FULL);
+        return 0;
     }
+    if (s->cand[clause] & CAND_FULL)
+        return 0;
+    if (CRED_GROW(s->starts, s->cap_starts, s->n_starts + 1) < 0) {
+        mark(s, clause, CAND_FULL); /* no room for the start: scan the whole text instead */
+        return 0;
+    }
+    s->starts[s->n_starts++] = (uint64_t)clause << 32 | (uint32_t)from;
+    mark(s, clause, CAND_STARTS);
     return 0;
-}
-
-static void mark(cred_scanner *s, uint32_t clause)
-{
-    if (!s->cand[clause]) {
-        s->cand[clause] = 1;
-        s->cand_set[s->n_cand++] = clause;
-    }
 }
 
 static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *text, size_t len, bool valid)
@@ -233,14 +253,14 @@ static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *te
     if (len == 0)
         return;
     for (size_t i = 0; i < td->n_always; i++)
-        mark(s, td->always[i]);
+        mark(s, td->always[i], CAND_FULL);
     if (!td->db)
         return;
     if (!valid) { /* vectorscan needs valid UTF-8: confirm every clause of the target with PCRE2 */
         for (size_t i = 0; i < s->rules->n_clauses; i++) {
             const rclause *c = s->rules->clauses[i];
             if (c->target == (cred_rule_target)(td - s->rules->tgt) && c->hsm <= HSM_PREFILTER && !c->dead)
-                mark(s, c->id);
+                mark(s, c->id, CAND_FULL);
         }
         return;
     }
@@ -248,6 +268,28 @@ static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *te
     if (len > UINT32_MAX ||
         hs_scan(td->db, text, (unsigned int)len, 0, s->scratch, on_hs_match, ctx) != HS_SUCCESS)
         s->error = CRED_ERROR;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sort the entry starts found by clause then offset, and give each clause its range. */
+static void index_starts(cred_scanner *s)
+{
+    if (s->n_starts > 1)
+        qsort(s->starts, s->n_starts, sizeof *s->starts, cmp_u64);
+    for (size_t i = 0; i < s->n_starts;) {
+        uint32_t clause = (uint32_t)(s->starts[i] >> 32);
+        size_t j = i + 1;
+        while (j < s->n_starts && (uint32_t)(s->starts[j] >> 32) == clause)
+            j++;
+        s->start_first[clause] = (uint32_t)i;
+        s->start_count[clause] = (uint32_t)(j - i);
+        i = j;
+    }
 }
 
 static int prefilter(cred_scanner *s)
@@ -283,6 +325,7 @@ static int prefilter(cred_scanner *s)
         }
         }
     }
+    index_starts(s);
     return 0;
 }
 
@@ -368,6 +411,37 @@ static void run_pcre(cred_scanner *s, const rclause *c, const char *subj, size_t
     }
 }
 
+/*
+ * A list clause at the entry starts vectorscan reported (ascending): the anchored list regex at each
+ * start at or after the end of the previous hit. PCRE2 alone would find exactly these matches, since
+ * every place its list regex matches is the start of an entry vectorscan reports.
+ */
+static void run_starts(cred_scanner *s, const rclause *c, const char *subj, size_t len, uint32_t first)
+{
+    const uint64_t *st = s->starts + s->start_first[c->id];
+    size_t n = s->start_count[c->id], off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (uint32_t)st[i];
+        if (at < off || at > len || (i > 0 && st[i] == st[i - 1]))
+            continue;
+        int rc = pcre2_match(c->re_at, (PCRE2_SPTR)subj, len, at, 0, s->md, s->mctx);
+        if (rc < 0) {
+            if (rc != PCRE2_ERROR_NOMATCH && s->error == 0)
+                s->error = CRED_ELIMIT;
+            if (rc != PCRE2_ERROR_NOMATCH)
+                return;
+            continue;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        size_t a = ov[0], b = ov[1];
+        if (b > a) {
+            if (!add_hit(s, first, make_hit(s, c, subj, a, b, 0)))
+                return;
+            off = b;
+        }
+    }
+}
+
 static bool domain_listed(const rlist *l, const char *host)
 {
     if (!l->hashes)
@@ -404,6 +478,16 @@ static void confirm(cred_scanner *s, const rclause *c, uint32_t first)
     if (!s->cand[c->id] || !c->re)
         return;
     s->stats[c->rule].confirms++;
+    if (c->som && !(s->cand[c->id] & CAND_FULL)) {
+        const char *subj = c->target == CRED_TARGET_NORM  ? doc->norm
+                           : c->target == CRED_TARGET_RAW ? doc->raw
+                                                          : s->stems.ptr;
+        size_t len = c->target == CRED_TARGET_NORM ? doc->norm_len
+                     : c->target == CRED_TARGET_RAW ? doc->raw_len
+                                                    : s->stems.len;
+        run_starts(s, c, subj, len, first);
+        return;
+    }
     switch (c->target) {
     case CRED_TARGET_NORM: run_pcre(s, c, doc->norm, doc->norm_len, 0, first); break;
     case CRED_TARGET_RAW: run_pcre(s, c, doc->raw, doc->raw_len, 0, first); break;
@@ -574,6 +658,7 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     for (size_t i = 0; i < s->n_cand; i++)
         s->cand[s->cand_set[i]] = 0;
     s->n_cand = 0;
+    s->n_starts = 0;
     int rc = prefilter(s);
     if (rc < 0)
         return rc;

@@ -58,4 +58,75 @@ size_t cred_text__url_len(const char *s, size_t len, size_t pos);
  */
 int cred_text__link_parse(cred_arena *arena, const char *raw, size_t len, cred_link *out);
 
+/* ---- language evidence (lang.c) ----------------------------------------------------------------
+ * cred_lang_detect() reads raw text in one pass. The pipeline reaches the same decision from what it
+ * already has: the evidence of each distinct word form of the normalised text (computed once, cached
+ * with the form's stem), plus the few raw letters that normalisation folds away, counted by the
+ * normaliser (¿ ¡ ß ẞ, and Arabic ي ى ك ة which become the Persian ی ک and ه).
+ */
+
+#define CRED_LANG_SCAN_BYTES 4096 /* both readings look at the first 4 KiB only */
+
+/** Evidence summed over some text: scores per language, letters per script. Zero it to start. */
+typedef struct cred_lang_ev {
+    float score[16];     /* per profiled language (13 used) */
+    uint32_t script[12]; /* letters per script (11 used) */
+    uint32_t letters, al_words, urdu, pad_;
+} cred_lang_ev;
+
+/** Evidence of one word form: only `letters` letters of one script, or (full != NULL) anything. */
+typedef struct cred_lang_wev {
+    const cred_lang_ev *full; /* NULL in the common case: no score, one script */
+    uint32_t letters;
+    uint32_t script;
+} cred_lang_wev;
+
+/** Raw code points the normaliser counts for the pipeline's language decision (index). */
+enum { CRED_LANGCP_INVERTED, CRED_LANGCP_SHARP_S, CRED_LANGCP_AR_YEH_KAF, CRED_LANGCP_TEH_MARBUTA, CRED_LANGCP_N };
+
+/** Index of cp in CRED_LANGCP_*, or -1 (cheap; the normaliser flags these code points in its cache). */
+static inline int cred_text__langcp(int32_t cp)
+{
+    switch (cp) {
+    case 0xBF: case 0xA1: return CRED_LANGCP_INVERTED;                       /* ¿ ¡ */
+    case 0xDF: case 0x1E9E: return CRED_LANGCP_SHARP_S;                      /* ß ẞ */
+    case 0x64A: case 0x649: case 0x643: return CRED_LANGCP_AR_YEH_KAF;       /* ي ى ك */
+    case 0x629: return CRED_LANGCP_TEH_MARBUTA;                              /* ة */
+    default: return -1;
+    }
+}
+
+/** Add the evidence of normalised text s[0..n) (a token) to ev, as cred_lang_detect() reads words. */
+void cred_text__lang_eval(cred_lang_ev *ev, const char *s, size_t n);
+
+/**
+ * Evidence of one normalised word form into *out; the full record, when needed, is allocated in
+ * arena. @return 0 or CRED_ENOMEM.
+ */
+int cred_text__lang_word(cred_lang_wev *out, cred_arena *arena, const char *w, size_t n);
+
+/** Add raw letter counts (CRED_LANGCP_*) that normalisation folded away. */
+void cred_text__lang_raw_letters(cred_lang_ev *ev, const uint32_t counts[CRED_LANGCP_N]);
+
+/** The decision of cred_lang_detect() for summed evidence. */
+const char *cred_text__lang_decide(const cred_lang_ev *ev, float *confidence);
+
+/** Add a word form's evidence. */
+static inline void cred_text__lang_add(cred_lang_ev *ev, const cred_lang_wev *w)
+{
+    if (w->full) {
+        const cred_lang_ev *f = w->full;
+        for (int i = 0; i < 16; i++)
+            ev->score[i] += f->score[i];
+        for (int i = 0; i < 12; i++)
+            ev->script[i] += f->script[i];
+        ev->letters += f->letters;
+        ev->al_words += f->al_words;
+        ev->urdu += f->urdu;
+    } else {
+        ev->script[w->script] += w->letters;
+        ev->letters += w->letters;
+    }
+}
+
 #endif

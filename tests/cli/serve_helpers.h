@@ -74,8 +74,10 @@ static void server_start_in(server *s, const char *dir, ...)
 {
     const char *bin = getenv("CRED_BIN");
     cr_assert(bin, "CRED_BIN must name the built credence binary");
-    if (dir)
-        snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if (dir) {
+        if (dir != s->dir)
+            snprintf(s->dir, sizeof s->dir, "%s", dir);
+    }
     else {
         snprintf(s->dir, sizeof s->dir, "/tmp/cred_serve_XXXXXX");
         cr_assert(mkdtemp(s->dir));
@@ -107,6 +109,9 @@ static void server_start_in(server *s, const char *dir, ...)
     if (s->pid == 0) {
         int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
         execv(bin, (char *const *)argv);
         _exit(127);
     }

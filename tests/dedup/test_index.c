@@ -237,7 +237,7 @@ Test(dedup, windows_of_a_transcript_are_parts_of_it_not_copies)
         cr_expect_eq(p.parent, t.doc);
         cr_expect_eq(p.origin, t.origin);
     }
-    /* a window alone as long as its transcript is still a part, not an exact copy */
+    /* the one window of a short transcript has the whole's text and is still a part, not an exact copy */
     cred_dup_match one = add("a one line transcript about the river water report");
     cred_dup_match same = add_part("a one line transcript about the river water report", one.doc);
     cr_expect_eq(same.relation, CRED_DUP_PART);

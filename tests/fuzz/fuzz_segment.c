@@ -29,6 +29,7 @@ static void walk(ix_segment *s)
             if (c.tf <= 64)
                 (void)ix_cursor_positions(&c, pos);
         }
+        ix_cursor_free(&c);
     }
     for (uint32_t d = 0; d < s->meta.n_docs && d < 64; d++) {
         ix_record r;
