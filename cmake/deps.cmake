@@ -21,6 +21,7 @@ cred_pkg(archive libarchive libarchive-dev)
 cred_pkg(xml2 libxml-2.0 libxml2-dev)
 cred_pkg(microhttpd libmicrohttpd libmicrohttpd-dev)
 cred_pkg(hiredis hiredis libhiredis-dev)
+cred_pkg(nettle nettle nettle-dev)
 
 # libstemmer ships no .pc file.
 find_path(STEMMER_INCLUDE_DIR libstemmer.h)

@@ -148,6 +148,9 @@ typedef struct cred_post {
     const char *const *links;   /**< links the input gives outside the text (entities, attachments) */
     size_t n_links;
     uint64_t line;              /**< 1-based input line where the record starts (0 when unknown) */
+    const char *label;          /**< CSV/JSONL: the value of cred_reader_options.label_col as written (a
+                                     JSONL number or boolean as its text); NULL when not asked for, absent
+                                     or empty */
 } cred_post;
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -194,7 +197,10 @@ typedef enum cred_severity { CRED_SEV_NOTE = 0, CRED_SEV_WARNING, CRED_SEV_ERROR
  */
 typedef struct cred_diag {
     cred_severity severity;
-    int code;             /**< CRED_E* code describing the problem */
+    int code;             /**< CRED_E* code describing the problem. CSV and JSONL skip a record with
+                               CRED_ESYNTAX when it does not parse (a quote never closed, invalid JSON),
+                               CRED_ENOTFOUND when it lacks a column or key the reader needs (a short
+                               row, an object without its text), CRED_ELIMIT when over a limit */
     const char *file;     /**< input name */
     uint64_t line;        /**< 1-based, 0 when unknown */
     uint64_t column;      /**< 1-based, 0 when unknown */
@@ -207,15 +213,25 @@ typedef void (*cred_diag_fn)(const cred_diag *diag, void *payload);
 /** Whatsapp day/month order. */
 typedef enum cred_date_order { CRED_DATE_ORDER_AUTO = 0, CRED_DATE_ORDER_DMY, CRED_DATE_ORDER_MDY, CRED_DATE_ORDER_YMD } cred_date_order;
 
+/**
+ * How a reader reads its input. The *_col options name a CSV column or a JSONL key (other formats
+ * ignore them). A CSV column is a header name (exact, else case-insensitive) or "#N", the N-th column
+ * (1-based; the only way to name columns when csv_no_header is set). A named column missing from the
+ * header (or "#N" beyond it) fails cred_reader_open() with CRED_ENOTFOUND; a JSONL record without a
+ * named key has that field absent (without its text key, the record is skipped).
+ *
+ * text_col may join up to 8 columns or keys with '+' ("title+description"): when no column has the
+ * whole name, the text is the non-empty parts in that order, separated by a blank line ("\n\n").
+ */
 typedef struct cred_reader_options {
     unsigned int version;
     cred_format format;        /**< CRED_FORMAT_AUTO to detect */
-    const char *text_col;      /**< CSV: column holding the text (default: "text", else the first
-                                    column named like content/message/tweet/body/statement) */
-    const char *id_col;        /**< CSV: id column (default "id"; else the row number) */
-    const char *author_col;    /**< CSV: author column (default "author") */
-    const char *source_col;    /**< CSV: source column (default "source") */
-    const char *date_col;      /**< CSV: date column (default "date") */
+    const char *text_col;      /**< text column (default: "text"; CSV: else the first column named
+                                    like content/message/tweet/body/statement) */
+    const char *id_col;        /**< id column (default "id"; else the record number, JSONL the line) */
+    const char *author_col;    /**< author column (default "author") */
+    const char *source_col;    /**< source column (default "source") */
+    const char *date_col;      /**< date column (default "date") */
     char csv_delimiter;        /**< CSV: 0 to detect among ',', ';', '\t' and '|' */
     cred_date_order date_order;/**< WhatsApp: day/month order, AUTO to decide from the whole file (a day
                                     above 12; else the sequence of dates; else day-first, with a warning).
@@ -224,10 +240,19 @@ typedef struct cred_reader_options {
     const char *source;        /**< source name to use when the input has none (default: file name) */
     cred_diag_fn on_diag;      /**< called for each repaired or skipped part of the input, or NULL */
     void *diag_payload;
+    const char *label_col;     /**< column delivered as cred_post.label (default: none, label is NULL) */
+    const char *lang_col;      /**< declared-language column (default "lang") */
+    int csv_no_header;         /**< CSV: nonzero when the first row is data; columns are then named
+                                    "#N" only, and a record with fewer fields than the highest column
+                                    named is skipped (CRED_ENOTFOUND) */
+    int csv_no_quotes;         /**< CSV: nonzero to read '"' as an ordinary character (no quoting, so
+                                    fields never hold a delimiter or newline): for TSV files such as
+                                    LIAR's, whose fields hold unbalanced quotes */
 } cred_reader_options;
 
 #define CRED_READER_OPTIONS_VERSION 1
-#define CRED_READER_OPTIONS_INIT {CRED_READER_OPTIONS_VERSION, CRED_FORMAT_AUTO, NULL, NULL, NULL, NULL, NULL, 0, CRED_DATE_ORDER_AUTO, 30.0, NULL, NULL, NULL}
+#define CRED_READER_OPTIONS_INIT {CRED_READER_OPTIONS_VERSION, CRED_FORMAT_AUTO, NULL, NULL, NULL, NULL, NULL, 0, \
+                                  CRED_DATE_ORDER_AUTO, 30.0, NULL, NULL, NULL, NULL, NULL, 0, 0}
 
 /** Counters of a reader, updated as it reads. */
 typedef struct cred_reader_stats {

@@ -43,7 +43,8 @@ static int find_short(const cli_command *cmd, char c)
     return -1;
 }
 
-int cli_parse(cli_args *a, const cli_command *cmd, int argc, char **argv)
+/* Parse argv into *a: 0, 1 once --help is printed, 2 on a usage error (reported). */
+static int parse_args(cli_args *a, const cli_command *cmd, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     a->cmd = cmd;
@@ -99,6 +100,17 @@ int cli_parse(cli_args *a, const cli_command *cmd, int argc, char **argv)
         a->set[idx] = true;
     }
     return 0;
+}
+
+/* On a non-zero return a->pos is released (and NULL), so that commands may simply return. */
+int cli_parse(cli_args *a, const cli_command *cmd, int argc, char **argv)
+{
+    int rc = parse_args(a, cmd, argc, argv);
+    if (rc) {
+        free(a->pos);
+        a->pos = NULL;
+    }
+    return rc;
 }
 
 const char *cli_get(const cli_args *a, const char *name, const char *def)

@@ -46,6 +46,7 @@ typedef struct cli_args {
  * Parse argv (argv[0] is the subcommand name) against cmd's option table.
  * Supports --name VALUE, --name=VALUE, -c VALUE, flags, and "--" to end options.
  * @return 0 to go on; 1 when --help was printed (exit 0); 2 after printing a usage error (exit 2).
+ *         On 1 and 2, a->pos is already freed (and NULL).
  */
 int cli_parse(cli_args *a, const cli_command *cmd, int argc, char **argv);
 

@@ -138,6 +138,8 @@ static pthread_once_t g_set_once = PTHREAD_ONCE_INIT;
 
 static void set_add(const char *w, size_t len, unsigned kind)
 {
+    if (len == 0 || len > SET_MAX_LEN)
+        return; /* word_kinds() could never find it */
     uint64_t h = XXH3_64bits_withSeed(w, len, SET_SEED);
     size_t j = h & (SET_SLOTS - 1);
     g_set_lens[(unsigned char)w[0]] |= 1u << (len - 1);

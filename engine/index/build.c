@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <time.h>
 
 #include "index/index.h"
@@ -612,13 +613,21 @@ typedef struct enc {
     size_t cap_bp;
     uint64_t n_terms;
     const uint32_t *lens;
+    double avgdl;
 } enc;
+
+static uint32_t fbits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
 
 static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const long *idx)
 {
     uint64_t df = 0;
     bool has_pos = klen > 0 && (unsigned char)key[0] > 3;
-    uint32_t max_tf = 0, min_len = UINT32_MAX;
+    float fmax = 0;
     for (int p = 0; p < N_PARTS; p++)
         if (idx[p] >= 0)
             df += ws[p].terms[idx[p]].df;
@@ -647,25 +656,22 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
                 ix_skip *s = &e->skip[k / IX_BLOCK];
                 s->doc_off = (uint32_t)e->tmp.len;
                 s->pos_off = (uint32_t)(e->pos.len - pos_off);
-                s->max_tf = 0;
-                s->min_len = UINT16_MAX;
+                s->fmax = 0;
             }
             e->bd[nblk] = (uint32_t)((int64_t)doc - prev - 1);
             e->bt[nblk] = (uint32_t)CRED_MIN(tf - 1, UINT32_MAX - 1);
             nblk++;
             prev = doc;
             uint32_t len = e->lens[doc];
-            if (tf > max_tf)
-                max_tf = (uint32_t)tf;
-            if (len < min_len)
-                min_len = len;
+            /* rounded up so that the stored bound is never below a real score */
+            float f = nextafterf((float)ix_tf_part((uint32_t)tf, len, e->avgdl), INFINITY);
+            if (f > fmax)
+                fmax = f;
             if (nb > 1) {
                 ix_skip *s = &e->skip[k / IX_BLOCK];
                 s->last_doc = doc;
-                if (tf > s->max_tf)
-                    s->max_tf = (uint16_t)CRED_MIN(tf, UINT16_MAX);
-                if (len < s->min_len)
-                    s->min_len = (uint16_t)len;
+                if (f > s->fmax)
+                    s->fmax = f;
             }
             if (has_pos) {
                 if (CRED_GROW(e->bp, e->cap_bp, npos + tf) < 0)
@@ -716,7 +722,7 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
     if (ix_put_varint(&e->dict, shared) < 0 || ix_put_varint(&e->dict, klen - shared) < 0 ||
         cred_buf_put(&e->dict, key + shared, klen - shared) < 0 || ix_put_varint(&e->dict, df) < 0 ||
         ix_put_varint(&e->dict, e->post.len - post_off) < 0 || ix_put_varint(&e->dict, e->pos.len - pos_off) < 0 ||
-        ix_put_varint(&e->dict, max_tf) < 0 || ix_put_varint(&e->dict, min_len == UINT32_MAX ? 0 : min_len) < 0)
+        ix_put_varint(&e->dict, fbits(fmax)) < 0)
         return CRED_ENOMEM;
     cred_buf_clear(&e->last);
     if (cred_buf_put(&e->last, key, klen) < 0)
@@ -886,6 +892,12 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
         CRED_TRY(ws[p].rc);
     phase("cluster terms and sort", &t0);
     e.lens = lens;
+    {
+        uint64_t tl = 0;
+        for (size_t i = 0; i < n; i++)
+            tl += lens[i];
+        e.avgdl = n ? (double)tl / (double)n : 1;
+    }
     CRED_TRY(merge_terms(&e, ws));
     phase("merge postings", &t0);
     /* doc table, id map, text */

@@ -153,13 +153,21 @@ typedef struct ix_sig {
 
 typedef struct ix_skip {
     uint32_t last_doc, doc_off, pos_off;
-    uint16_t max_tf, min_len;
+    float fmax;              /* max over the block of tf / (tf + K(len)), K with the segment's avgdl */
 } ix_skip;                   /* 16 bytes */
+
+#define IX_K1 1.2
+#define IX_B 0.75
+/* The length-dependent part of BM25: tf / (tf + k1 (1 - b + b len / avgdl)). */
+static inline double ix_tf_part(uint32_t tf, uint32_t len, double avgdl)
+{
+    return tf / (tf + IX_K1 * (1 - IX_B + IX_B * (avgdl > 0 ? len / avgdl : 1)));
+}
 
 /** A dictionary entry. */
 typedef struct ix_term {
     uint64_t df, post_off, post_len, pos_off, pos_len;
-    uint32_t max_tf, min_len;
+    float fmax;              /* max of ix_tf_part over the whole list (segment avgdl) */
 } ix_term;
 
 typedef struct ix_segment {
@@ -241,7 +249,8 @@ void ix_cursor_init(ix_cursor *c, const ix_segment *s, const ix_term *t);
 uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target);
 uint32_t ix_cursor_next(ix_cursor *c);
 /** Last doc of the block that holds doc target (or would), and that block's max tf and min len. */
-uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, uint32_t *min_len);
+/** Last doc of the block holding the first doc >= target (IX_END when none) and its fmax in *fmax. */
+uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, float *fmax);
 /** Positions of the current doc into out (tf of them). false when corrupt. */
 bool ix_cursor_positions(ix_cursor *c, uint32_t *out);
 void ix_cursor_free(ix_cursor *c);

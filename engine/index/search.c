@@ -36,7 +36,7 @@ typedef struct hl_term {
 
 typedef struct heap_ent {
     double score;
-    uint64_t seq;
+    uint64_t seq;  /* order of the post: (segment, doc), i.e. time order */
     uint32_t seg, doc;
 } heap_ent;
 
@@ -51,6 +51,7 @@ typedef struct search_state {
     heap_ent *heap;
     size_t n_heap, cap_heap;
     double avgdl, N;
+    double ub_scale;          /* max(1, corpus avgdl / segment avgdl) for the current segment */
     cred_buf tmp;
     uint32_t *pa, *pb, *pc;
 } search_state;
@@ -184,7 +185,7 @@ static uint32_t it_seek(it *t, uint32_t target)
 
 static double bm25(double w, uint32_t tf, uint32_t len, double avgdl)
 {
-    return w * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * (avgdl > 0 ? len / avgdl : 1)));
+    return w * (K1 + 1) * ix_tf_part(tf, len, avgdl);
 }
 
 static double it_score(const search_state *ss, const it *t, uint32_t d, uint32_t len)
@@ -223,9 +224,11 @@ static double it_ub(const search_state *ss, it *t, uint32_t d, uint32_t *end)
     case IT_TERM: {
         if (t->w <= 0)
             return 0;
-        uint32_t mtf, mlen;
-        *end = ix_cursor_block_bound(&t->cur, d, &mtf, &mlen);
-        return *end == IX_END ? 0 : bm25(t->w, mtf, mlen, ss->avgdl);
+        float fmax;
+        *end = ix_cursor_block_bound(&t->cur, d, &fmax);
+        /* fmax was taken with the segment's avgdl; with a larger corpus avgdl every tf part grows by
+           at most their ratio */
+        return *end == IX_END ? 0 : t->w * (K1 + 1) * fmax * ss->ub_scale * (1 + 1e-9);
     }
     case IT_OR:
     case IT_AND:
@@ -736,9 +739,16 @@ static bool validity_ok(const ctx *x, float v)
     }
 }
 
+/* Ranking order: higher score first; on equal scores the OLDER post (smaller seq) ranks first when
+ * scoring, so that a later block whose bound only equals the heap's minimum can be skipped whole;
+ * filter-only queries (score 0 everywhere) list the newest first. */
+static _Thread_local bool newest_first;
+
 static bool heap_less(const heap_ent *a, const heap_ent *b)
 {
-    return a->score < b->score || (a->score == b->score && a->seq < b->seq);
+    if (a->score != b->score)
+        return a->score < b->score;
+    return newest_first ? a->seq < b->seq : a->seq > b->seq;
 }
 
 static void heap_push(search_state *ss, size_t limit, heap_ent e)
@@ -933,6 +943,11 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
         if (lo >= hi)
             continue;
         bool scoring = body != NULL;
+        {
+            double sdl = s->meta.n_docs ? (double)s->meta.total_len / (double)s->meta.n_docs : 1;
+            ss->ub_scale = sdl > 0 && ss->avgdl > sdl ? ss->avgdl / sdl : 1;
+        }
+        newest_first = !scoring;
         if (body) {
             CRED_TRY(build(&x, body, &root));
         } else {
@@ -950,7 +965,7 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
             if (scoring && ss->n_heap == limit) {
                 uint32_t end;
                 double ub = it_ub(ss, root, d, &end);
-                if (ub < ss->heap[0].score) {
+                if (ub <= ss->heap[0].score) {
                     if (end == IX_END)
                         break;
                     d = it_seek(root, end + 1 > d ? end + 1 : d + 1);
@@ -958,7 +973,7 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
                 }
             }
             matches++;
-            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, s->links[d].seq, (uint32_t)si, d};
+            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, (uint64_t)si << 32 | d, (uint32_t)si, d};
             heap_push(ss, limit, e);
             d = it_seek(root, d + 1);
         }

@@ -157,14 +157,14 @@ static int dict_next(dict_it *it)
         uint64_t save = it->i;
         it->i = save;
     }
-    uint64_t shared, suf, v[5];
+    uint64_t shared, suf, v[4];
     if (!ix_get_varint(&it->p, it->end, &shared) || !ix_get_varint(&it->p, it->end, &suf) ||
         shared > it->klen || suf > sizeof it->key - shared || suf > (uint64_t)(it->end - it->p))
         goto bad;
     memcpy(it->key + shared, it->p, (size_t)suf);
     it->p += suf;
     it->klen = (size_t)(shared + suf);
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 4; k++)
         if (!ix_get_varint(&it->p, it->end, &v[k]))
             goto bad;
     it->t.df = v[0];
@@ -172,8 +172,10 @@ static int dict_next(dict_it *it)
     it->t.post_len = v[1];
     it->t.pos_off = it->pos_off;
     it->t.pos_len = v[2];
-    it->t.max_tf = (uint32_t)CRED_MIN(v[3], UINT32_MAX);
-    it->t.min_len = (uint32_t)CRED_MIN(v[4], UINT32_MAX);
+    uint32_t fb = (uint32_t)v[3];
+    memcpy(&it->t.fmax, &fb, 4);
+    if (v[3] > UINT32_MAX || !(it->t.fmax >= 0 && it->t.fmax <= 1.001f))
+        goto bad;
     if (it->t.df == 0 || it->t.df > s->meta.n_docs || it->post_off > s->post_len ||
         v[1] > s->post_len - it->post_off || it->pos_off > s->pos_len || v[2] > s->pos_len - it->pos_off)
         goto bad;
@@ -381,23 +383,21 @@ uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
     return c->doc;
 }
 
-uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, uint32_t *max_tf, uint32_t *min_len)
+uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, float *fmax)
 {
     if (!c->skip) {
-        *max_tf = c->t.max_tf;
-        *min_len = c->t.min_len;
+        *fmax = c->t.fmax;
         return c->doc == IX_END ? IX_END : (uint32_t)(c->seg->meta.n_docs - 1);
     }
     uint32_t b = c->block;
     while (b + 1 < c->n_blocks && c->skip[b].last_doc < target)
         b++;
     if (c->skip[b].last_doc < target) {
-        *max_tf = 0;
-        *min_len = UINT32_MAX;
+        *fmax = 0;
         return IX_END;
     }
-    *max_tf = c->skip[b].max_tf;
-    *min_len = c->skip[b].min_len;
+    float f = c->skip[b].fmax;
+    *fmax = f >= 0 && f <= 1.001f ? f : 1.001f; /* a damaged bound only costs speed */
     return c->skip[b].last_doc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * CSV reader (RFC 4180, with a header row).
+ * CSV reader (RFC 4180, with a header row unless opts.csv_no_header; quoting off with opts.csv_no_quotes).
  *
  * A small state machine rather than libcsv: the reader must report every problem with the line and
  * column where it is (the opening quote of an unterminated field, the field past the column limit,
@@ -12,17 +12,18 @@
  * quotes; ',' when none occurs) unless opts.csv_delimiter is set. A record may span lines inside
  * quotes; the post's line is the record's first line and its default id the record number (1 = the
  * first row after the header). Records are capped at CRED_LIMIT_LINE_BYTES and
- * CRED_LIMIT_CSV_COLUMNS; blank lines between records are skipped silently.
+ * CRED_LIMIT_CSV_COLUMNS; blank lines between records are skipped silently, and records short of the
+ * header (without one: of the highest column read) are skipped with CRED_ENOTFOUND.
  */
 #include "io.h"
 
 #include <stdlib.h>
 #include <strings.h>
 
-enum { C_TEXT, C_ID, C_AUTHOR, C_SOURCE, C_DATE, C_AUTHOR_ID, C_URL, C_LANG, C_FORWARDED, C_COUNT };
+enum { C_TEXT, C_ID, C_AUTHOR, C_SOURCE, C_DATE, C_AUTHOR_ID, C_URL, C_LANG, C_FORWARDED, C_LABEL, C_COUNT };
 
 static const char *const col_what[C_COUNT] = {"text", "id", "author", "source", "date",
-                                              "author_id", "url", "lang", "forwarded_from"};
+                                              "author_id", "url", "lang", "forwarded_from", "label"};
 
 /* Text column names tried, in order, when opts.text_col is not set. */
 static const char *const text_names[] = {"text", "content", "message", "tweet", "body",
@@ -30,9 +31,13 @@ static const char *const text_names[] = {"text", "content", "message", "tweet", 
 
 typedef struct csv {
     char delim;
+    bool quotes;               /* '"' quotes fields (not opts.csv_no_quotes) */
     size_t ncols;
-    char **names;              /* header, ncols entries */
+    char **names;              /* header, ncols entries (none without a header) */
+    size_t need;               /* fields a record must have: ncols, else the highest column read + 1 */
     int col[C_COUNT];          /* column index of each field, or -1 */
+    int text[CRED_IO_TEXT_PARTS]; /* the text's columns when text_col joins several ("a+b") */
+    size_t n_text;
     uint64_t record;           /* data records seen (skipped ones included) */
     cred_buf rec;              /* the current record's field bytes */
     size_t *starts;            /* field i is rec[starts[i] .. starts[i+1]) minus its separator */
@@ -122,7 +127,7 @@ static int read_record(cred_reader *r, csv *c)
                 if (end_field(c) < 0)
                     return CRED_ENOMEM;
                 continue;
-            } else if (ch == '"' && field_start) {
+            } else if (ch == '"' && field_start && c->quotes) {
                 in_quote = true;
                 field_start = false;
                 quote_line = r->line;
@@ -175,13 +180,13 @@ static const char *field(const csv *c, size_t i, size_t *len)
 /* ---- header ------------------------------------------------------------------------------------ */
 
 /* The delimiter occurring most often outside quotes in the line (ties: , ; \t |), ',' when none. */
-static char detect_delim(const char *s, size_t n)
+static char detect_delim(const char *s, size_t n, bool quotes)
 {
     static const char cand[] = {',', ';', '\t', '|'};
     size_t count[4] = {0};
     bool q = false;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
+        if (s[i] == '"' && quotes)
             q = !q;
         else if (!q)
             for (int k = 0; k < 4; k++)
@@ -194,13 +199,25 @@ static char detect_delim(const char *s, size_t n)
     return cand[best];
 }
 
-static int find_col(const csv *c, const char *name)
+/* Column of name[0..len): "#N" (1-based; within the header when there is one), else a header name
+ * (exact, else case-insensitive); -1 when there is none. */
+static int find_col(const csv *c, const char *name, size_t len)
 {
+    if (len > 1 && name[0] == '#') {
+        size_t k = 0;
+        for (size_t i = 1; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9' || k > CRED_LIMIT_CSV_COLUMNS)
+                return -1;
+            k = k * 10 + (size_t)(name[i] - '0');
+        }
+        size_t max = c->names ? c->ncols : CRED_LIMIT_CSV_COLUMNS;
+        return k >= 1 && k <= max ? (int)k - 1 : -1;
+    }
     for (size_t i = 0; i < c->ncols; i++)
-        if (strcmp(c->names[i], name) == 0)
+        if (strlen(c->names[i]) == len && memcmp(c->names[i], name, len) == 0)
             return (int)i;
     for (size_t i = 0; i < c->ncols; i++)
-        if (strcasecmp(c->names[i], name) == 0)
+        if (strlen(c->names[i]) == len && strncasecmp(c->names[i], name, len) == 0)
             return (int)i;
     return -1;
 }
@@ -213,11 +230,61 @@ static int not_found(cred_reader *r, const csv *c, const char *what, const char 
     if (c->ncols && list.len >= 400)
         cred_buf_puts(&list, ", ...");
     cred_buf_terminate(&list);
-    int rc = cred__error_at(CRED_ENOTFOUND, r->name, c->start_line, 1, 0,
-                            "%s: no %s column%s%s%s; the header has %s", r->name, what, name ? " \"" : "",
-                            name ? name : "", name ? "\"" : "", list.ptr ? list.ptr : "no columns");
+    int rc = cred__error_at(CRED_ENOTFOUND, r->name, c->start_line, 1, 0, "%s: no %s column%s%s%s; %s%s", r->name,
+                            what, name ? " \"" : "", name ? name : "", name ? "\"" : "",
+                            c->names ? "the header has " : "without a header, name columns #1, #2, ...",
+                            c->names ? (list.ptr ? list.ptr : "no columns") : "");
     cred_buf_free(&list);
     return rc;
+}
+
+/* The text column(s): text_col as a whole, else its '+' parts; else the first conventional name. */
+static int find_text(cred_reader *r, csv *c)
+{
+    const char *spec = r->opts.text_col;
+    if (!spec) {
+        for (size_t i = 0; c->col[C_TEXT] < 0 && i < CRED_ARRAY_LEN(text_names); i++)
+            c->col[C_TEXT] = find_col(c, text_names[i], strlen(text_names[i]));
+        return c->col[C_TEXT] < 0 ? not_found(r, c, "text", NULL) : 0;
+    }
+    if ((c->col[C_TEXT] = find_col(c, spec, strlen(spec))) >= 0)
+        return 0;
+    const char *part[CRED_IO_TEXT_PARTS];
+    size_t len[CRED_IO_TEXT_PARTS];
+    c->n_text = cred_io__text_parts(spec, part, len);
+    if (c->n_text < 2)
+        return not_found(r, c, "text", spec);
+    for (size_t k = 0; k < c->n_text; k++)
+        if ((c->text[k] = find_col(c, part[k], len[k])) < 0)
+            return not_found(r, c, "text", spec);
+    c->col[C_TEXT] = c->text[0];
+    return 0;
+}
+
+/* Resolve every column: the options name them; else conventional names. Sets c->need. */
+static int find_columns(cred_reader *r, csv *c)
+{
+    const char *opt[C_COUNT] = {NULL, r->opts.id_col, r->opts.author_col, r->opts.source_col, r->opts.date_col,
+                                NULL, NULL, r->opts.lang_col, NULL, r->opts.label_col};
+    static const char *const dflt[C_COUNT] = {NULL, "id", "author", "source", "date",
+                                              "author_id", "url", "lang", "forwarded_from", NULL};
+    int rc = find_text(r, c);
+    if (rc < 0)
+        return rc;
+    for (int k = C_ID; k < C_COUNT; k++) {
+        if (opt[k]) {
+            if ((c->col[k] = find_col(c, opt[k], strlen(opt[k]))) < 0)
+                return not_found(r, c, col_what[k], opt[k]);
+        } else if (dflt[k]) {
+            c->col[k] = find_col(c, dflt[k], strlen(dflt[k]));
+        }
+    }
+    c->need = c->ncols;
+    for (int k = 0; !c->names && k < C_COUNT; k++)
+        c->need = CRED_MAX(c->need, (size_t)(c->col[k] + 1));
+    for (size_t k = 0; !c->names && k < c->n_text; k++)
+        c->need = CRED_MAX(c->need, (size_t)(c->text[k] + 1));
+    return 0;
 }
 
 static void csv_close(cred_reader *r)
@@ -249,10 +316,14 @@ static int csv_open(cred_reader *r)
         if ((rc = next_line(r, c, &s, &n)) != 1)
             return rc; /* empty input: no header, no posts */
     } while (n == 0);
-    c->delim = r->opts.csv_delimiter ? r->opts.csv_delimiter : detect_delim(s, n);
+    c->quotes = !r->opts.csv_no_quotes;
+    c->delim = r->opts.csv_delimiter ? r->opts.csv_delimiter : detect_delim(s, n, c->quotes);
     c->pending = s;
     c->pending_len = n;
     c->have_pending = true; /* read_record() takes it first */
+    c->start_line = r->line;
+    if (r->opts.csv_no_header)
+        return find_columns(r, c);
     rc = read_record(r, c);
     if (rc < 0)
         return rc;
@@ -274,24 +345,7 @@ static int csv_open(cred_reader *r)
         if (!(c->names[i] = cred__strndup(f, len)))
             return cred__error_nomem();
     }
-    /* columns: the options name them; else conventional names */
-    const char *opt[C_COUNT] = {r->opts.text_col, r->opts.id_col, r->opts.author_col, r->opts.source_col,
-                                r->opts.date_col, NULL, NULL, NULL, NULL};
-    static const char *const dflt[C_COUNT] = {NULL, "id", "author", "source", "date",
-                                              "author_id", "url", "lang", "forwarded_from"};
-    for (int k = 0; k < C_COUNT; k++) {
-        if (opt[k]) {
-            if ((c->col[k] = find_col(c, opt[k])) < 0)
-                return not_found(r, c, col_what[k], opt[k]);
-        } else if (dflt[k]) {
-            c->col[k] = find_col(c, dflt[k]);
-        }
-    }
-    for (size_t i = 0; c->col[C_TEXT] < 0 && i < CRED_ARRAY_LEN(text_names); i++)
-        c->col[C_TEXT] = find_col(c, text_names[i]);
-    if (c->col[C_TEXT] < 0)
-        return not_found(r, c, "text", NULL);
-    return 0;
+    return find_columns(r, c);
 }
 
 /* ---- records ----------------------------------------------------------------------------------- */
@@ -299,8 +353,8 @@ static int csv_open(cred_reader *r)
 static int csv_next(cred_reader *r, cred_post *post)
 {
     csv *c = r->state;
-    if (c->ncols == 0)
-        return 0;
+    if (c->need == 0)
+        return 0; /* empty input */
     int rc;
     for (;;) {
         if ((rc = read_record(r, c)) <= 0)
@@ -308,13 +362,14 @@ static int csv_next(cred_reader *r, cred_post *post)
         c->record++;
         if (rc == 2)
             continue;
-        if (c->nfields < c->ncols) {
-            cred_io__diag(r, CRED_SEV_ERROR, CRED_ESYNTAX, r->line, c->end_col,
-                          "record starting at line %llu has %zu field%s, the header has %zu; skipped",
-                          (unsigned long long)c->start_line, c->nfields, c->nfields == 1 ? "" : "s", c->ncols);
+        if (c->nfields < c->need) {
+            cred_io__diag(r, CRED_SEV_ERROR, CRED_ENOTFOUND, r->line, c->end_col,
+                          "record starting at line %llu has %zu field%s, %s %zu; skipped",
+                          (unsigned long long)c->start_line, c->nfields, c->nfields == 1 ? "" : "s",
+                          c->names ? "the header has" : "the columns read need", c->need);
             continue;
         }
-        if (c->nfields > c->ncols)
+        if (c->names && c->nfields > c->ncols)
             cred_io__diag(r, CRED_SEV_WARNING, CRED_ESYNTAX, c->start_line, 0,
                           "record has %zu fields, the header has %zu; the extra ones are ignored", c->nfields,
                           c->ncols);
@@ -323,10 +378,18 @@ static int csv_next(cred_reader *r, cred_post *post)
     post->line = c->start_line;
     size_t len;
     const char *f = field(c, (size_t)c->col[C_TEXT], &len);
-    if (cred_io__set_text(r, post, f, len) < 0)
+    if (c->n_text) {
+        const char *part[CRED_IO_TEXT_PARTS];
+        size_t plen[CRED_IO_TEXT_PARTS];
+        for (size_t k = 0; k < c->n_text; k++)
+            part[k] = field(c, (size_t)c->text[k], &plen[k]);
+        if (cred_io__set_text_parts(r, post, part, plen, c->n_text) < 0)
+            return CRED_ENOMEM;
+    } else if (cred_io__set_text(r, post, f, len) < 0) {
         return CRED_ENOMEM;
+    }
     const char **slot[C_COUNT] = {NULL, &post->id, &post->author, &post->source, &post->date_text,
-                                  &post->author_id, &post->url, &post->lang, &post->forwarded_from};
+                                  &post->author_id, &post->url, &post->lang, &post->forwarded_from, &post->label};
     for (int k = C_ID; k < C_COUNT; k++) {
         if (c->col[k] < 0)
             continue;
@@ -395,7 +458,7 @@ static int csv_probe(const char *head, size_t len)
         return 0;
     const char *nl = memchr(head + i, '\n', len - i);
     size_t line_end = nl ? (size_t)(nl - head) : len;
-    char delim = detect_delim(head + i, line_end - i);
+    char delim = detect_delim(head + i, line_end - i, true);
     /* header fields: short names; one of them a known text column? */
     bool known = false;
     size_t ncols = 0, pos = i;

@@ -103,6 +103,21 @@ char *cred_io__field(cred_reader *r, uint64_t line, const char *what, const char
  */
 int cred_io__set_text(cred_reader *r, cred_post *post, const char *s, size_t n);
 
+/** Most columns cred_reader_options.text_col may join with '+'. */
+#define CRED_IO_TEXT_PARTS 8
+
+/**
+ * Split a text_col spec "a+b+c" into its parts (pointers into spec, with lengths).
+ * @return the number of parts, or 0 when spec has none or more than CRED_IO_TEXT_PARTS.
+ */
+size_t cred_io__text_parts(const char *spec, const char *part[CRED_IO_TEXT_PARTS], size_t len[CRED_IO_TEXT_PARTS]);
+
+/**
+ * Set post->text to the non-empty parts s[i][0..n[i]) joined by a blank line ("\n\n"), cut like
+ * cred_io__set_text(). 0 or CRED_ENOMEM.
+ */
+int cred_io__set_text_parts(cred_reader *r, cred_post *post, const char *const *s, const size_t *n, size_t count);
+
 /** Parse an ISO-8601 / RFC 3339 date-time ("2021-03-04T05:06:07Z", "+02:00", " " separator,
  *  date only) or integer epoch seconds into UTC seconds. Local times without zone are read as UTC.
  *  @return 0, or CRED_ESYNTAX. */

@@ -315,6 +315,42 @@ int cred_io__set_text(cred_reader *r, cred_post *post, const char *s, size_t n)
     return 0;
 }
 
+size_t cred_io__text_parts(const char *spec, const char *part[CRED_IO_TEXT_PARTS], size_t len[CRED_IO_TEXT_PARTS])
+{
+    size_t n = 0;
+    for (const char *p = spec; p;) {
+        const char *plus = strchr(p, '+');
+        if (n == CRED_IO_TEXT_PARTS)
+            return 0;
+        part[n] = p;
+        len[n++] = plus ? (size_t)(plus - p) : strlen(p);
+        p = plus ? plus + 1 : NULL;
+    }
+    return n;
+}
+
+int cred_io__set_text_parts(cred_reader *r, cred_post *post, const char *const *s, const size_t *n, size_t count)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += n[i] + 2;
+    char *t = cred_arena_alloc(&r->rec, total + 1);
+    if (!t)
+        return cred__error_nomem();
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (n[i] == 0)
+            continue;
+        if (len) {
+            t[len++] = '\n';
+            t[len++] = '\n';
+        }
+        memcpy(t + len, s[i], n[i]);
+        len += n[i];
+    }
+    return cred_io__set_text(r, post, t, len);
+}
+
 /* ---- dates ------------------------------------------------------------------------------------- */
 
 int64_t cred_io__timegm(int year, int month, int day, int hour, int min, int sec)

@@ -3,8 +3,8 @@
  * evaluation" section of credence.h.
  *
  *   dataset.c   labelled CSV / TSV / JSONL files → cred_dataset (text, label, id, language).
- *   registry.c  datasets/registry.json → cred_registry (files, columns, label mapping, checksums).
- *   sha256.c    SHA-256 (FIPS 180-4) of a file, to check registered data sets.
+ *   registry.c  datasets/registry.json → cred_registry (files, columns, label mapping), and the
+ *               files' SHA-256 (nettle).
  *   metrics.c   ROC-AUC, average precision, threshold figures, ECE and the reliability table.
  *   features.c  rule-hit vectors and hashed lexical features of a data set (cred_features).
  *   train.c     cost-weighted L2 logistic regression by coordinate descent, calibration, k-fold CV.

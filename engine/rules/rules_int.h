@@ -220,6 +220,8 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
 bool rx__entry_rigid(const char *entry, bool caseless);
 /** The entry's last word (after its last white space): *tail and its length. */
 size_t rx__entry_tail(const char *entry, const char **tail);
+/** Whether the len bytes at `at` are the word `tail` (ASCII-caseless when asked). */
+bool rx__entry_tail_eq(const char *tail, size_t len, const char *at, bool caseless);
 /** A vectorscan expression matching exactly these bytes (malloc'd, NUL-terminated), or NULL. */
 char *rx__literal_expr(const char *s, size_t len);
 /**

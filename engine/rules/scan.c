@@ -10,7 +10,7 @@
 
 enum {
     CAND_FULL = 1,  /* run the clause's regex over the whole text */
-    CAND_STARTS = 2 /* run the anchored list regex at the entry starts found */
+    CAND_ENDS = 2   /* run the anchored list regex where entries ending at the words found start */
 };
 
 struct cred_scanner {
@@ -22,10 +22,12 @@ struct cred_scanner {
     uint8_t *cand;           /* per clause: CAND_* bits for this post */
     uint32_t *cand_set;      /* clauses marked, to clear them */
     size_t n_cand;
-    uint64_t *starts;        /* (clause << 32 | start) of list entries vectorscan found, sorted per post */
-    size_t n_starts, cap_starts;
-    uint32_t *start_first;   /* per som clause with CAND_STARTS: its range in `starts` */
-    uint32_t *start_count;
+    uint64_t *ends;          /* (clause << 32 | end) of entry last words vectorscan found, sorted per post */
+    size_t n_ends, cap_ends;
+    uint32_t *end_first;     /* per som clause with CAND_ENDS: its range in `ends` */
+    uint32_t *end_count;
+    uint32_t *starts;        /* entry starts of the clause being confirmed */
+    size_t cap_starts;
     ihit *hits;
     size_t n_hits, cap_hits;
     uint32_t *first, *count; /* per rule */
@@ -63,8 +65,8 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     size_t nr = rules->n_rules ? rules->n_rules : 1, ng = rules->n_groups ? rules->n_groups : 1;
     s->cand = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
     s->cand_set = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cand_set);
-    s->start_first = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->start_first);
-    s->start_count = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->start_count);
+    s->end_first = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_first);
+    s->end_count = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_count);
     s->first = calloc(nr, sizeof *s->first);
     s->count = calloc(nr, sizeof *s->count);
     s->stats = calloc(nr, sizeof *s->stats);
@@ -72,7 +74,7 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->gneg = calloc(ng, sizeof *s->gneg);
     s->md = pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
-    if (!s->cand || !s->cand_set || !s->start_first || !s->start_count || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
+    if (!s->cand || !s->cand_set || !s->end_first || !s->end_count || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
         !s->mctx) {
         cred_scanner_free(s);
         return cred__error_nomem();
@@ -96,9 +98,10 @@ void cred_scanner_free(cred_scanner *s)
     pcre2_match_context_free(s->mctx);
     free(s->cand);
     free(s->cand_set);
+    free(s->ends);
+    free(s->end_first);
+    free(s->end_count);
     free(s->starts);
-    free(s->start_first);
-    free(s->start_count);
     free(s->hits);
     free(s->first);
     free(s->count);
@@ -227,24 +230,24 @@ static void mark(cred_scanner *s, uint32_t clause, uint8_t bits)
 static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
                        void *ctx)
 {
-    CRED_UNUSED(to);
+    CRED_UNUSED(from);
     CRED_UNUSED(flags);
     void **c = ctx;
     cred_scanner *s = c[0];
     const rtarget_db *td = c[1];
     uint32_t clause = td->clause_of[id];
-    if (!td->som_of[id] || from > UINT32_MAX) {
+    if (!td->som_of[id] || to > UINT32_MAX) {
         mark(s, clause, CAND_FULL);
         return 0;
     }
     if (s->cand[clause] & CAND_FULL)
         return 0;
-    if (CRED_GROW(s->starts, s->cap_starts, s->n_starts + 1) < 0) {
-        mark(s, clause, CAND_FULL); /* no room for the start: scan the whole text instead */
+    if (CRED_GROW(s->ends, s->cap_ends, s->n_ends + 1) < 0) {
+        mark(s, clause, CAND_FULL); /* no room: scan the whole text instead */
         return 0;
     }
-    s->starts[s->n_starts++] = (uint64_t)clause << 32 | (uint32_t)from;
-    mark(s, clause, CAND_STARTS);
+    s->ends[s->n_ends++] = (uint64_t)clause << 32 | (uint32_t)to;
+    mark(s, clause, CAND_ENDS);
     return 0;
 }
 
@@ -276,18 +279,18 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sort the entry starts found by clause then offset, and give each clause its range. */
-static void index_starts(cred_scanner *s)
+/* Sort the word ends found by clause then offset, and give each clause its range. */
+static void index_ends(cred_scanner *s)
 {
-    if (s->n_starts > 1)
-        qsort(s->starts, s->n_starts, sizeof *s->starts, cmp_u64);
-    for (size_t i = 0; i < s->n_starts;) {
-        uint32_t clause = (uint32_t)(s->starts[i] >> 32);
+    if (s->n_ends > 1)
+        qsort(s->ends, s->n_ends, sizeof *s->ends, cmp_u64);
+    for (size_t i = 0; i < s->n_ends;) {
+        uint32_t clause = (uint32_t)(s->ends[i] >> 32);
         size_t j = i + 1;
-        while (j < s->n_starts && (uint32_t)(s->starts[j] >> 32) == clause)
+        while (j < s->n_ends && (uint32_t)(s->ends[j] >> 32) == clause)
             j++;
-        s->start_first[clause] = (uint32_t)i;
-        s->start_count[clause] = (uint32_t)(j - i);
+        s->end_first[clause] = (uint32_t)i;
+        s->end_count[clause] = (uint32_t)(j - i);
         i = j;
     }
 }
@@ -325,7 +328,7 @@ static int prefilter(cred_scanner *s)
         }
         }
     }
-    index_starts(s);
+    index_ends(s);
     return 0;
 }
 
@@ -411,26 +414,56 @@ static void run_pcre(cred_scanner *s, const rclause *c, const char *subj, size_t
     }
 }
 
-/*
- * A list clause at the entry starts vectorscan reported (ascending): the anchored list regex at each
- * start at or after the end of the previous hit. PCRE2 alone would find exactly these matches, since
- * every place its list regex matches is the start of an entry vectorscan reports.
- */
-static void run_starts(cred_scanner *s, const rclause *c, const char *subj, size_t len, uint32_t first)
+static int cmp_u32(const void *a, const void *b)
 {
-    const uint64_t *st = s->starts + s->start_first[c->id];
-    size_t n = s->start_count[c->id], off = 0;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * A som list clause: the starts of its entries that end where vectorscan found their last words, then
+ * the anchored list regex at each start (ascending) at or after the end of the previous hit. PCRE2
+ * alone finds exactly these matches: each of them starts at one of those starts, and at a given start
+ * the anchored regex chooses as the unanchored one does.
+ */
+static void run_ends(cred_scanner *s, const rclause *c, const char *subj, size_t len, uint32_t first)
+{
+    const uint64_t *en = s->ends + s->end_first[c->id];
+    size_t n_en = s->end_count[c->id], n = 0;
+    bool caseless = c->rflags & RF_CASELESS;
+    for (size_t i = 0; i < n_en; i++) {
+        size_t end = (uint32_t)en[i];
+        if (end > len || (i > 0 && en[i] == en[i - 1]))
+            continue;
+        for (size_t e = 0; e < c->n_entries; e++) {
+            const char *ent = c->entries[e], *tail;
+            size_t tl = rx__entry_tail(ent, &tail), el = (size_t)(tail - ent) + tl;
+            if (tl > end || !rx__entry_tail_eq(tail, tl, subj + end - tl, caseless))
+                continue;
+            long at = rx__entry_start(ent, el, subj, end, caseless);
+            if (at < 0)
+                continue;
+            if (CRED_GROW(s->starts, s->cap_starts, n + 1) < 0) {
+                s->error = CRED_ENOMEM;
+                return;
+            }
+            s->starts[n++] = (uint32_t)at;
+        }
+    }
+    if (n > 1)
+        qsort(s->starts, n, sizeof *s->starts, cmp_u32);
+    size_t off = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t at = (uint32_t)st[i];
-        if (at < off || at > len || (i > 0 && st[i] == st[i - 1]))
+        size_t at = s->starts[i];
+        if (at < off || (i > 0 && s->starts[i] == s->starts[i - 1]))
             continue;
         int rc = pcre2_match(c->re_at, (PCRE2_SPTR)subj, len, at, 0, s->md, s->mctx);
-        if (rc < 0) {
-            if (rc != PCRE2_ERROR_NOMATCH && s->error == 0)
-                s->error = CRED_ELIMIT;
-            if (rc != PCRE2_ERROR_NOMATCH)
-                return;
+        if (rc == PCRE2_ERROR_NOMATCH)
             continue;
+        if (rc < 0) {
+            if (s->error == 0)
+                s->error = CRED_ELIMIT;
+            return;
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t a = ov[0], b = ov[1];
@@ -485,7 +518,7 @@ static void confirm(cred_scanner *s, const rclause *c, uint32_t first)
         size_t len = c->target == CRED_TARGET_NORM ? doc->norm_len
                      : c->target == CRED_TARGET_RAW ? doc->raw_len
                                                     : s->stems.len;
-        run_starts(s, c, subj, len, first);
+        run_ends(s, c, subj, len, first);
         return;
     }
     switch (c->target) {
@@ -658,7 +691,7 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     for (size_t i = 0; i < s->n_cand; i++)
         s->cand[s->cand_set[i]] = 0;
     s->n_cand = 0;
-    s->n_starts = 0;
+    s->n_ends = 0;
     int rc = prefilter(s);
     if (rc < 0)
         return rc;

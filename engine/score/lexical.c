@@ -193,7 +193,7 @@ int cred_score__lexical(lex_scratch *sc, double *z, cred_lexical_term *top, size
     if (c.failed)
         return cred__error_nomem();
     *z = c.z;
-    if (k == 0 || !top)
+    if (k == 0 || !top || sc->n == 0)
         return 0;
     qsort(sc->terms, sc->n, sizeof *sc->terms, cmp_bucket);
     size_t kept = 0;

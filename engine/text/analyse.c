@@ -3,12 +3,15 @@
  * validate + normalise → tokens + sentences → links → language → stems. Every buffer is owned by the
  * analyser and reused from call to call; per-call strings (link forms, the language tag) live in an
  * arena that is reset at the start of each call.
+ *
+ * The language is identified from the tokens: each word form's evidence is computed once and cached
+ * with its stem, so detection costs one cache lookup per word (shared with stemming) instead of a
+ * second pass over the raw text. It agrees with cred_lang_detect() on the raw text except where
+ * normalisation merges words (Arabic-script stop words with and without hamza or madda).
  */
 #include "text/pipeline.h"
 
 #include <stdlib.h>
-
-#define LANG_SAMPLE 4096
 
 struct cred_text {
     unsigned int flags;
@@ -18,6 +21,8 @@ struct cred_text {
     cred_arena arena;
     cred_link *links;
     size_t cap_links;
+    cred_form **forms; /* cache entry of each WORD token, when detection looked them up */
+    size_t cap_forms;
     cred_doc doc;
 };
 
@@ -51,6 +56,7 @@ void cred_text_free(cred_text *t)
     free(t->tok.tokens);
     free(t->tok.sents);
     free(t->links);
+    free(t->forms);
     cred_text__stemmer_free(t->stem);
     cred_arena_free(&t->arena);
     free(t);
@@ -109,10 +115,85 @@ static int collect_links(cred_text *t, const char *raw, size_t raw_len, size_t *
     return 0;
 }
 
+/* Does a NUMBER token end in letters (a unit: 500mg), which the raw reading counts? */
+static int has_unit(const char *s, size_t len)
+{
+    unsigned c = (unsigned char)s[len - 1];
+    return c >= 0x80 || (c | 0x20u) - 'a' < 26u;
+}
+
+/* Evidence of a word form through the cache (uncached when longer than the cache takes). */
+static int add_form(cred_text *t, cred_lang_ev *ev, cred_form *f, const char *w, size_t len)
+{
+    if (!f && len > CRED_STEM_MAX_INPUT) {
+        cred_text__lang_eval(ev, w, len);
+        return 0;
+    }
+    const cred_lang_wev *e = f ? cred_text__form_evidence(t->stem, f) : NULL;
+    if (!e)
+        return CRED_ENOMEM;
+    cred_text__lang_add(ev, e);
+    return 0;
+}
+
+/*
+ * Identify the language from the tokens of the first CRED_LANG_SCAN_BYTES (as cred_lang_detect() reads
+ * the raw text): word forms through the cache, fills t->forms for the stemmer; other tokens with
+ * letters (links, e-mails, mentions, hashtags, units) read directly; then the raw letters counted by
+ * the normaliser. A token joined by removed code points (ZWNJ) is read as its raw parts.
+ */
+static int detect_lang(cred_text *t, const char **lang, float *conf)
+{
+    const char *norm = t->norm.out.ptr;
+    const cred_token *tokens = t->tok.tokens;
+    const uint32_t *splits = t->norm.splits;
+    size_t n = t->tok.n_tokens, n_splits = t->norm.n_splits, k = 0;
+    if (n > t->cap_forms && CRED_GROW(t->forms, t->cap_forms, n) < 0)
+        return CRED_ENOMEM;
+    cred_lang_ev ev;
+    memset(&ev, 0, sizeof ev);
+    for (size_t i = 0; i < n; i++) {
+        const cred_token *tk = &tokens[i];
+        int scan = tk->start < CRED_LANG_SCAN_BYTES;
+        int word = tk->kind == CRED_TOK_WORD;
+        cred_form *f = NULL;
+        if (word)
+            f = cred_text__form(t->stem, norm + tk->start, tk->len);
+        t->forms[i] = f;
+        if (!scan || (!word && (tk->kind == CRED_TOK_EMOJI ||
+                                (tk->kind == CRED_TOK_NUMBER && !has_unit(norm + tk->start, tk->len)))))
+            continue;
+        uint32_t end = tk->start + tk->len;
+        while (k < n_splits && splits[k] <= tk->start)
+            k++;
+        if (CRED_LIKELY(k == n_splits || splits[k] >= end)) {
+            if (!word)
+                cred_text__lang_eval(&ev, norm + tk->start, tk->len);
+            else if (add_form(t, &ev, f, norm + tk->start, tk->len) < 0)
+                return CRED_ENOMEM;
+            continue;
+        }
+        for (uint32_t p = tk->start; p < end;) { /* parts between removed separators */
+            uint32_t q = k < n_splits && splits[k] < end ? splits[k++] : end;
+            if (q > p) {
+                if (!word)
+                    cred_text__lang_eval(&ev, norm + p, q - p);
+                else if (add_form(t, &ev, cred_text__form(t->stem, norm + p, q - p), norm + p, q - p) < 0)
+                    return CRED_ENOMEM;
+            }
+            p = q;
+        }
+    }
+    cred_text__lang_raw_letters(&ev, t->norm.lang_cps);
+    *lang = cred_text__lang_decide(&ev, conf);
+    return 0;
+}
+
 /* The language: the hint (lower-cased copy), else detection unless CRED_TEXT_NO_LANG, else "und". */
-static int choose_lang(cred_text *t, const char *raw, size_t len, const char *hint)
+static int choose_lang(cred_text *t, const char *hint, int *detected)
 {
     cred_doc *d = &t->doc;
+    *detected = 0;
     if (hint && *hint) {
         size_t n = strnlen(hint, 32);
         char *l = cred_arena_strndup(&t->arena, hint, n);
@@ -127,8 +208,10 @@ static int choose_lang(cred_text *t, const char *raw, size_t len, const char *hi
         d->lang_confidence = 0.0f;
     } else {
         float conf = 0.0f;
-        d->lang = cred_lang_detect(raw, CRED_MIN(len, (size_t)LANG_SAMPLE), &conf);
+        if (detect_lang(t, &d->lang, &conf) < 0)
+            return cred__error_nomem();
         d->lang_confidence = conf;
+        *detected = 1;
     }
     return 0;
 }
@@ -146,13 +229,14 @@ int cred_text_analyse(cred_text *t, const cred_doc **out, const char *text, size
     cred_doc *d = &t->doc;
     memset(d, 0, sizeof *d);
     size_t n_links = 0;
+    int detected = 0;
 
     CRED_TRY(cred_text__normalise(&t->norm, text, len));
     CRED_TRY(cred_text__tokenise(&t->tok, &t->norm, text, len));
     CRED_TRY(collect_links(t, text, len, &n_links));
-    CRED_TRY(choose_lang(t, text, len, lang_hint));
+    CRED_TRY(choose_lang(t, lang_hint, &detected));
     CRED_TRY(cred_text__stem_tokens((t->flags & CRED_TEXT_NO_STEMS) ? NULL : t->stem, d->lang, t->norm.out.ptr,
-                                    t->tok.tokens, t->tok.n_tokens));
+                                    t->tok.tokens, t->tok.n_tokens, detected ? t->forms : NULL));
 
     d->raw = text;
     d->raw_len = len;

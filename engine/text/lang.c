@@ -12,6 +12,11 @@
  * "und" when there are too few letters, no script has a majority, or the best language's score is low
  * or too close to the runner-up. Must run on RAW text: normalisation folds the letters that separate
  * Persian from Arabic. URLs (from "://" or "www." to the next space) are skipped.
+ *
+ * The pipeline (analyse.c) reaches the same decision without a second pass over the raw text: the same
+ * word reading over each token of the normalised text, once per distinct word form (cached by
+ * stem.c), against a second key set of the stop words folded as the normaliser folds them (آ أ إ → ا,
+ * ة → ه), plus the raw letters that normalisation removed, counted by the normaliser.
  */
 #include "text/text.h"
 
@@ -31,6 +36,7 @@ static const char *const lang_code[L_COUNT] = {"en", "pt", "es", "fr", "de", "it
 
 enum { S_LATIN, S_CYRILLIC, S_ARABIC, S_HEBREW, S_GREEK, S_DEVANAGARI, S_THAI, S_HANGUL, S_KANA, S_HAN,
        S_OTHER, S_COUNT };
+_Static_assert(L_COUNT <= 16 && S_COUNT <= 12, "cred_lang_ev is too small");
 
 /* Stop words: the most frequent function words of each language, as written (lower case). */
 static const char *const stop_words[L_COUNT] = {
@@ -86,9 +92,12 @@ static const char *const stop_words[L_COUNT] = {
 
 #define TABLE_SIZE 4096 /* power of two, well above the ~800 words */
 
+/* Two key sets share the slots: [K_RAW] keys as cred_lang_detect() forms them from raw text, [K_NORM]
+   keys of normalised text (alef variants and teh marbuta folded too). */
+enum { K_RAW, K_NORM };
 static uint64_t g_keys[TABLE_SIZE];
-static uint16_t g_masks[TABLE_SIZE];
-static float g_weight[TABLE_SIZE]; /* 2/k for a word shared by k languages */
+static uint16_t g_masks[2][TABLE_SIZE];
+static float g_weight[2][TABLE_SIZE]; /* 2/k for a word shared by k languages */
 static size_t g_key_max;           /* longest key in bytes: longer words are not looked up */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -124,14 +133,24 @@ static int32_t key_cp(int32_t cp)
     return utf8proc_tolower(cp);
 }
 
-static void table_add(const char *w, size_t n, int lang)
+/* The normaliser's foldings of letters that occur in stop words (normalize.c fold_cp). */
+static int32_t norm_fold(int32_t cp)
+{
+    switch (cp) {
+    case 0x0629: case 0x06C0: return 0x0647;                            /* ة ۀ → ه */
+    case 0x0622: case 0x0623: case 0x0625: case 0x0671: return 0x0627; /* آ أ إ ٱ → ا */
+    default: return cp;
+    }
+}
+
+static void table_add(const char *w, size_t n, int lang, int set)
 {
     char key[WORD_MAX];
     size_t kl = 0;
     for (size_t i = 0; i < n;) {
         int32_t cp;
         i += (size_t)cred_text__utf8_decode((const unsigned char *)w + i, n - i, &cp);
-        cp = key_cp(cp);
+        cp = key_cp(set == K_NORM ? norm_fold(cp) : cp);
         if (cp >= 0 && kl + 4 < sizeof(key))
             kl += (size_t)cred_utf8_encode(cp, key + kl);
     }
@@ -141,7 +160,7 @@ static void table_add(const char *w, size_t n, int lang)
     for (size_t i = (size_t)h & (TABLE_SIZE - 1);; i = (i + 1) & (TABLE_SIZE - 1)) {
         if (g_keys[i] == 0 || g_keys[i] == h) {
             g_keys[i] = h;
-            g_masks[i] |= (uint16_t)(1u << lang);
+            g_masks[set][i] |= (uint16_t)(1u << lang);
             return;
         }
     }
@@ -169,14 +188,17 @@ static void table_init(void)
             const char *e = s;
             while (*e && *e != ' ')
                 e++;
-            if (e > s)
-                table_add(s, (size_t)(e - s), l);
+            if (e > s) {
+                table_add(s, (size_t)(e - s), l, K_RAW);
+                table_add(s, (size_t)(e - s), l, K_NORM);
+            }
             s = e;
         }
     }
-    for (size_t i = 0; i < TABLE_SIZE; i++)
-        if (g_masks[i])
-            g_weight[i] = 2.0f / (float)__builtin_popcount(g_masks[i]);
+    for (int set = K_RAW; set <= K_NORM; set++)
+        for (size_t i = 0; i < TABLE_SIZE; i++)
+            if (g_masks[set][i])
+                g_weight[set][i] = 2.0f / (float)__builtin_popcount(g_masks[set][i]);
 }
 
 /* Slot of a key in the table, or -1 (words longer than every stop word are not hashed). */
@@ -225,14 +247,9 @@ static int script_of(int32_t cp)
     return S_OTHER;
 }
 
-typedef struct scores {
-    float s[L_COUNT];
-} scores;
-
 /* Evidence from one lower-case letter (Latin, Cyrillic and Arabic letters that tell languages apart). */
-static void letter_evidence(scores *sc, int32_t cp, unsigned *urdu)
+static void letter_evidence(float *s, int32_t cp, uint32_t *urdu)
 {
-    float *s = sc->s;
     switch (cp) {
     case 0xE3: case 0xF5: s[L_PT] += 1.0f; break;                          /* ã õ */
     case 0xE7: s[L_PT] += 0.4f; s[L_FR] += 0.3f; s[L_TR] += 0.3f; break; /* ç */
@@ -268,10 +285,9 @@ static void letter_evidence(scores *sc, int32_t cp, unsigned *urdu)
  * Evidence from a word's ending (n >= 1). At most one of the endings can match a given last byte
  * (ção and ão score alike), so dispatching on it gives the result of trying them all in turn.
  */
-static void suffix_evidence(scores *sc, const char *w, size_t n)
+static void suffix_evidence(float *s, const char *w, size_t n)
 {
 #define ENDS(lit) (n > sizeof(lit) - 1 + 1 && memcmp(w + n - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
-    float *s = sc->s;
     switch (w[n - 1]) {
     case 'o':
         if (ENDS("ção") || ENDS("ão")) {
@@ -361,11 +377,9 @@ static void suffix_evidence(scores *sc, const char *w, size_t n)
 /* ---- the pass ----------------------------------------------------------------------------------- */
 
 typedef struct pass {
-    unsigned script[S_COUNT];
-    unsigned letters;
-    unsigned al_words; /* Arabic-script words starting with ال */
-    unsigned urdu;
-    scores sc;
+    cred_lang_ev *ev;     /* al_words: Arabic-script words starting with ال */
+    const uint16_t *masks; /* g_masks[K_RAW or K_NORM] */
+    const float *weight;
     char key[WORD_MAX];
     size_t kl;
     bool too_long;
@@ -377,15 +391,15 @@ static void word_end(pass *p)
     if (p->kl > 0 && !p->too_long) {
         long slot = lookup(p->key, p->kl);
         if (slot >= 0) {
-            float w = g_weight[slot];
-            for (unsigned m = g_masks[slot]; m; m &= m - 1)
-                p->sc.s[__builtin_ctz(m)] += w;
+            float w = p->weight[slot];
+            for (unsigned m = p->masks[slot]; m; m &= m - 1)
+                p->ev->score[__builtin_ctz(m)] += w;
         }
         if (p->arabic_word) {
             if (p->kl > 6 && memcmp(p->key, "\xD8\xA7\xD9\x84", 4) == 0) /* ال + at least 2 more */
-                p->al_words++;
+                p->ev->al_words++;
         } else {
-            suffix_evidence(&p->sc, p->key, p->kl);
+            suffix_evidence(p->ev->score, p->key, p->kl);
         }
     }
     p->kl = 0;
@@ -429,8 +443,8 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
                         i++;
                     continue;
                 }
-                p->script[S_LATIN]++;
-                p->letters++;
+                p->ev->script[S_LATIN]++;
+                p->ev->letters++;
                 word_add(p, (int32_t)(c | 0x20));
             } else if (c == ':' && i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') {
                 /* the scheme letters were counted; drop the word and skip the rest */
@@ -454,13 +468,13 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
             continue;
         }
         if (cp == 0xBF || cp == 0xA1) /* ¿ ¡ */
-            p->sc.s[L_ES] += 1.0f;
+            p->ev->score[L_ES] += 1.0f;
         if (cp < CPINFO_END) { /* the same steps as below, from the table */
             const cpinfo *ci = &g_cp[cp];
             if (ci->kind == K_LETTER) {
-                p->script[ci->script]++;
-                p->letters++;
-                letter_evidence(&p->sc, ci->lower, &p->urdu);
+                p->ev->script[ci->script]++;
+                p->ev->letters++;
+                letter_evidence(p->ev->score, ci->lower, &p->ev->urdu);
                 if (ci->script == S_ARABIC)
                     p->arabic_word = true;
                 if (ci->key >= 0)
@@ -473,10 +487,10 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
         utf8proc_category_t cat = utf8proc_category(cp);
         if (is_letter_cat(cat)) {
             int sc = script_of(cp);
-            p->script[sc]++;
-            p->letters++;
+            p->ev->script[sc]++;
+            p->ev->letters++;
             int32_t kc = key_cp(cp);
-            letter_evidence(&p->sc, cp < 0x600 ? utf8proc_tolower(cp) : cp, &p->urdu);
+            letter_evidence(p->ev->score, cp < 0x600 ? utf8proc_tolower(cp) : cp, &p->ev->urdu);
             if (sc == S_ARABIC)
                 p->arabic_word = true;
             if (kc >= 0)
@@ -491,13 +505,13 @@ static void run_pass(pass *p, const unsigned char *s, size_t n)
 }
 
 /* Best and runner-up among languages [lo, hi]. */
-static int pick(const scores *sc, int lo, int hi, float *best, float *second)
+static int pick(const float *sc, int lo, int hi, float *best, float *second)
 {
     int b = -1;
     *best = 0.0f;
     *second = 0.0f;
     for (int l = lo; l <= hi; l++) {
-        float v = sc->s[l];
+        float v = sc[l];
         if (v > *best) {
             *second = *best;
             *best = v;
@@ -509,9 +523,20 @@ static int pick(const scores *sc, int lo, int hi, float *best, float *second)
     return b;
 }
 
+static void pass_init(pass *p, cred_lang_ev *ev, int set)
+{
+    p->ev = ev;
+    p->masks = g_masks[set];
+    p->weight = g_weight[set];
+    p->kl = 0;
+    p->too_long = false;
+    p->arabic_word = false;
+}
+
 const char *cred_lang_detect(const char *text, size_t len, float *confidence)
 {
     pass p;
+    cred_lang_ev ev;
     if (confidence)
         *confidence = 0.0f;
     if (text == NULL || len == 0)
@@ -524,19 +549,78 @@ const char *cred_lang_detect(const char *text, size_t len, float *confidence)
         while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
             n--; /* stop on a character boundary */
     }
-    memset(&p, 0, sizeof(p));
+    memset(&ev, 0, sizeof(ev));
+    pass_init(&p, &ev, K_RAW);
     run_pass(&p, (const unsigned char *)text, n);
+    return cred_text__lang_decide(&ev, confidence);
+}
 
-    if (p.letters < 3)
+void cred_text__lang_eval(cred_lang_ev *ev, const char *s, size_t n)
+{
+    pass p;
+    pthread_once(&g_once, table_init);
+    pass_init(&p, ev, K_NORM);
+    run_pass(&p, (const unsigned char *)s, n);
+}
+
+int cred_text__lang_word(cred_lang_wev *out, cred_arena *arena, const char *w, size_t n)
+{
+    cred_lang_ev ev;
+    memset(&ev, 0, sizeof(ev));
+    cred_text__lang_eval(&ev, w, n);
+    memset(out, 0, sizeof(*out));
+    int top = 0;
+    for (int sc = 1; sc < S_COUNT; sc++)
+        if (ev.script[sc] > ev.script[top])
+            top = sc;
+    bool compact = ev.al_words <= UINT8_MAX && ev.urdu == 0 && ev.script[top] == ev.letters && ev.letters <= UINT16_MAX;
+    for (int l = 0; l < L_COUNT && compact; l++) {
+        if (ev.score[l] == 0.0f)
+            continue;
+        if (out->n == CRED_LANG_WEV_SCORES) {
+            compact = false;
+        } else {
+            out->lang[out->n] = (uint8_t)l;
+            out->score[out->n++] = ev.score[l];
+        }
+    }
+    out->letters = (uint16_t)ev.letters;
+    out->script = (uint8_t)top;
+    out->al_words = (uint8_t)ev.al_words;
+    if (!compact) {
+        memset(out, 0, sizeof(*out));
+        cred_lang_ev *f = cred_arena_alloc(arena, sizeof(*f));
+        if (!f)
+            return CRED_ENOMEM;
+        *f = ev;
+        out->full = f;
+    }
+    return 0;
+}
+
+void cred_text__lang_raw_letters(cred_lang_ev *ev, const uint32_t counts[CRED_LANGCP_N])
+{
+    /* as letter_evidence() and run_pass() score them in raw text; the normalised text has ی ک
+       (scored Persian by the word reading) where the raw text had ي ى ك, and ه for ة */
+    ev->score[L_ES] += 1.0f * (float)counts[CRED_LANGCP_INVERTED];
+    ev->score[L_DE] += 1.0f * (float)counts[CRED_LANGCP_SHARP_S];
+    ev->score[L_FA] -= 1.0f * (float)counts[CRED_LANGCP_AR_YEH_KAF];
+    ev->score[L_AR] += 1.0f * (float)(counts[CRED_LANGCP_AR_YEH_KAF] + counts[CRED_LANGCP_TEH_MARBUTA]);
+}
+
+const char *cred_text__lang_decide(const cred_lang_ev *ev, float *confidence)
+{
+    if (confidence)
+        *confidence = 0.0f;
+    if (ev->letters < 3)
         return "und";
     int top = 0;
     for (int s = 1; s < S_COUNT; s++)
-        if (p.script[s] > p.script[top])
+        if (ev->script[s] > ev->script[top])
             top = s;
-    float share = (float)p.script[top] / (float)p.letters;
+    float share = (float)ev->script[top] / (float)ev->letters;
     if (top == S_OTHER || share < 0.5f)
         return "und";
-
     const char *single = NULL;
     switch (top) {
     case S_HEBREW: single = "he"; break;
@@ -547,12 +631,12 @@ const char *cred_lang_detect(const char *text, size_t len, float *confidence)
     case S_KANA: single = "ja"; break;
     case S_HAN:
         /* Japanese mixes kana into Han text; Chinese has none */
-        single = p.script[S_KANA] * 10 >= p.script[S_HAN] ? "ja" : "zh";
+        single = ev->script[S_KANA] * 10 >= ev->script[S_HAN] ? "ja" : "zh";
         break;
     default: break;
     }
     if (single) {
-        if (p.script[top] < 3 && top != S_HAN)
+        if (ev->script[top] < 3 && top != S_HAN)
             return "und";
         if (confidence)
             *confidence = share;
@@ -561,18 +645,20 @@ const char *cred_lang_detect(const char *text, size_t len, float *confidence)
 
     int lo, hi;
     float min_score;
+    float sc[L_COUNT];
+    memcpy(sc, ev->score, sizeof(sc));
     if (top == S_LATIN) {
         lo = L_EN, hi = L_LATIN_LAST, min_score = 2.5f;
     } else if (top == S_CYRILLIC) {
         lo = L_RU, hi = L_UK, min_score = 3.0f;
     } else {
-        if (p.urdu * 20 > p.script[S_ARABIC])
+        if (ev->urdu * 20 > ev->script[S_ARABIC])
             return "und"; /* Urdu (or another Arabic-script language we do not profile) */
-        p.sc.s[L_AR] += 0.5f * (float)p.al_words;
+        sc[L_AR] += 0.5f * (float)ev->al_words;
         lo = L_FA, hi = L_AR, min_score = 3.0f;
     }
     float best, second;
-    int b = pick(&p.sc, lo, hi, &best, &second);
+    int b = pick(sc, lo, hi, &best, &second);
     if (b < 0 || best < min_score)
         return "und";
     float margin = (best - second) / best;

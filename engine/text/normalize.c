@@ -185,6 +185,9 @@ static void compute(int32_t c, cred_cpinfo *ci)
     }
     if (b == 0)
         ci->flags |= CRED_CPF_DROP;
+    /* language identification reads raw text, where a removed non-mark (ZWNJ in می‌شود) ends a word */
+    if (cred_text__langcp(c) >= 0 || (b == 0 && !(ci->flags & CRED_CPF_MARK)))
+        ci->flags |= CRED_CPF_LANG;
     if (ncp == 1 && b == k)
         ci->flags |= CRED_CPF_SAME;
     if ((size_t)b > sizeof ci->out) {
@@ -361,6 +364,8 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
     n->out.len = 0;
     n->map_len = 0;
     n->invalid = 0;
+    memset(n->lang_cps, 0, sizeof n->lang_cps);
+    n->n_splits = 0;
     if (cred_buf_reserve(&n->out, len + 64) < 0)
         return CRED_ENOMEM;
     while (i < len) {
@@ -403,6 +408,13 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
             continue;
         }
         const cred_cpinfo *ci = lookup(n, cp);
+        if (CRED_UNLIKELY(ci->flags & CRED_CPF_LANG) && i < CRED_LANG_SCAN_BYTES) {
+            int lc = cred_text__langcp(cp);
+            if (lc >= 0)
+                n->lang_cps[lc]++;
+            else if (n->n_splits < CRED_NORM_SPLITS)
+                n->splits[n->n_splits++] = (uint32_t)n->out.len;
+        }
         if ((ci->flags & CRED_CPF_MARK) && cl_raw != SIZE_MAX && cl_raw + 1 == i) {
             /* A mark after an ASCII starter: take the starter back and normalise them together. */
             n->out.len = cl.out_len;

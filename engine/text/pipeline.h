@@ -32,8 +32,12 @@ enum {
     CRED_CPF_SAME = 1u << 3,  /* normalises to exactly one code point of the same UTF-8 length */
     CRED_CPF_DROP = 1u << 4,  /* normalises to nothing, whatever surrounds it */
     CRED_CPF_LONG = 1u << 5,  /* output longer than cred_cpinfo.out: recompute when needed */
+    CRED_CPF_LANG = 1u << 6,  /* noted for language identification: cred_text__langcp() >= 0, or a
+                                 removed code point that separates words (ZWNJ, soft hyphen, ...) */
     CRED_CPF_FILLED = 1u << 7 /* cache slot computed */
 };
+
+#define CRED_NORM_SPLITS 64
 
 /** What one code point normalises to in isolation, and its classes. */
 typedef struct cred_cpinfo {
@@ -58,6 +62,9 @@ typedef struct cred_norm {
     cred_map_entry *map;
     size_t map_len, map_cap;
     size_t invalid;         /* invalid bytes replaced by U+FFFD in the last call */
+    uint32_t lang_cps[CRED_LANGCP_N]; /* CRED_LANGCP_* code points in the first CRED_LANG_SCAN_BYTES */
+    uint32_t splits[CRED_NORM_SPLITS]; /* norm offsets where such a removed code point separated words */
+    uint32_t n_splits;                 /* (the first CRED_NORM_SPLITS of them, in order) */
     cred_cpinfo *bmp;       /* 65,536 lazily filled slots, allocated on first non-ASCII text */
     struct { int32_t cp; cred_cpinfo info; } astral[256]; /* direct-mapped cache above the BMP */
     cred_cpinfo scratch;    /* answer when the BMP table cannot be allocated */
@@ -121,12 +128,28 @@ void cred_text__stemmer_free(cred_stemmer *s);
 /** Clear the cache if it is over budget. Call between documents only (stems stay valid until then). */
 void cred_text__stemmer_trim(cred_stemmer *s);
 
+/** Words longer than this (bytes) are neither cached nor stemmed. */
+#define CRED_STEM_MAX_INPUT 128
+
+/** A cached word form: the word, its stem, its language evidence. Valid until the next trim. */
+typedef struct cred_form cred_form;
+
+/**
+ * The cache entry of word form word[0..len), created when missing (one hash lookup).
+ * @return the entry; NULL when len > CRED_STEM_MAX_INPUT, or on ENOMEM (error set).
+ */
+cred_form *cred_text__form(cred_stemmer *s, const char *word, size_t len);
+
+/** Language evidence of a form, computed on first use. NULL on ENOMEM. */
+const cred_lang_wev *cred_text__form_evidence(cred_stemmer *s, cred_form *f);
+
 /**
  * Stem every WORD token of `tokens` (which index norm) for language `lang` (ISO 639-1, or a tag such
- * as "pt-BR"); other tokens and languages without a stemmer get stem = surface. Stems stay valid
- * until the next cred_text__stemmer_trim(). @return 0 or CRED_ENOMEM.
+ * as "pt-BR"); other tokens and languages without a stemmer get stem = surface. forms, when not NULL,
+ * holds the entry of each token already looked up (or NULL). Stems stay valid until the next
+ * cred_text__stemmer_trim(). @return 0 or CRED_ENOMEM.
  */
 int cred_text__stem_tokens(cred_stemmer *s, const char *lang, const char *norm, cred_token *tokens,
-                           size_t n_tokens);
+                           size_t n_tokens, cred_form *const *forms);
 
 #endif

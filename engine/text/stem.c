@@ -1,10 +1,12 @@
 /*
  * Snowball stemming (libstemmer) with a surface-form cache.
  *
- * One sb_stemmer per language, created on first use. Each distinct (language, word) is stemmed once:
- * an open-addressing table keyed by XXH3 of the word holds pointers to the word and its stem, both
- * copied into a cache arena. The cache is bounded by cache_bytes and cleared between documents when
- * it is over budget, so stems handed out stay valid for the whole document.
+ * One sb_stemmer per language, created on first use. Each distinct word form has one entry (cred_form,
+ * in a cache arena, found through an open-addressing table keyed by XXH3 of the word) holding a copy
+ * of the word, its stem in the first language it was stemmed in, and its language evidence (lang.c),
+ * computed on first use. The rare stem of a form in a second language has an entry of its own, keyed
+ * by the word and that language. The cache is bounded by cache_bytes and cleared between documents
+ * when it is over budget, so stems and forms handed out stay valid for the whole document.
  */
 #include "text/pipeline.h"
 
@@ -14,7 +16,7 @@
 #include <xxhash.h>
 
 #define DEFAULT_CACHE_BYTES (8u << 20)
-#define MAX_STEM_INPUT 128 /* longer "words" are left as they are */
+#define MAX_STEM_INPUT CRED_STEM_MAX_INPUT
 
 /* ISO 639-1 (and a few other) codes → libstemmer 2.2 algorithm names. Persian has none. */
 static const struct { const char *iso, *algo; } LANGS[] = {
@@ -28,12 +30,20 @@ static const struct { const char *iso, *algo; } LANGS[] = {
 };
 #define N_LANGS CRED_ARRAY_LEN(LANGS)
 
+struct cred_form {
+    const char *word;
+    uint32_t word_len;
+    uint32_t key;      /* 0: the form's own entry; li + 1: its stem in LANGS[li] (a second language) */
+    const char *stem;  /* NULL until stemmed */
+    uint32_t stem_len;
+    uint32_t stem_li;  /* li + 1 of `stem` */
+    cred_lang_wev ev;
+    bool ev_done;
+};
+
 typedef struct slot {
     uint64_t hash;
-    const char *word; /* NULL: empty slot */
-    const char *stem;
-    uint32_t word_len, stem_len;
-    uint32_t lang;
+    cred_form *f; /* NULL: empty slot */
 } slot;
 
 struct cred_stemmer {
@@ -104,10 +114,10 @@ static int grow_table(cred_stemmer *s)
     if (!nt)
         return cred__error_nomem();
     for (size_t i = 0; i < s->cap; i++) {
-        if (!s->tab[i].word)
+        if (!s->tab[i].f)
             continue;
         size_t h = (size_t)s->tab[i].hash & (ncap - 1);
-        while (nt[h].word)
+        while (nt[h].f)
             h = (h + 1) & (ncap - 1);
         nt[h] = s->tab[i];
     }
@@ -139,22 +149,61 @@ static void arabic_swap(char *p, size_t len, int to_arabic)
     }
 }
 
-/* Stem of word[0..len) in language li, through the cache. */
-static int stem_one(cred_stemmer *s, int li, const char *word, uint32_t len, const char **stem, uint32_t *stem_len)
+/* The entry of word[0..len) with key (0, or li + 1), created when missing; NULL on ENOMEM. */
+static cred_form *form_get(cred_stemmer *s, const char *word, uint32_t len, uint32_t key)
 {
-    uint64_t h = XXH3_64bits_withSeed(word, len, (uint64_t)li + 1);
+    uint64_t h = XXH3_64bits_withSeed(word, len, key);
     if (CRED_UNLIKELY((s->used + 1) * 4 > s->cap * 3) && grow_table(s) < 0)
-        return CRED_ENOMEM;
+        return NULL;
     size_t mask = s->cap - 1, i = (size_t)h & mask;
-    while (s->tab[i].word) {
-        slot *e = &s->tab[i];
-        if (e->hash == h && e->word_len == len && e->lang == (uint32_t)li && memcmp(e->word, word, len) == 0) {
-            *stem = e->stem;
-            *stem_len = e->stem_len;
-            return 0;
-        }
+    while (s->tab[i].f) {
+        cred_form *e = s->tab[i].f;
+        if (s->tab[i].hash == h && e->word_len == len && e->key == key && memcmp(e->word, word, len) == 0)
+            return e;
         i = (i + 1) & mask;
     }
+    cred_form *f = cred_arena_alloc(&s->arena, sizeof *f + len + 1);
+    if (!f)
+        return NULL;
+    char *w = (char *)(f + 1);
+    memcpy(w, word, len);
+    w[len] = '\0';
+    memset(f, 0, sizeof *f);
+    f->word = w;
+    f->word_len = len;
+    f->key = key;
+    s->tab[i] = (slot){h, f};
+    s->used++;
+    return f;
+}
+
+cred_form *cred_text__form(cred_stemmer *s, const char *word, size_t len)
+{
+    if (len > MAX_STEM_INPUT)
+        return NULL;
+    cred_form *f = form_get(s, word, (uint32_t)len, 0);
+    if (!f)
+        cred__error_nomem();
+    return f;
+}
+
+const cred_lang_wev *cred_text__form_evidence(cred_stemmer *s, cred_form *f)
+{
+    if (CRED_LIKELY(f->ev_done))
+        return &f->ev;
+    if (cred_text__lang_word(&f->ev, &s->arena, f->word, f->word_len) < 0) {
+        cred__error_nomem();
+        return NULL;
+    }
+    f->ev_done = true;
+    return &f->ev;
+}
+
+/* Stem form f (key 0, or li + 1) in language li into f. */
+static int stem_form(cred_stemmer *s, int li, cred_form *f)
+{
+    const char *word = f->word;
+    uint32_t len = f->word_len;
     const sb_symbol *r;
     int arabic = LANGS[li].algo[0] == 'a' && LANGS[li].algo[1] == 'r';
     if (arabic) {
@@ -169,10 +218,7 @@ static int stem_one(cred_stemmer *s, int li, const char *word, uint32_t len, con
     if (!r)
         return cred__error_nomem();
     int rl = sb_stemmer_length(s->sb[li]);
-    char *w = cred_arena_strndup(&s->arena, word, len);
-    if (!w)
-        return cred__error_nomem();
-    const char *st = w;
+    const char *st = word;
     if (arabic || (uint32_t)rl != len || memcmp(r, word, len) != 0) {
         char *copy = cred_arena_strndup(&s->arena, (const char *)r, (size_t)rl);
         if (!copy)
@@ -181,15 +227,14 @@ static int stem_one(cred_stemmer *s, int li, const char *word, uint32_t len, con
             arabic_swap(copy, (size_t)rl, 0);
         st = copy;
     }
-    s->tab[i] = (slot){h, w, st, len, (uint32_t)rl, (uint32_t)li};
-    s->used++;
-    *stem = st;
-    *stem_len = (uint32_t)rl;
+    f->stem = st;
+    f->stem_len = (uint32_t)rl;
+    f->stem_li = (uint32_t)li + 1;
     return 0;
 }
 
 int cred_text__stem_tokens(cred_stemmer *s, const char *lang, const char *norm, cred_token *tokens,
-                           size_t n_tokens)
+                           size_t n_tokens, cred_form *const *forms)
 {
     int li = s ? lang_index(lang) : -1;
     if (li >= 0 && !s->sb[li] && !s->failed[li]) {
@@ -204,9 +249,23 @@ int cred_text__stem_tokens(cred_stemmer *s, const char *lang, const char *norm, 
         t->stem_len = t->len;
         if (li < 0 || t->kind != CRED_TOK_WORD || t->len > MAX_STEM_INPUT)
             continue;
-        int rc = stem_one(s, li, norm + t->start, t->len, &t->stem, &t->stem_len);
-        if (rc < 0)
-            return rc;
+        cred_form *f = forms && forms[i] ? forms[i] : form_get(s, norm + t->start, t->len, 0);
+        if (!f)
+            return cred__error_nomem();
+        if (f->stem_li != (uint32_t)li + 1) {
+            if (f->stem_li == 0) {
+                if (stem_form(s, li, f) < 0)
+                    return CRED_ENOMEM;
+            } else {
+                f = form_get(s, f->word, f->word_len, (uint32_t)li + 1);
+                if (!f)
+                    return cred__error_nomem();
+                if (f->stem_li == 0 && stem_form(s, li, f) < 0)
+                    return CRED_ENOMEM;
+            }
+        }
+        t->stem = f->stem;
+        t->stem_len = f->stem_len;
     }
     return 0;
 }

@@ -74,11 +74,19 @@ typedef struct cred_lang_ev {
     uint32_t letters, al_words, urdu, pad_;
 } cred_lang_ev;
 
-/** Evidence of one word form: only `letters` letters of one script, or (full != NULL) anything. */
+/**
+ * Evidence of one word form: `letters` letters of one script, `al_words`, at most CRED_LANG_WEV_SCORES
+ * scores; or (full != NULL, rare: several scripts, Urdu letters, many scores) anything.
+ */
+#define CRED_LANG_WEV_SCORES 3
 typedef struct cred_lang_wev {
-    const cred_lang_ev *full; /* NULL in the common case: no score, one script */
-    uint32_t letters;
-    uint32_t script;
+    const cred_lang_ev *full;
+    uint16_t letters;
+    uint8_t script;
+    uint8_t n;                            /* scores used */
+    uint8_t lang[CRED_LANG_WEV_SCORES];   /* index into cred_lang_ev.score */
+    uint8_t al_words;
+    float score[CRED_LANG_WEV_SCORES];
 } cred_lang_wev;
 
 /** Raw code points the normaliser counts for the pipeline's language decision (index). */
@@ -126,6 +134,9 @@ static inline void cred_text__lang_add(cred_lang_ev *ev, const cred_lang_wev *w)
     } else {
         ev->script[w->script] += w->letters;
         ev->letters += w->letters;
+        ev->al_words += w->al_words;
+        for (unsigned i = 0; i < w->n; i++)
+            ev->score[w->lang[i]] += w->score[i];
     }
 }
 

@@ -135,6 +135,20 @@ Test(dedup, bulletins_that_differ_in_one_link_are_variants)
     cr_expect_eq(b.relation, CRED_DUP_VARIANT);
 }
 
+Test(dedup, month_and_weekday_names_are_facts_and_every_forward_line_language_is_removed)
+{
+    cred_dup_match a = add("Vaccination of children at the district clinics starts on monday in march, bring the card");
+    cred_dup_match b = add("Vaccination of children at the district clinics starts on friday in april, bring the card");
+    cr_expect_eq(b.relation, CRED_DUP_VARIANT, "%s", cred_dup_relation_name(b.relation));
+    cr_expect_eq(b.parent, a.doc);
+    cred_dup_match fa = add("فوروارد شده\nVaccination of children at the district clinics starts on monday in march, "
+                            "bring the card");
+    EXPECT_COPY(fa, a, CRED_DUP_EXACT);
+    cred_dup_match pt = add("Mensagem encaminhada\nVaccination of children at the district clinics starts on monday "
+                            "in march, bring the card\nSiga o canal @saude_agora");
+    EXPECT_COPY(pt, a, CRED_DUP_EXACT);
+}
+
 Test(dedup, unrelated_posts_are_not_linked)
 {
     add(bulletin_en);

@@ -22,8 +22,8 @@ static void walk(ix_segment *s)
         ix_cursor_init(&c, s, &t);
         uint32_t pos[64];
         for (uint32_t target = 0; c.doc != IX_END; target += 3) {
-            uint32_t mt, ml;
-            (void)ix_cursor_block_bound(&c, target, &mt, &ml);
+            float fm;
+            (void)ix_cursor_block_bound(&c, target, &fm);
             if (ix_cursor_seek(&c, target) == IX_END)
                 break;
             if (c.tf <= 64)

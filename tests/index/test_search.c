@@ -186,6 +186,11 @@ Test(search, query_errors_point_at_the_column)
     char big[CRED_LIMIT_QUERY_BYTES + 2];
     memset(big, 'a', sizeof big);
     cr_assert_eq(cred_corpus_search(c, &r, big, sizeof big, NULL), CRED_ELIMIT);
+    char many[CRED_LIMIT_QUERY_TERMS * 4 + 8] = "";
+    for (int i = 0; i <= CRED_LIMIT_QUERY_TERMS; i++)
+        strcat(many, "ab ");
+    cr_assert_eq(cred_corpus_search(c, &r, many, strlen(many), NULL), CRED_ELIMIT);
+    cr_assert_eq(cred_error_last()->column, CRED_LIMIT_QUERY_TERMS * 3 + 1);
 }
 
 Test(search, limits_cut_the_result_list)

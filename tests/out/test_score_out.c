@@ -120,7 +120,7 @@ Test(out, csv_quotes_fields_and_joins_flags)
 {
     fixture f[2];
     make(&f[0], "p1", "share cure, \"now\"\nplease", 17);
-    make(&f[1], "p2", "plain", 90);
+    make(&f[1], "p2", "plain text, no share", 90);
     char *s = write_all(CRED_OUT_CSV, f, 2, 0);
     const char *header = "id,source,author,date,lang,validity,p_unreliable,verdict,flags,reasons,relation,origin,"
                          "cluster_size,cluster_sources,text\r\n";
@@ -153,7 +153,7 @@ Test(out, html_is_self_contained_and_escaped)
 {
     fixture f[2];
     make(&f[0], "p1", "share cure <script>alert(1)</script>", 5);
-    make(&f[1], "p2", "ok", 90);
+    make(&f[1], "p2", "ok, no cure to share", 90);
     char *s = write_all(CRED_OUT_HTML, f, 2, 0);
     cr_expect(strncmp(s, "<!DOCTYPE html>", 15) == 0);
     cr_expect_null(strstr(s, "<script>alert(1)"), "post text must be escaped");
