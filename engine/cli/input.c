@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -99,4 +101,83 @@ void cli_totals_print(const cli_args *a, const cli_input_totals *t, int n_inputs
             " system messages left out%s)\n",
             a->cmd->name, t->posts, n_inputs, n_inputs == 1 ? "" : "s", t->skipped, t->repaired, t->system,
             t->failed_files ? ", some inputs could not be read to the end" : "");
+}
+
+struct cli_arena_block {
+    struct cli_arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+void *cli_arena_alloc(cli_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct cli_arena_block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > (256u << 10) ? n : (256u << 10);
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+char *cli_arena_strndup(cli_arena *a, const char *s, size_t n)
+{
+    char *d = cli_arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+const char *cli_arena_strdup(cli_arena *a, const char *s)
+{
+    return s ? cli_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+void cli_arena_free(cli_arena *a)
+{
+    while (a->head) {
+        struct cli_arena_block *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+}
+
+bool cli_post_copy(cli_arena *a, cred_post *dst, const cred_post *src)
+{
+    *dst = *src;
+    dst->text = cli_arena_strndup(a, src->text, src->text_len);
+    dst->id = cli_arena_strdup(a, src->id);
+    dst->source = cli_arena_strdup(a, src->source);
+    dst->author = cli_arena_strdup(a, src->author);
+    dst->author_id = cli_arena_strdup(a, src->author_id);
+    dst->date_text = cli_arena_strdup(a, src->date_text);
+    dst->forwarded_from = cli_arena_strdup(a, src->forwarded_from);
+    dst->url = cli_arena_strdup(a, src->url);
+    dst->lang = cli_arena_strdup(a, src->lang);
+    dst->reply_to = cli_arena_strdup(a, src->reply_to);
+    dst->media = cli_arena_strdup(a, src->media);
+    dst->label = cli_arena_strdup(a, src->label);
+    dst->links = NULL;
+    dst->n_links = 0;
+    if (src->n_links) {
+        const char **l = cli_arena_alloc(a, src->n_links * sizeof *l);
+        if (!l)
+            return false;
+        for (size_t i = 0; i < src->n_links; i++)
+            if (!(l[i] = cli_arena_strdup(a, src->links[i])))
+                return false;
+        dst->links = l;
+        dst->n_links = src->n_links;
+    }
+    return dst->text && dst->id;
 }

@@ -1,5 +1,6 @@
 /* Shared input handling for subcommands that read posts: reader options from the command line,
- * diagnostics on stderr, existence checks and a per-run summary. */
+ * diagnostics on stderr, existence checks, a per-run summary, and copies of posts that outlive their
+ * reader. */
 #ifndef CRED_CLI_INPUT_H
 #define CRED_CLI_INPUT_H
 
@@ -39,5 +40,25 @@ void cli_totals_add(cli_input_totals *t, const cred_reader *r);
 
 /** Print "credence <cmd>: N posts from F inputs (S skipped, R repaired, Y system messages left out)". */
 void cli_totals_print(const cli_args *a, const cli_input_totals *t, int n_inputs);
+
+/** A bump allocator: blocks of at least 256 KiB, all freed together. Zero-initialise it. */
+typedef struct cli_arena {
+    struct cli_arena_block *head;
+} cli_arena;
+
+/** n bytes aligned to 16, or NULL when out of memory. */
+void *cli_arena_alloc(cli_arena *a, size_t n);
+/** A NUL-terminated copy of s[0..n), or NULL when out of memory. */
+char *cli_arena_strndup(cli_arena *a, const char *s, size_t n);
+/** A copy of the string s; NULL when s is NULL (or out of memory). */
+const char *cli_arena_strdup(cli_arena *a, const char *s);
+/** Free every block; the arena is empty (and usable) again. */
+void cli_arena_free(cli_arena *a);
+
+/**
+ * Copy a post borrowed from a reader (text, every string and the links) into the arena, so that it
+ * outlives the reader's next call. Returns false when out of memory.
+ */
+bool cli_post_copy(cli_arena *a, cred_post *dst, const cred_post *src);
 
 #endif

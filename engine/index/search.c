@@ -956,6 +956,9 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
             root->n_docs = (uint32_t)s->meta.n_docs;
         }
         init_docs(root);
+        bool have_ub = false;
+        uint32_t ub_end = 0;
+        double ub_val = 0;
         uint32_t d = it_seek(root, lo);
         while (d < hi) {
             if (ix_deleted(s, d) || !validity_ok(&x, s->docs[d].validity)) {
@@ -963,8 +966,13 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
                 continue;
             }
             if (scoring && ss->n_heap == limit) {
-                uint32_t end;
-                double ub = it_ub(ss, root, d, &end);
+                /* the bound of the blocks around d holds up to ub_end: compute it once per range */
+                if (!have_ub || d > ub_end) {
+                    ub_val = it_ub(ss, root, d, &ub_end);
+                    have_ub = true;
+                }
+                uint32_t end = ub_end;
+                double ub = ub_val;
                 if (ub <= ss->heap[0].score) {
                     if (end == IX_END)
                         break;

@@ -2,7 +2,9 @@
  * JSONL reader: one JSON object per line,
  *   {"id","text","source","author","author_id","date","forwarded_from","url","lang","kind","reply_to",
  *    "links":[...],"start","end"}
- * Only "text" is required; unknown keys (and whatever they hold, nested or not) are ignored.
+ * Only "text" is required; unknown keys (and whatever they hold, nested or not) are ignored. The
+ * options rename keys (text_col, id_col, author_col, source_col, date_col, lang_col), add one
+ * (label_col, delivered as post->label) and may join several text keys ("title+description").
  *
  * One yajl handle is reused for every line (yajl_allow_multiple_values): each line is fed to it and the
  * callbacks fill the record as values arrive, copying strings into the record arena. A line is good
@@ -20,13 +22,17 @@
 /* The keys we read, at depth 1 of the object. */
 typedef enum field {
     F_NONE = 0, F_ID, F_TEXT, F_SOURCE, F_AUTHOR, F_AUTHOR_ID, F_DATE, F_FORWARDED, F_URL, F_LANG, F_KIND,
-    F_REPLY_TO, F_LINKS, F_START, F_END
+    F_REPLY_TO, F_LINKS, F_START, F_END, F_LABEL, F_PART /* F_PART + k: part k of a joined text */
 } field;
 
-static const struct {
+typedef struct key {
     const char *name;
     field f;
-} keys[] = {
+} key;
+
+#define N_KEYS 14 /* the default keys below */
+
+static const key keys[N_KEYS] = {
     {"id", F_ID},           {"text", F_TEXT},           {"source", F_SOURCE},   {"author", F_AUTHOR},
     {"author_id", F_AUTHOR_ID}, {"date", F_DATE},       {"forwarded_from", F_FORWARDED},
     {"url", F_URL},         {"lang", F_LANG},           {"kind", F_KIND},       {"reply_to", F_REPLY_TO},
@@ -36,6 +42,12 @@ static const struct {
 #define MAX_LINKS 1024 /* links kept per record; more are ignored with a warning */
 
 typedef struct jsonl {
+    key *keys;          /* the keys read under the options (keys[] when NULL) */
+    size_t n_keys;
+    size_t n_parts;     /* text keys joined (text_col "a+b"), or 0 */
+    const char *part[CRED_IO_TEXT_PARTS];
+    size_t part_len[CRED_IO_TEXT_PARTS];
+    unsigned part_seen;
     yajl_handle h;
     cred_reader *r;
     cred_post *post;
@@ -84,8 +96,19 @@ static int scalar(jsonl *j, const char *s, size_t n, bool is_string, bool is_nul
         j->key = F_NONE;
     const char **slot = NULL;
     const char *what = NULL;
+    if (f >= F_PART) {
+        size_t k = (size_t)(f - F_PART);
+        if (!is_string)
+            return fail(j, "a text key's value is not a string");
+        if (!(j->part[k] = cred_io__str(r, s, n)))
+            goto nomem;
+        j->part_len[k] = n;
+        j->part_seen |= 1u << k;
+        return 1;
+    }
     switch (f) {
     case F_NONE:
+    case F_PART:
         return 1;
     case F_TEXT:
         if (!is_string)
@@ -102,6 +125,7 @@ static int scalar(jsonl *j, const char *s, size_t n, bool is_string, bool is_nul
     case F_URL: slot = &p->url; what = "url"; break;
     case F_LANG: slot = &p->lang; what = "lang"; break;
     case F_REPLY_TO: slot = &p->reply_to; what = "reply_to"; break;
+    case F_LABEL: slot = &p->label; what = "label"; break;
     case F_DATE:
         if (is_null)
             return 1;
@@ -239,9 +263,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
     if (j->depth != 1)
         return 1;
     j->key = F_NONE;
-    for (size_t i = 0; i < CRED_ARRAY_LEN(keys); i++)
-        if (strlen(keys[i].name) == n && memcmp(keys[i].name, s, n) == 0) {
-            j->key = keys[i].f;
+    const key *k = j->keys ? j->keys : keys;
+    for (size_t i = 0, nk = j->keys ? j->n_keys : N_KEYS; i < nk; i++)
+        if (strlen(k[i].name) == n && memcmp(k[i].name, s, n) == 0) {
+            j->key = k[i].f;
             j->text_key |= j->key == F_TEXT;
             break;
         }
@@ -297,6 +322,7 @@ static int parse_line(jsonl *j, const char *s, size_t n, uint64_t *column, bool 
     j->links = NULL;
     j->n_links = j->cap_links = 0;
     j->links_warned = false;
+    j->part_seen = 0;
     if (!j->h && !(j->h = new_handle(j)))
         return cred__error_nomem();
     yajl_status st = yajl_parse(j->h, (const unsigned char *)s, n);
@@ -345,6 +371,7 @@ static void yajl_reason(jsonl *j, const char *s, size_t n, char *out, size_t cap
 
 /* ---- driver ------------------------------------------------------------------------------------ */
 
+/* The keys read under the options: the defaults renamed, the label, and the parts of a joined text. */
 static int jsonl_open(cred_reader *r)
 {
     jsonl *j = calloc(1, sizeof *j);
@@ -352,6 +379,32 @@ static int jsonl_open(cred_reader *r)
         return cred__error_nomem();
     j->r = r;
     r->state = j;
+    const cred_reader_options *o = &r->opts;
+    const char *part[CRED_IO_TEXT_PARTS];
+    size_t len[CRED_IO_TEXT_PARTS];
+    if (o->text_col && strchr(o->text_col, '+') && (j->n_parts = cred_io__text_parts(o->text_col, part, len)) == 0)
+        return cred__error(CRED_EINVAL, "text column \"%s\" joins more than %d keys", o->text_col,
+                           CRED_IO_TEXT_PARTS);
+    if (!(j->keys = calloc(N_KEYS + 1 + j->n_parts, sizeof *j->keys)))
+        return cred__error_nomem();
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const char *name = keys[i].f == F_TEXT     ? o->text_col
+                           : keys[i].f == F_ID     ? o->id_col
+                           : keys[i].f == F_AUTHOR ? o->author_col
+                           : keys[i].f == F_SOURCE ? o->source_col
+                           : keys[i].f == F_DATE   ? o->date_col
+                           : keys[i].f == F_LANG   ? o->lang_col
+                                                   : NULL;
+        j->keys[j->n_keys++] = (key){name ? name : keys[i].name, keys[i].f};
+    }
+    if (o->label_col)
+        j->keys[j->n_keys++] = (key){o->label_col, F_LABEL};
+    for (size_t k = 0; k < j->n_parts; k++) {
+        char *name = cred__strndup(part[k], len[k]);
+        if (!name)
+            return cred__error_nomem();
+        j->keys[j->n_keys++] = (key){name, (field)(F_PART + k)};
+    }
     return 0;
 }
 
@@ -362,6 +415,10 @@ static void jsonl_close(cred_reader *r)
         return;
     if (j->h)
         yajl_free(j->h);
+    for (size_t i = 0; j->keys && i < j->n_keys; i++)
+        if (j->keys[i].f >= F_PART)
+            free((char *)j->keys[i].name);
+    free(j->keys);
     free(j);
     r->state = NULL;
 }
@@ -400,9 +457,15 @@ static int jsonl_next(cred_reader *r, cred_post *post)
         if (rc < 0)
             return rc;
         const char *why = rc ? NULL : j->why;
+        if (rc == 1 && !j->has_text && j->n_parts && j->part_seen == (1u << j->n_parts) - 1) {
+            if ((rc = cred_io__set_text_parts(r, post, j->part, j->part_len, j->n_parts)) < 0)
+                return rc;
+            j->has_text = true;
+        }
         if (rc == 1 && !j->has_text) {
-            why = "no \"text\" string";
-            column = 1;
+            cred_io__diag(r, CRED_SEV_ERROR, CRED_ENOTFOUND, r->line, 1, "no \"%s\" string; line skipped",
+                          r->opts.text_col ? r->opts.text_col : "text");
+            continue;
         }
         if (!why)
             return 1;

@@ -134,7 +134,7 @@ static void rules_destroy(cred_rules *rs)
     for (int t = 0; t < CRED_TARGET_COUNT_; t++) {
         hs_free_database(rs->tgt[t].db);
         free(rs->tgt[t].clause_of);
-        free(rs->tgt[t].som_of);
+        free(rs->tgt[t].tail_of);
         free(rs->tgt[t].always);
     }
     for (size_t i = 0; i < rs->n_rules; i++) {

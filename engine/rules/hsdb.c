@@ -14,7 +14,7 @@
  * Cache file ($XDG_CACHE_HOME/credence/rules-<hash of the rule set's path>.hsdb, or ~/.cache/...),
  * native byte order (vectorscan databases are platform-specific anyway):
  *   "CREDHSDB" | u32 version | u32 0 | u64 key | u64 n_clauses | n_clauses x (u8 hsm, u8 som)
- *   | per target: u32 n_ids | u32 n_always | u64 db_len | u32 clause_of[n_ids] | u8 som_of[n_ids]
+ *   | per target: u32 n_ids | u32 n_always | u64 db_len | u32 clause_of[n_ids] | u32 tail_of[n_ids]
  *                 | u32 always[n_always] | db_len bytes of hs_serialize_database()
  *   | u64 checksum (cred_hash64 of everything before it)
  * key hashes every expression and flag given to vectorscan, vectorscan's version and this format, so a
@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 
 #define HSDB_MAGIC "CREDHSDB"
-#define HSDB_VERSION 1u
+#define HSDB_VERSION 2u
 #define HSDB_MAX_BYTES (256u << 20)
 
 /* ---- expressions -------------------------------------------------------------------------------- */
@@ -64,7 +64,7 @@ typedef struct texpr {
     char *expr;
     unsigned int flags;
     uint32_t clause;
-    uint8_t som;
+    uint32_t tail; /* last-word index in a som clause, or UINT32_MAX */
 } texpr;
 
 typedef struct tinput {
@@ -84,7 +84,7 @@ static bool som_eligible(const rclause *c)
     return c->n_entries > 0;
 }
 
-static int push(tinput *in, char *expr, unsigned int flags, uint32_t clause, uint8_t som)
+static int push(tinput *in, char *expr, unsigned int flags, uint32_t clause, uint32_t tail)
 {
     if (!expr)
         return cred__error_nomem();
@@ -92,7 +92,52 @@ static int push(tinput *in, char *expr, unsigned int flags, uint32_t clause, uin
         free(expr);
         return cred__error_nomem();
     }
-    in->e[in->n++] = (texpr){expr, flags, clause, som};
+    in->e[in->n++] = (texpr){expr, flags, clause, tail};
+    return 0;
+}
+
+/* Group a som clause's entries by last word (entries with the same one share an expression). */
+static int group_tails(cred_rules *rs, rclause *c)
+{
+    size_t n = c->n_entries;
+    uint32_t *tail_of = malloc(n * sizeof *tail_of);
+    c->tail_first = cred_arena_alloc(&rs->arena, n * sizeof *c->tail_first);
+    c->tail_count = cred_arena_alloc(&rs->arena, n * sizeof *c->tail_count);
+    c->tail_ents = cred_arena_alloc(&rs->arena, n * sizeof *c->tail_ents);
+    c->ent_len = cred_arena_alloc(&rs->arena, n * sizeof *c->ent_len);
+    if (!tail_of || !c->tail_first || !c->tail_count || !c->tail_ents || !c->ent_len) {
+        free(tail_of);
+        return cred__error_nomem();
+    }
+    uint32_t nt = 0;
+    for (size_t j = 0; j < n; j++) {
+        const char *tail, *other;
+        size_t tl = rx__entry_tail(c->entries[j], &tail);
+        c->ent_len[j] = (uint32_t)strlen(c->entries[j]);
+        uint32_t k = 0;
+        for (; k < nt; k++) {
+            size_t ol = rx__entry_tail(c->entries[c->tail_first[k]], &other); /* tail_first: a witness for now */
+            if (ol == tl && memcmp(other, tail, tl) == 0)
+                break;
+        }
+        if (k == nt) {
+            c->tail_first[nt] = (uint32_t)j;
+            c->tail_count[nt++] = 0;
+        }
+        c->tail_count[k]++;
+        tail_of[j] = k;
+    }
+    uint32_t at = 0;
+    for (uint32_t k = 0; k < nt; k++) {
+        uint32_t cnt = c->tail_count[k];
+        c->tail_first[k] = at;
+        c->tail_count[k] = 0;
+        at += cnt;
+    }
+    for (size_t j = 0; j < n; j++)
+        c->tail_ents[c->tail_first[tail_of[j]] + c->tail_count[tail_of[j]]++] = (uint32_t)j;
+    c->n_tails = nt;
+    free(tail_of);
     return 0;
 }
 
@@ -105,19 +150,20 @@ static int collect(cred_rules *rs, int t, tinput *in)
             continue;
         c->som = som_eligible(c);
         if (c->som) {
+            int rc = group_tails(rs, c);
+            if (rc < 0)
+                return rc;
             unsigned int f = HS_FLAG_UTF8 | (c->rflags & RF_CASELESS ? HS_FLAG_CASELESS : 0);
-            for (size_t j = 0; j < c->n_entries; j++) {
-                const char *tail, *other;
-                size_t tl = rx__entry_tail(c->entries[j], &tail), dup = 0;
-                for (size_t p = 0; p < j && !dup; p++) /* one expression per distinct last word */
-                    dup = rx__entry_tail(c->entries[p], &other) == tl && memcmp(other, tail, tl) == 0;
-                if (!dup && push(in, rx__literal_expr(tail, tl), f, c->id, 1) < 0)
+            for (uint32_t k = 0; k < c->n_tails; k++) {
+                const char *tail;
+                size_t tl = rx__entry_tail(c->entries[c->tail_ents[c->tail_first[k]]], &tail);
+                if (push(in, rx__literal_expr(tail, tl), f, c->id, k) < 0)
                     return CRED_ENOMEM;
             }
             continue;
         }
         if (push(in, rx__prefilter_expr(c->pattern, c->pattern_len, c->rflags & RF_EXTENDED), hs_flags_of(c, false),
-                 c->id, 0) < 0)
+                 c->id, UINT32_MAX) < 0)
             return CRED_ENOMEM;
     }
     return 0;
@@ -141,7 +187,7 @@ static uint64_t key_of(const tinput *in)
         h = cred_hash64(&n, sizeof n, h + (uint64_t)t);
         for (size_t i = 0; i < in[t].n; i++) {
             const texpr *e = &in[t].e[i];
-            uint32_t meta[3] = {e->flags, e->clause, e->som};
+            uint32_t meta[3] = {e->flags, e->clause, e->tail};
             h = cred_hash64(meta, sizeof meta, h);
             h = cred_hash64(e->expr, strlen(e->expr) + 1, h);
         }
@@ -176,7 +222,7 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
         rclause *c = rs->clauses[e->clause];
         if (c->hsm == HSM_PCRE_ONLY) /* an earlier entry of the list failed */
             continue;
-        if (!e->som) {
+        if (e->tail == UINT32_MAX) {
             if (hs_accepts(e->expr, e->flags)) {
                 c->hsm = HSM_NORMAL;
             } else if (hs_accepts(e->expr, e->flags | HS_FLAG_PREFILTER)) {
@@ -193,7 +239,7 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
         flags[k] = e->flags;
         ids[k] = (unsigned int)k;
         td->clause_of[k] = e->clause;
-        td->som_of[k] = e->som;
+        td->tail_of[k] = e->tail;
         k++;
     }
     while (k > 0) {
@@ -212,7 +258,7 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
             break;
         }
         rclause *c = rs->clauses[td->clause_of[bad]];
-        if (c->hsm == HSM_NORMAL && !td->som_of[bad]) {
+        if (c->hsm == HSM_NORMAL && td->tail_of[bad] == UINT32_MAX) {
             c->hsm = HSM_PREFILTER;
             flags[bad] |= HS_FLAG_PREFILTER;
             continue;
@@ -226,7 +272,7 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
             exprs[w] = exprs[j];
             flags[w] = flags[j];
             td->clause_of[w] = td->clause_of[j];
-            td->som_of[w] = td->som_of[j];
+            td->tail_of[w] = td->tail_of[j];
             w++;
         }
         k = w;
@@ -328,8 +374,8 @@ static bool cache_read(cred_rules *rs, const tinput *in, const char *buf, size_t
     const unsigned char *cl = take(&r, 2 * rs->n_clauses);
     if (!cl)
         return false;
-    for (size_t i = 0; i < rs->n_clauses; i++)
-        if (cl[2 * i] > HSM_NONE || cl[2 * i + 1] > 1)
+    for (size_t i = 0; i < rs->n_clauses; i++) /* som was decided by collect(): the file must agree */
+        if (cl[2 * i] > HSM_NONE || cl[2 * i + 1] > 1 || (cl[2 * i + 1] && !rs->clauses[i]->som))
             return false;
     for (int t = 0; t < CRED_TARGET_COUNT_ && !r.bad; t++) {
         rtarget_db *td = &rs->tgt[t];
@@ -339,16 +385,18 @@ static bool cache_read(cred_rules *rs, const tinput *in, const char *buf, size_t
             r.bad = true;
             break;
         }
-        const unsigned char *co = take(&r, 4u * n_ids), *so = take(&r, n_ids), *al = take(&r, 4u * n_always);
+        const unsigned char *co = take(&r, 4u * n_ids), *so = take(&r, 4u * n_ids), *al = take(&r, 4u * n_always);
         const char *db = take(&r, db_len);
         if (r.bad)
             break;
         for (size_t i = 0; i < n_ids && !r.bad; i++) {
-            uint32_t c;
+            uint32_t c, tail;
             memcpy(&c, co + 4 * i, 4);
-            r.bad = c >= rs->n_clauses || rs->clauses[c]->target != (cred_rule_target)t || so[i] > 1;
+            memcpy(&tail, so + 4 * i, 4);
+            r.bad = c >= rs->n_clauses || rs->clauses[c]->target != (cred_rule_target)t ||
+                    (tail != UINT32_MAX && (!rs->clauses[c]->som || tail >= rs->clauses[c]->n_tails));
             td->clause_of[i] = c;
-            td->som_of[i] = so[i];
+            td->tail_of[i] = tail;
         }
         for (size_t i = 0; i < n_always && !r.bad; i++) {
             uint32_t c;
@@ -401,7 +449,7 @@ static void cache_write(const cred_rules *rs, const char *path, uint64_t key)
         uint64_t dl = db_len;
         rc = put(&b, &n_ids, 4) | put(&b, &n_always, 4) | put(&b, &dl, 8);
         if (rc == 0 && n_ids)
-            rc = put(&b, td->clause_of, 4u * n_ids) | put(&b, td->som_of, n_ids);
+            rc = put(&b, td->clause_of, 4u * n_ids) | put(&b, td->tail_of, 4u * n_ids);
         if (rc == 0 && n_always)
             rc = put(&b, td->always, 4u * n_always);
         if (rc == 0 && db_len)
@@ -449,8 +497,8 @@ int rh__build(cred_rules *rs, rctx *cx, const char *cache_key)
         }
         CRED_TRY(collect(rs, t, &in[t]));
         td->clause_of = calloc(in[t].n ? in[t].n : 1, sizeof *td->clause_of);
-        td->som_of = calloc(in[t].n ? in[t].n : 1, 1);
-        if (!td->clause_of || !td->som_of)
+        td->tail_of = calloc(in[t].n ? in[t].n : 1, sizeof *td->tail_of);
+        if (!td->clause_of || !td->tail_of)
             CRED_TRY(cred__error_nomem());
     }
     if (rs->flags & CRED_RULES_NO_PREFILTER)

@@ -85,6 +85,11 @@ typedef struct rclause {
     const char **entries; /* CL_LIST: entries transformed for the target (arena) */
     size_t n_entries;
     bool som;             /* list found from its entries' last words (see hsdb.c) */
+    /* som clauses: the distinct last words, and the entries ending with each (arena, from hsdb.c) */
+    uint32_t n_tails;
+    uint32_t *tail_first, *tail_count; /* per last word: its range in tail_ents */
+    uint32_t *tail_ents;               /* entry indices grouped by last word */
+    uint32_t *ent_len;                 /* per entry: its length in bytes */
     hs_mode hsm;
     bool dead;            /* empty list: never matches */
     uint32_t id;          /* global clause index */
@@ -244,7 +249,7 @@ long rx__uppercase_literal(const char *pat, size_t len);
 typedef struct rtarget_db {
     hs_database_t *db;
     uint32_t *clause_of;  /* hs id -> clause */
-    uint8_t *som_of;      /* hs id -> 1 when it is the last word of entries of a som list */
+    uint32_t *tail_of;    /* hs id -> last-word index in a som clause, or UINT32_MAX for a regex */
     size_t n_ids;
     uint32_t *always;     /* clauses confirmed without prefilter */
     size_t n_always;

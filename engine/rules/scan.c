@@ -22,12 +22,17 @@ struct cred_scanner {
     uint8_t *cand;           /* per clause: CAND_* bits for this post */
     uint32_t *cand_set;      /* clauses marked, to clear them */
     size_t n_cand;
-    uint64_t *ends;          /* (clause << 32 | end) of entry last words vectorscan found, sorted per post */
+    struct wend {            /* where vectorscan found the last word of some entries of a som clause */
+        uint32_t end, tail, next;
+    } *ends;
     size_t n_ends, cap_ends;
-    uint32_t *end_first;     /* per som clause with CAND_ENDS: its range in `ends` */
-    uint32_t *end_count;
+    uint32_t *end_head;      /* per som clause with CAND_ENDS: its first in `ends` (then `next`) */
     uint32_t *starts;        /* entry starts of the clause being confirmed */
     size_t cap_starts;
+    const char **langs;      /* the language codes rules name (up to 64), and per rule a bit mask */
+    size_t n_langs;
+    uint64_t *rule_langs;    /* 0: any language */
+    uint64_t post_lang;      /* this post's bit; all ones when every rule applies */
     ihit *hits;
     size_t n_hits, cap_hits;
     uint32_t *first, *count; /* per rule */
@@ -65,8 +70,9 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     size_t nr = rules->n_rules ? rules->n_rules : 1, ng = rules->n_groups ? rules->n_groups : 1;
     s->cand = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
     s->cand_set = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cand_set);
-    s->end_first = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_first);
-    s->end_count = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_count);
+    s->end_head = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_head);
+    s->langs = calloc(64, sizeof *s->langs);
+    s->rule_langs = calloc(nr, sizeof *s->rule_langs);
     s->first = calloc(nr, sizeof *s->first);
     s->count = calloc(nr, sizeof *s->count);
     s->stats = calloc(nr, sizeof *s->stats);
@@ -74,12 +80,23 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->gneg = calloc(ng, sizeof *s->gneg);
     s->md = pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
-    if (!s->cand || !s->cand_set || !s->end_first || !s->end_count || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
+    if (!s->cand || !s->cand_set || !s->end_head || !s->langs || !s->rule_langs || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
         !s->mctx) {
         cred_scanner_free(s);
         return cred__error_nomem();
     }
     pcre2_set_match_limit(s->mctx, CRED_LIMIT_REGEX_MATCH);
+    for (size_t i = 0; i < rules->n_rules; i++) { /* language masks: one strcmp per post, not per rule */
+        const rrule *r = &rules->rules[i];
+        for (size_t j = 0; j < r->n_langs && s->rule_langs[i] != UINT64_MAX; j++) {
+            size_t k = 0;
+            while (k < s->n_langs && strcmp(s->langs[k], r->langs[j]) != 0)
+                k++;
+            if (k == s->n_langs && k < 64)
+                s->langs[s->n_langs++] = r->langs[j];
+            s->rule_langs[i] = k < 64 ? s->rule_langs[i] | (uint64_t)1 << k : UINT64_MAX; /* > 64: any */
+        }
+    }
     for (int t = 0; t < CRED_TARGET_COUNT_; t++)
         if (rules->tgt[t].db && hs_alloc_scratch(rules->tgt[t].db, &s->scratch) != HS_SUCCESS) {
             cred_scanner_free(s);
@@ -99,9 +116,10 @@ void cred_scanner_free(cred_scanner *s)
     free(s->cand);
     free(s->cand_set);
     free(s->ends);
-    free(s->end_first);
-    free(s->end_count);
+    free(s->end_head);
     free(s->starts);
+    free(s->langs);
+    free(s->rule_langs);
     free(s->hits);
     free(s->first);
     free(s->count);
@@ -236,7 +254,8 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
     cred_scanner *s = c[0];
     const rtarget_db *td = c[1];
     uint32_t clause = td->clause_of[id];
-    if (!td->som_of[id] || to > UINT32_MAX) {
+    uint32_t tail = td->tail_of[id];
+    if (tail == UINT32_MAX || to > UINT32_MAX) {
         mark(s, clause, CAND_FULL);
         return 0;
     }
@@ -246,7 +265,10 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
         mark(s, clause, CAND_FULL); /* no room: scan the whole text instead */
         return 0;
     }
-    s->ends[s->n_ends++] = (uint64_t)clause << 32 | (uint32_t)to;
+    if (!(s->cand[clause] & CAND_ENDS))
+        s->end_head[clause] = UINT32_MAX;
+    s->ends[s->n_ends] = (struct wend){(uint32_t)to, tail, s->end_head[clause]};
+    s->end_head[clause] = (uint32_t)s->n_ends++;
     mark(s, clause, CAND_ENDS);
     return 0;
 }
@@ -271,28 +293,6 @@ static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *te
     if (len > UINT32_MAX ||
         hs_scan(td->db, text, (unsigned int)len, 0, s->scratch, on_hs_match, ctx) != HS_SUCCESS)
         s->error = CRED_ERROR;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sort the word ends found by clause then offset, and give each clause its range. */
-static void index_ends(cred_scanner *s)
-{
-    if (s->n_ends > 1)
-        qsort(s->ends, s->n_ends, sizeof *s->ends, cmp_u64);
-    for (size_t i = 0; i < s->n_ends;) {
-        uint32_t clause = (uint32_t)(s->ends[i] >> 32);
-        size_t j = i + 1;
-        while (j < s->n_ends && (uint32_t)(s->ends[j] >> 32) == clause)
-            j++;
-        s->end_first[clause] = (uint32_t)i;
-        s->end_count[clause] = (uint32_t)(j - i);
-        i = j;
-    }
 }
 
 static int prefilter(cred_scanner *s)
@@ -328,7 +328,6 @@ static int prefilter(cred_scanner *s)
         }
         }
     }
-    index_ends(s);
     return 0;
 }
 
@@ -414,10 +413,16 @@ static void run_pcre(cred_scanner *s, const rclause *c, const char *subj, size_t
     }
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Sort a few offsets in place (no allocation; posts give a handful). */
+static void sort_u32(uint32_t *a, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
 }
 
 /*
@@ -428,19 +433,16 @@ static int cmp_u32(const void *a, const void *b)
  */
 static void run_ends(cred_scanner *s, const rclause *c, const char *subj, size_t len, uint32_t first)
 {
-    const uint64_t *en = s->ends + s->end_first[c->id];
-    size_t n_en = s->end_count[c->id], n = 0;
+    size_t n = 0;
     bool caseless = c->rflags & RF_CASELESS;
-    for (size_t i = 0; i < n_en; i++) {
-        size_t end = (uint32_t)en[i];
-        if (end > len || (i > 0 && en[i] == en[i - 1]))
+    for (uint32_t i = s->end_head[c->id]; i != UINT32_MAX; i = s->ends[i].next) {
+        size_t end = s->ends[i].end;
+        uint32_t t = s->ends[i].tail;
+        if (end > len)
             continue;
-        for (size_t e = 0; e < c->n_entries; e++) {
-            const char *ent = c->entries[e], *tail;
-            size_t tl = rx__entry_tail(ent, &tail), el = (size_t)(tail - ent) + tl;
-            if (tl > end || !rx__entry_tail_eq(tail, tl, subj + end - tl, caseless))
-                continue;
-            long at = rx__entry_start(ent, el, subj, end, caseless);
+        for (uint32_t k = 0; k < c->tail_count[t]; k++) {
+            uint32_t e = c->tail_ents[c->tail_first[t] + k];
+            long at = rx__entry_start(c->entries[e], c->ent_len[e], subj, end, caseless);
             if (at < 0)
                 continue;
             if (CRED_GROW(s->starts, s->cap_starts, n + 1) < 0) {
@@ -451,7 +453,7 @@ static void run_ends(cred_scanner *s, const rclause *c, const char *subj, size_t
         }
     }
     if (n > 1)
-        qsort(s->starts, n, sizeof *s->starts, cmp_u32);
+        sort_u32(s->starts, n);
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         size_t at = s->starts[i];
@@ -617,14 +619,21 @@ static int cmp_hit(const void *a, const void *b)
     return (int)x->target - (int)y->target;
 }
 
-static bool lang_applies(const rrule *r, const cred_doc *doc)
+/* The post's language bit for the rules' masks (all ones: unknown language, every rule applies). */
+static uint64_t post_lang_bit(const cred_scanner *s, const cred_doc *doc)
 {
-    if (r->n_langs == 0 || !doc->lang || strcmp(doc->lang, "und") == 0)
-        return true;
-    for (size_t i = 0; i < r->n_langs; i++)
-        if (strcmp(r->langs[i], doc->lang) == 0)
-            return true;
-    return false;
+    if (!doc->lang || strcmp(doc->lang, "und") == 0)
+        return UINT64_MAX;
+    for (size_t k = 0; k < s->n_langs; k++)
+        if (strcmp(s->langs[k], doc->lang) == 0)
+            return (uint64_t)1 << k;
+    return 0;
+}
+
+static bool lang_applies(const cred_scanner *s, size_t ri)
+{
+    uint64_t m = s->rule_langs[ri];
+    return m == 0 || (m & s->post_lang) != 0;
 }
 
 static uint64_t now_ns(void)
@@ -640,7 +649,7 @@ static void evaluate_rule(cred_scanner *s, uint32_t ri)
     uint32_t first = (uint32_t)s->n_hits;
     s->first[ri] = first;
     s->count[ri] = 0;
-    if (!lang_applies(r, s->doc))
+    if (!lang_applies(s, ri))
         return;
     for (size_t i = 0; i < r->n_clauses; i++) {
         const rclause *c = &r->clauses[i];
@@ -658,7 +667,17 @@ static void evaluate_rule(cred_scanner *s, uint32_t ri)
     size_t n = s->n_hits - first;
     ihit *h = s->hits + first;
     if (n > 1) {
-        qsort(h, n, sizeof *h, cmp_hit);
+        if (n <= 16) { /* insertion sort: no allocation, and hits mostly come in order */
+            for (size_t i = 1; i < n; i++) {
+                ihit x = h[i];
+                size_t j = i;
+                for (; j > 0 && cmp_hit(&h[j - 1], &x) > 0; j--)
+                    h[j] = h[j - 1];
+                h[j] = x;
+            }
+        } else {
+            qsort(h, n, sizeof *h, cmp_hit);
+        }
         size_t w = 1;
         for (size_t i = 1; i < n; i++)
             if (cmp_hit(&h[i], &h[w - 1]) != 0)
@@ -692,6 +711,7 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
         s->cand[s->cand_set[i]] = 0;
     s->n_cand = 0;
     s->n_ends = 0;
+    s->post_lang = post_lang_bit(s, doc);
     int rc = prefilter(s);
     if (rc < 0)
         return rc;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -104,9 +105,11 @@ static void server_start_in(server *s, const char *dir, ...)
         argv[n++] = a;
     va_end(ap);
     argv[n] = NULL;
+    unlink(s->log); /* a restart must not read the previous server's port */
     s->pid = fork();
     cr_assert(s->pid >= 0);
     if (s->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test (its process ends) leaves no server behind */
         int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 2);
         int null = open("/dev/null", O_RDWR);

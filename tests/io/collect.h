@@ -11,7 +11,7 @@
 
 typedef struct tpost {
     char *id, *text, *source, *author, *author_id, *date_text, *forwarded_from, *url, *lang, *reply_to;
-    char *media;
+    char *media, *label;
     size_t text_len;
     int64_t date;
     cred_post_kind kind;
@@ -86,6 +86,7 @@ static inline void drain(tread *t, cred_reader *r)
         x->lang = tdup(p->lang);
         x->reply_to = tdup(p->reply_to);
         x->media = tdup(p->media);
+        x->label = tdup(p->label);
         x->date = p->date;
         x->kind = p->kind;
         x->flags = p->flags;
@@ -154,7 +155,7 @@ static inline void tread_free(tread *t)
     for (size_t i = 0; i < t->n; i++) {
         tpost *x = &t->posts[i];
         char *strs[] = {x->id, x->text, x->source, x->author, x->author_id, x->date_text,
-                        x->forwarded_from, x->url, x->lang, x->reply_to, x->media};
+                        x->forwarded_from, x->url, x->lang, x->reply_to, x->media, x->label};
         for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
             free(strs[k]);
         for (size_t k = 0; k < x->n_links && k < 8; k++)

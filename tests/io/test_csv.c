@@ -208,6 +208,128 @@ Test(io, csv_empty_file_and_header_only_give_no_posts)
     tread_free(&t);
 }
 
+Test(io, csv_label_and_lang_columns_are_delivered_as_written)
+{
+    const char *in = "id,tweet,verdict,language,lang\n"
+                     "1,first, fake ,pt,en\n"
+                     "2,second,,,en\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.text_col = "tweet";
+    o.label_col = "Verdict";
+    o.lang_col = "language";
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, 0, "%s", t.error);
+    cr_assert_eq(t.n, 2);
+    cr_assert_str_eq(t.posts[0].label, " fake ", "as written: the caller decides how to compare");
+    cr_assert_str_eq(t.posts[0].lang, "pt", "lang_col replaces the \"lang\" column");
+    cr_assert_null(t.posts[1].label, "an empty label is absent");
+    cr_assert_null(t.posts[1].lang);
+    tread_free(&t);
+    o.label_col = "label";
+    t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, CRED_ENOTFOUND);
+    cr_assert(strstr(t.error, "no label column \"label\""), "%s", t.error);
+    tread_free(&t);
+    t = read_mem(in, CRED_FORMAT_CSV);
+    cr_assert_null(t.posts[0].label, "no label unless label_col asks for one");
+    tread_free(&t);
+}
+
+Test(io, csv_columns_named_by_number_with_and_without_a_header)
+{
+    const char *in = "a.json\tpants-fire\tThe moon is cheese.\textra\n"
+                     "b.json\ttrue\tTaxes rose.\n"
+                     "c.json\thalf-true\n"
+                     "\n"
+                     "d.json\tfalse\tLast.\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.format = CRED_FORMAT_CSV;
+    o.csv_no_header = 1;
+    o.text_col = "#3";
+    o.label_col = "#2";
+    o.id_col = "#1";
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, 0, "%s", t.error);
+    cr_assert_eq(t.n, 3);
+    cr_assert_str_eq(t.posts[0].text, "The moon is cheese.");
+    cr_assert_str_eq(t.posts[0].id, "a.json");
+    cr_assert_str_eq(t.posts[0].label, "pants-fire");
+    cr_assert_eq(t.posts[0].line, 1, "the first row is data");
+    cr_assert_str_eq(t.posts[2].text, "Last.");
+    cr_assert_eq(t.posts[2].line, 5);
+    cr_assert_eq(t.stats.skipped, 1, "the row without column 3");
+    cr_assert_eq(t.stats.repaired, 0, "rows may have more columns than are read");
+    cr_assert_eq(t.diags[0].code, CRED_ENOTFOUND);
+    cr_assert_eq(t.diags[0].line, 3);
+    tread_free(&t);
+    o.text_col = "text";
+    t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, CRED_ENOTFOUND, "without a header only #N names a column");
+    cr_assert(strstr(t.error, "#1"), "%s", t.error);
+    tread_free(&t);
+    tread h = read_mem("id,text\n1,x\n", CRED_FORMAT_CSV);
+    cr_assert_str_eq(h.posts[0].text, "x");
+    tread_free(&h);
+    cred_reader_options n = CRED_READER_OPTIONS_INIT;
+    n.text_col = "#2";
+    h = read_mem_opts("id,body\n1,x\n", 12, &n);
+    cr_assert_eq(h.n, 1);
+    cr_assert_str_eq(h.posts[0].text, "x", "#N also names a column of a file with a header");
+    tread_free(&h);
+    n.text_col = "#3";
+    h = read_mem_opts("id,body\n1,x\n", 12, &n);
+    cr_assert_eq(h.open_rc, CRED_ENOTFOUND, "beyond the header");
+    tread_free(&h);
+}
+
+Test(io, csv_without_quoting_reads_quotes_as_ordinary_characters)
+{
+    const char *in = "id\ttext\n"
+                     "1\t\"Unbalanced quote\n"
+                     "2\tsays \"x\" twice\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.format = CRED_FORMAT_CSV;
+    o.csv_no_quotes = 1;
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.n, 2);
+    cr_assert_str_eq(t.posts[0].text, "\"Unbalanced quote");
+    cr_assert_str_eq(t.posts[1].text, "says \"x\" twice");
+    cr_assert_eq(t.nd, 0);
+    tread_free(&t);
+    t = read_mem(in, CRED_FORMAT_CSV);
+    cr_assert_eq(t.n, 0, "with quoting, the quote swallows the rest of the file");
+    tread_free(&t);
+}
+
+Test(io, csv_text_col_joins_columns_with_a_blank_line)
+{
+    const char *in = "vid_title,description,label\n"
+                     "Vaccines,A hoax,1\n"
+                     "Clinic hours,,0\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.text_col = "vid_title+description";
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, 0, "%s", t.error);
+    cr_assert_eq(t.n, 2);
+    cr_assert_str_eq(t.posts[0].text, "Vaccines\n\nA hoax");
+    cr_assert_str_eq(t.posts[1].text, "Clinic hours", "empty parts are left out");
+    tread_free(&t);
+    o.text_col = "a+b";
+    t = read_mem_opts("a+b,a,b\nwhole,x,y\n", 18, &o);
+    cr_assert_eq(t.n, 1);
+    cr_assert_str_eq(t.posts[0].text, "whole", "a column with the whole name wins");
+    tread_free(&t);
+    o.text_col = "vid_title+summary";
+    t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, CRED_ENOTFOUND);
+    cr_assert(strstr(t.error, "vid_title+summary"), "%s", t.error);
+    tread_free(&t);
+    o.text_col = "a+b+c+d+e+f+g+h+i";
+    t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.open_rc, CRED_ENOTFOUND, "more than 8 parts");
+    tread_free(&t);
+}
+
 static void dataset(const char *rel, const char *text_col, size_t rows)
 {
     const char *shared = getenv("CRED_SHARED_DIR");

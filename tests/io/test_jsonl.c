@@ -104,7 +104,7 @@ Test(io, jsonl_skips_bad_lines_with_their_position_and_reads_the_rest)
     uint64_t lines[] = {2, 3, 4, 5, 6, 7, 8};
     for (size_t i = 0; i < 7; i++) {
         cr_assert_eq(t.diags[i].line, lines[i], "diag %zu: %s", i, t.diags[i].message);
-        cr_assert_eq(t.diags[i].code, CRED_ESYNTAX);
+        cr_assert_eq(t.diags[i].code, i == 2 ? CRED_ENOTFOUND : CRED_ESYNTAX, "a missing key is not a syntax error");
         cr_assert_gt(t.diags[i].column, 0);
     }
     /* "{"text": oops}": yajl stops at the bad token, past the colon */
@@ -237,5 +237,57 @@ Test(io, jsonl_empty_or_blank_input_gives_no_posts_and_no_error)
     cr_assert_eq(t.rc, 0);
     cr_assert_eq(t.n, 0);
     cr_assert_eq(t.nd, 0);
+    tread_free(&t);
+}
+
+Test(io, jsonl_options_rename_keys_and_deliver_the_label_as_written)
+{
+    const char *in = "{\"body\":\"Cure\",\"text\":\"ignored\",\"k\":\"a1\",\"y\":\"fake\",\"l\":\"pt\",\"lang\":\"en\"}\n"
+                     "{\"body\":\"Two\",\"y\":1.0}\n"
+                     "{\"body\":\"Three\",\"y\":true}\n"
+                     "{\"body\":\"Four\",\"y\":null}\n"
+                     "{\"text\":\"no body\",\"y\":0}\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.format = CRED_FORMAT_JSONL;
+    o.text_col = "body";
+    o.id_col = "k";
+    o.label_col = "y";
+    o.lang_col = "l";
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.n, 4);
+    cr_assert_str_eq(t.posts[0].text, "Cure", "text_col replaces the \"text\" key");
+    cr_assert_str_eq(t.posts[0].id, "a1");
+    cr_assert_str_eq(t.posts[0].label, "fake");
+    cr_assert_str_eq(t.posts[0].lang, "pt");
+    cr_assert_str_eq(t.posts[1].label, "1.0", "numbers as written");
+    cr_assert_str_eq(t.posts[1].id, "2");
+    cr_assert_str_eq(t.posts[2].label, "true");
+    cr_assert_null(t.posts[3].label, "null is absent");
+    cr_assert_eq(t.stats.skipped, 1);
+    cr_assert_eq(t.diags[0].code, CRED_ENOTFOUND);
+    cr_assert(strstr(t.diags[0].message, "\"body\""), "%s", t.diags[0].message);
+    tread_free(&t);
+    tread u = read_mem("{\"text\":\"x\",\"label\":\"1\"}\n", CRED_FORMAT_JSONL);
+    cr_assert_null(u.posts[0].label, "no label unless label_col asks for one");
+    tread_free(&u);
+}
+
+Test(io, jsonl_text_col_joins_keys_with_a_blank_line)
+{
+    const char *in = "{\"description\":\"A hoax\",\"title\":\"Vaccines\"}\n"
+                     "{\"title\":\"Clinic hours\",\"description\":\"\"}\n"
+                     "{\"title\":\"no description\"}\n"
+                     "{\"title+description\":\"whole\",\"title\":\"t\"}\n";
+    cred_reader_options o = CRED_READER_OPTIONS_INIT;
+    o.format = CRED_FORMAT_JSONL;
+    o.text_col = "title+description";
+    tread t = read_mem_opts(in, strlen(in), &o);
+    cr_assert_eq(t.n, 3);
+    cr_assert_str_eq(t.posts[0].text, "Vaccines\n\nA hoax", "in the order of text_col");
+    cr_assert_str_eq(t.posts[1].text, "Clinic hours", "empty parts are left out");
+    cr_assert_str_eq(t.posts[2].text, "whole", "a key with the whole name wins");
+    cr_assert_eq(t.stats.skipped, 1);
+    cr_assert_eq(t.diags[0].line, 3);
+    cr_assert_eq(t.diags[0].code, CRED_ENOTFOUND);
     tread_free(&t);
 }
