@@ -73,5 +73,6 @@ extern const cli_command cmd_score;
 extern const cli_command cmd_train;
 extern const cli_command cmd_eval;
 extern const cli_command cmd_serve;
+extern const cli_command cmd_bench;
 
 #endif

@@ -211,6 +211,12 @@ static bool input_load(const bench *b, input *in)
     return rc == 0;
 }
 
+/* The name readers give the input in diagnostics (and as the default source). */
+static const char *input_name(const input *in)
+{
+    return strcmp(in->path, "-") == 0 ? "<stdin>" : in->path;
+}
+
 /* Print a reader's fatal error as `credence score` does: at its line when it has one. */
 static void print_read_error(const bench *b, int rc, const char *path)
 {
@@ -234,8 +240,7 @@ static bool load_posts(bench *b, size_t max, cli_input_totals *totals)
             continue;
         }
         cred_reader *r;
-        int rc = cred_reader_open_memory(&r, strcmp(in->path, "-") == 0 ? "<stdin>" : in->path, in->data, in->len,
-                                         &b->ropts);
+        int rc = cred_reader_open_memory(&r, input_name(in), in->data, in->len, &b->ropts);
         if (rc < 0) {
             print_read_error(b, rc, in->path);
             totals->failed_files++;
@@ -285,7 +290,7 @@ static int stage_parse(bench *b, timing *best, uint64_t *bytes)
         for (int i = 0; i < b->n_inputs; i++) {
             const input *in = &b->inputs[i];
             cred_reader *r;
-            if (!in->posts || cred_reader_open_memory(&r, in->path, in->data, in->len, &o) < 0)
+            if (!in->posts || cred_reader_open_memory(&r, input_name(in), in->data, in->len, &o) < 0)
                 continue;
             const cred_post *p;
             size_t n = 0;
@@ -674,12 +679,28 @@ static int stage_score_threads(bench *b, unsigned threads, timing *best)
 
 /* ---- --profile: the costliest rules of one profiled scan pass ---------------------------------------- */
 
-static const cred_rule_stats *g_stats; /* for the qsort comparison */
+typedef struct rule_cost {
+    size_t index;
+    uint64_t ns;
+} rule_cost;
 
-static int cmp_rule_ns(const void *x, const void *y)
+static int cmp_rule_cost(const void *x, const void *y)
 {
-    uint64_t a = g_stats[*(const size_t *)x].ns, c = g_stats[*(const size_t *)y].ns;
-    return a < c ? 1 : a > c ? -1 : 0;
+    const rule_cost *a = x, *c = y;
+    return a->ns < c->ns ? 1 : a->ns > c->ns ? -1 : a->index < c->index ? -1 : a->index > c->index;
+}
+
+static void print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned)*s);
+        else
+            putchar(*s);
+    putchar('"');
 }
 
 static int profile_rules(bench *b, cred_text *const *pool)
@@ -690,23 +711,23 @@ static int profile_rules(bench *b, cred_text *const *pool)
         return rc;
     double wall = 0, cpu = 0;
     size_t n = cred_rules_count(b->rules);
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    rule_cost *order = malloc((n ? n : 1) * sizeof *order);
     if (!order)
         rc = CRED_ENOMEM;
     if (rc == 0 && (rc = pass_over_docs(b, pool, scan_doc, sc, &wall, &cpu)) == 0) {
-        cred_scanner_stats(sc, &g_stats);
+        const cred_rule_stats *st;
+        cred_scanner_stats(sc, &st);
         for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        qsort(order, n, sizeof *order, cmp_rule_ns);
-        for (size_t k = 0; k < n && k < PROFILE_TOP && g_stats[order[k]].ns; k++) {
-            const cred_rule_stats *s = &g_stats[order[k]];
-            const char *id = cred_rules_info(b->rules, order[k])->id;
+            order[i] = (rule_cost){i, st[i].ns};
+        qsort(order, n, sizeof *order, cmp_rule_cost);
+        for (size_t k = 0; k < n && k < PROFILE_TOP && order[k].ns; k++) {
+            const cred_rule_stats *s = &st[order[k].index];
+            const char *id = cred_rules_info(b->rules, order[k].index)->id;
             double secs = (double)s->ns * 1e-9, share = wall > 0 ? 100.0 * secs / wall : 0;
             if (b->json) {
-                printf("{\"bench\":\"rule_profile\",\"rank\":%zu,\"rule\":\"", k + 1);
-                for (const char *q = id; *q; q++) /* ids are identifiers; escape anyway */
-                    printf((*q == '"' || *q == '\\') ? "\\%c" : (unsigned char)*q < 0x20 ? "?" : "%c", *q);
-                printf("\",\"seconds\":%.6f,\"share\":%.1f,\"confirms\":%" PRIu64 ",\"hits\":%" PRIu64
+                printf("{\"bench\":\"rule_profile\",\"rank\":%zu,\"rule\":", k + 1);
+                print_json_string(id);
+                printf(",\"seconds\":%.6f,\"share\":%.1f,\"confirms\":%" PRIu64 ",\"hits\":%" PRIu64
                        ",\"posts\":%" PRIu64 "}\n",
                        secs, share, s->confirms, s->hits, s->posts);
             } else {

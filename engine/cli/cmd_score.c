@@ -68,55 +68,6 @@ const cli_command cmd_score = {
 
 /* ---- small local helpers (the CLI uses the public API only) ----------------------------------- */
 
-/* A bump allocator for one batch: blocks of at least 256 KiB, freed together. */
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    max_align_t data[];
-} arena_block;
-
-typedef struct arena {
-    arena_block *head;
-} arena;
-
-static void *arena_alloc(arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    arena_block *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > (256u << 10) ? n : (256u << 10);
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += n;
-    return p;
-}
-
-static char *arena_strndup(arena *a, const char *s, size_t n)
-{
-    char *d = arena_alloc(a, n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static void arena_free(arena *a)
-{
-    while (a->head) {
-        arena_block *n = a->head->next;
-        free(a->head);
-        a->head = n;
-    }
-}
-
 /* Grow *ptr to hold need elements of size elem. */
 static bool grow(void **ptr, size_t *cap, size_t need, size_t elem)
 {
@@ -164,7 +115,7 @@ typedef struct slot {
 
 typedef struct batch {
     uint64_t seq;
-    arena arena;
+    cli_arena arena; /* the posts' strings and hits */
     slot *posts;
     size_t n, cap, bytes;
     uint64_t bytes_done; /* input bytes read when the batch was closed */
@@ -193,14 +144,9 @@ static void batch_free(batch *b)
 {
     if (!b)
         return;
-    arena_free(&b->arena);
+    cli_arena_free(&b->arena);
     free(b->posts);
     free(b);
-}
-
-static const char *adup(arena *a, const char *s)
-{
-    return s ? arena_strndup(a, s, strlen(s)) : NULL;
 }
 
 /* Copy a reader's borrowed post into the batch. */
@@ -216,37 +162,7 @@ static bool batch_add(batch *b, const cred_post *p)
     }
     slot *s = &b->posts[b->n];
     memset(s, 0, sizeof *s);
-    cred_post *q = &s->post;
-    arena *a = &b->arena;
-    *q = *p;
-    char *text = arena_alloc(a, p->text_len + 1);
-    if (!text)
-        return false;
-    memcpy(text, p->text, p->text_len);
-    text[p->text_len] = '\0';
-    q->text = text;
-    q->id = adup(a, p->id);
-    q->source = adup(a, p->source);
-    q->author = adup(a, p->author);
-    q->author_id = adup(a, p->author_id);
-    q->date_text = adup(a, p->date_text);
-    q->forwarded_from = adup(a, p->forwarded_from);
-    q->url = adup(a, p->url);
-    q->lang = adup(a, p->lang);
-    q->reply_to = adup(a, p->reply_to);
-    q->media = adup(a, p->media);
-    q->links = NULL;
-    q->n_links = 0;
-    if (p->n_links) {
-        const char **l = arena_alloc(a, p->n_links * sizeof *l);
-        if (!l)
-            return false;
-        for (size_t i = 0; i < p->n_links; i++)
-            l[i] = adup(a, p->links[i]);
-        q->links = l;
-        q->n_links = p->n_links;
-    }
-    if (!q->id)
+    if (!cli_post_copy(&b->arena, &s->post, p))
         return false;
     b->n++;
     b->bytes += p->text_len + 64;
@@ -352,7 +268,7 @@ static int scan_batch(batch *b, cred_text *text, cred_scanner *sc)
         int rc = cred_text_analyse(text, &doc, s->post.text, s->post.text_len, s->post.lang);
         if (rc == 0) {
             if (!s->post.lang)
-                s->post.lang = adup(&b->arena, doc->lang);
+                s->post.lang = cli_arena_strdup(&b->arena, doc->lang);
             rc = cred_scanner_scan(sc, &res, doc, &s->post);
         }
         if (rc == CRED_ENOMEM)
@@ -360,7 +276,7 @@ static int scan_batch(batch *b, cred_text *text, cred_scanner *sc)
         s->rc = rc;
         if (rc < 0 && rc != CRED_ELIMIT)
             continue;
-        s->hits = res->n_hits ? arena_alloc(&b->arena, res->n_hits * sizeof *s->hits) : NULL;
+        s->hits = res->n_hits ? cli_arena_alloc(&b->arena, res->n_hits * sizeof *s->hits) : NULL;
         if (res->n_hits && !s->hits)
             return CRED_ENOMEM;
         for (size_t k = 0; k < res->n_hits; k++) {
@@ -373,7 +289,7 @@ static int scan_batch(batch *b, cred_text *text, cred_scanner *sc)
             c->raw_points = h->raw_points;
             c->points = h->points;
             c->flags = h->flags;
-            c->explain = adup(&b->arena, h->explain ? h->explain : "");
+            c->explain = cli_arena_strdup(&b->arena, h->explain ? h->explain : "");
             if (!c->explain)
                 return CRED_ENOMEM;
         }

@@ -15,6 +15,7 @@ static const cli_command *const commands[] = {
     &cmd_serve,
     &cmd_index,
     &cmd_search,
+    &cmd_bench,
 };
 
 static void usage(FILE *fp)

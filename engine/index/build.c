@@ -951,26 +951,15 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
         }
     }
     qsort(idmap, n, sizeof *idmap, idh_cmp); /* (hash, doc) sorts like (hash, seq) */
-    for (int p = 0; p < N_PARTS; p++)
+    /* the parts' text blocks one after the other, offsets moved by the text before them */
+    for (int p = 0; p < N_PARTS; p++) {
         for (size_t b = 0; b < ws[p].n_tblk; b++) {
             ix_textblk t = ws[p].tblk[b];
             t.off += text.len;
             CRED_TRY(cred_buf_put(&textdir, &t, sizeof t));
-            (void)0;
+            meta.n_text_blocks++;
         }
-    for (int p = 0; p < N_PARTS; p++)
         CRED_TRY(cred_buf_put(&text, ws[p].text.ptr, ws[p].text.len));
-    /* fix offsets: text blocks were offset by the text length before each part was appended */
-    {
-        ix_textblk *t = (ix_textblk *)textdir.ptr;
-        uint64_t base = 0;
-        size_t k = 0;
-        for (int p = 0; p < N_PARTS; p++) {
-            for (size_t b = 0; b < ws[p].n_tblk; b++, k++)
-                t[k].off = ws[p].tblk[b].off + base;
-            base += ws[p].text.len;
-        }
-        meta.n_text_blocks = k;
     }
     meta.n_docs = n;
     meta.n_terms = e.n_terms;

@@ -392,7 +392,24 @@ int cred_corpus_open(cred_corpus **out, const char *dir, const cred_corpus_optio
     } else if (rc < 0) {
         goto done;
     }
-    CRED_TRY(load_segments(c, numbers, n_numbers));
+    /* a writer may compact between our reading MANIFEST and opening its segments: read it again */
+    for (int attempt = 0;; attempt++) {
+        rc = load_segments(c, numbers, n_numbers);
+        if (rc != CRED_ECORRUPT || attempt == 3 || (c->flags & CRED_CORPUS_WRITE))
+            break;
+        int code = cred_error_last()->code;
+        const char *msg = cred_error_last()->message;
+        if (code != CRED_ECORRUPT || !strstr(msg, "is missing"))
+            break;
+        drop_segments(c);
+        free(numbers);
+        numbers = NULL;
+        usleep(1000);
+        if ((rc = manifest_read(c, &numbers, &n_numbers)) < 0)
+            goto done;
+    }
+    if (rc < 0)
+        goto done;
     for (size_t i = 0; i < c->n_segs; i++)
         if (c->segs[i]->meta.n_docs && c->segs[i]->meta.max_seq >= c->next_seq)
             c->next_seq = c->segs[i]->meta.max_seq + 1;

@@ -371,15 +371,9 @@ static int word_alternatives(ctx *x, it *or_it, const char *w, size_t len, bool 
             continue;
         const cred_token *tk = &doc->tokens[0];
         bool dup = false;
-        for (size_t i = 0; i < or_it->nk && !dup; i++) {
-            (void)0;
-        }
-        /* skip repeated stems */
         cred_buf_clear(&x->ss->tmp);
         if (cred_buf_put(&x->ss->tmp, tk->stem, tk->stem_len) < 0)
             return CRED_ENOMEM;
-        for (size_t i = 0; i < or_it->nk && !dup; i++)
-            dup = or_it->k[i]->cur.t.post_off == 0 && 0;
         it *t;
         if ((rc = term_it(x, &t, x->ss->tmp.ptr, x->ss->tmp.len, true)) < 0)
             return rc;
@@ -389,6 +383,7 @@ static int word_alternatives(ctx *x, it *or_it, const char *w, size_t len, bool 
         }
         if (!t)
             continue;
+        /* the same stem in several languages is one term */
         for (size_t i = 0; i < or_it->nk && !dup; i++)
             dup = or_it->k[i]->cur.t.post_off == t->cur.t.post_off && or_it->k[i]->cur.t.df == t->cur.t.df;
         if (dup) {

@@ -507,8 +507,12 @@ int ix_segment_verify(ix_segment *s)
         ix_record r;
         if ((rc = ix_segment_record(s, &r, (uint32_t)d)) < 0)
             return rc;
-        if (ix_id_hash(r.id, r.id_len) != s->idmap[0].hash && 0)
-            return rc;
+        uint64_t h = ix_id_hash(r.id, r.id_len);
+        bool found = false;
+        for (size_t at = ix_segment_id_lower(s, h); at < s->meta.n_docs && s->idmap[at].hash == h && !found; at++)
+            found = s->idmap[at].doc == d;
+        if (!found)
+            return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_IDMAP)->off, "id map does not match the records");
     }
     /* every term's postings decode */
     dict_it it;

@@ -541,6 +541,33 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
             }
             continue;
         }
+        if (c == '(' && i + 2 < len && pat[i + 1] == '?' &&
+            (pat[i + 2] == '=' || pat[i + 2] == '!' ||
+             (pat[i + 2] == '<' && i + 3 < len && (pat[i + 3] == '=' || pat[i + 3] == '!')))) {
+            /* a lookaround is left out: dropping an assertion only widens, whereas widening what a
+             * negative one looks for would narrow (`(?<![\w.])` became "at the start of the text") */
+            int depth = 0;
+            size_t j = i;
+            for (; j < len; j++) {
+                if (pat[j] == '\\') {
+                    j++;
+                } else if (pat[j] == '[') {
+                    j++;
+                    if (j < len && pat[j] == '^')
+                        j++;
+                    if (j < len && pat[j] == ']')
+                        j++;
+                    while (j < len && pat[j] != ']')
+                        j += pat[j] == '\\' ? 2 : 1;
+                } else if (pat[j] == '(') {
+                    depth++;
+                } else if (pat[j] == ')' && --depth == 0) {
+                    break;
+                }
+            }
+            i = j;
+            continue;
+        }
         if (c == '[') {
             size_t j = i + 1;
             bool wide = false;

@@ -633,7 +633,15 @@ static uint64_t post_lang_bit(const cred_scanner *s, const cred_doc *doc)
 static bool lang_applies(const cred_scanner *s, size_t ri)
 {
     uint64_t m = s->rule_langs[ri];
-    return m == 0 || (m & s->post_lang) != 0;
+    if (m == 0 || s->post_lang == UINT64_MAX)
+        return true;
+    if (m != UINT64_MAX)
+        return (m & s->post_lang) != 0;
+    const rrule *r = &s->rules->rules[ri]; /* a set naming more than 64 languages */
+    for (size_t i = 0; i < r->n_langs; i++)
+        if (strcmp(r->langs[i], s->doc->lang) == 0)
+            return true;
+    return false;
 }
 
 static uint64_t now_ns(void)

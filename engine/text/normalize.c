@@ -359,6 +359,9 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
     snap cl = {0, 0, {0, 0, 0}, 0}; /* state before the last ASCII byte, for re-clustering */
     size_t cl_raw = SIZE_MAX;     /* raw offset of that byte, SIZE_MAX when not re-clusterable */
     size_t i = 0;
+    size_t next_at = SIZE_MAX; /* raw offset of the code point the cluster loop decoded last */
+    int32_t next_cp = 0;
+    int next_k = 0;
     int rc = 0;
 
     n->out.len = 0;
@@ -398,7 +401,13 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
         }
         size_t start = i;
         int32_t cp;
-        int k = cred_text__utf8_decode(s + i, len - i, &cp);
+        int k;
+        if (i == next_at) { /* decoded (and valid) when it ended the previous cluster */
+            cp = next_cp;
+            k = next_k;
+        } else {
+            k = cred_text__utf8_decode(s + i, len - i, &cp);
+        }
         if (cp < 0) {
             n->invalid++;
             CRED_TRY(room(n, 3, len - i - 1));
@@ -436,16 +445,37 @@ int cred_text__normalise(cred_norm *n, const char *raw, size_t len)
             if (c2 < 0)
                 break;
             const cred_cpinfo *c2i = lookup(n, c2);
-            if (!(c2i->flags & CRED_CPF_MARK))
+            if (!(c2i->flags & CRED_CPF_MARK)) {
+                next_at = j;
+                next_cp = c2;
+                next_k = k2;
                 break;
+            }
             all_drop &= (c2i->flags & CRED_CPF_DROP) != 0;
             j += (size_t)k2;
             count++;
         }
         if (count == 1 || all_drop) {
             /* Dropped marks (variation selectors, harakat) never change their starter's output. */
-            ci = lookup(n, cp); /* the table may have been filled meanwhile; pointer stays valid */
-            CRED_TRY(emit_cp(n, &delta, start, k, cp, ci, len - j));
+            if (cp >= 0x10000 || !n->bmp)
+                ci = lookup(n, cp); /* an astral slot (or the scratch answer) may have been reused since */
+            if (CRED_LIKELY(!(ci->flags & CRED_CPF_LONG) && n->out.len + sizeof ci->out + (len - j) < n->out.cap)) {
+                /* emit_cp() inline, copying the whole output field */
+                if (ci->flags & CRED_CPF_SAME) {
+                    int64_t d = (int64_t)start - (int64_t)n->out.len;
+                    if (d != delta) {
+                        CRED_TRY(add_entry(n, (uint32_t)n->out.len, (uint32_t)start, CRED_MAP_IDENTITY));
+                        delta = d;
+                    }
+                } else if (ci->n) {
+                    CRED_TRY(add_entry(n, (uint32_t)n->out.len, (uint32_t)start, (uint32_t)(start + (size_t)k)));
+                    delta = DELTA_NONE;
+                }
+                memcpy(n->out.ptr + n->out.len, ci->out, sizeof ci->out);
+                n->out.len += ci->n;
+            } else {
+                CRED_TRY(emit_cp(n, &delta, start, k, cp, ci, len - j));
+            }
         } else {
             CRED_TRY(emit_cluster(n, &delta, s, start, j, len - j));
         }

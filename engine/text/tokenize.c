@@ -53,12 +53,15 @@ static inline int is_wordy(uint8_t cls)
 
 /*
  * A word at i: letters, marks and digits, with inner ' - · before a letter (or a digit after '-').
- * s[i..j) is already known to be ASCII letters and digits (j == i when nothing is known).
+ * s[i..j) is already known to be ASCII letters and digits (j == i when nothing is known). *digit
+ * receives 2 when an ASCII digit follows j in the word (unchanged otherwise).
  */
-static size_t word_len(const scan *sc, size_t i, size_t j)
+static size_t word_len(const scan *sc, size_t i, size_t j, unsigned *digit)
 {
     while (j < sc->len) {
-        if (sc->s[j] < 0x80 && IS_ALNUM(sc->s[j])) { /* fast path: ASCII letters and digits */
+        unsigned a = ALNUM[sc->s[j]];
+        if (a) { /* fast path: ASCII letters and digits */
+            *digit |= a & 2;
             j++;
             continue;
         }
@@ -74,6 +77,7 @@ static size_t word_len(const scan *sc, size_t i, size_t j)
             int k2;
             uint8_t c2 = cls_at(sc, j + (size_t)k, &cp2, &k2);
             if (c2 == CRED_CLS_LETTER || (cp == '-' && c2 == CRED_CLS_DIGIT)) {
+                *digit |= IS_DIGIT(cp2) ? 2u : 0u;
                 j += (size_t)(k + k2);
                 continue;
             }
@@ -318,6 +322,24 @@ static uint8_t case_flags(cred_norm *n, const unsigned char *raw, size_t rs, siz
     return (uint8_t)((upper >= 2 ? CRED_TOKF_UPPER : 0) | (first == 1 ? CRED_TOKF_TITLE : 0)); /* no lower */
 }
 
+/*
+ * Can a URL start at i, where s[i..run) are ASCII letters and digits? A cheap necessary condition for
+ * cred_text__url_len(): a scheme (h..., f...) goes on with ':' '[' '(' '*'; without one, a URL needs a
+ * second host label, so the first (letters, digits, - _, non-ASCII) must end at a dot separator
+ * ('.' before a label character, or "[.]" "(.)" "{.}" "[dot]" "(dot)").
+ */
+static inline int url_possible(const unsigned char *s, size_t i, size_t run)
+{
+    unsigned c = s[run], f = s[i] | 0x20u;
+    if ((f == 'h' || f == 'f') && (c == ':' || c == '[' || c == '(' || c == '*'))
+        return 1;
+    size_t q = run; /* s[len] is the NUL that ends the norm */
+    while (ALNUM[s[q]] || s[q] >= 0x80 || s[q] == '-' || s[q] == '_')
+        q++;
+    c = s[q];
+    return (c == '.' && (ALNUM[s[q + 1]] || s[q + 1] >= 0x80)) || c == '[' || c == '(' || c == '{';
+}
+
 static int push_sentence(cred_tok_out *o, size_t start, size_t end)
 {
     if (o->n_sents == o->cap_sents && CRED_GROW(o->sents, o->cap_sents, o->n_sents + 1) < 0)
@@ -376,7 +398,7 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
                     kind = CRED_TOK_EMAIL;
                 else if (((c == '.' && (ALNUM[s[run + 1]] || s[run + 1] >= 0x80)) || c == ':' || c == '[' ||
                           c == '(' || c == '{' || c == '*' || c == '-' || c == '_' || c >= 0x80) &&
-                         (tl = cred_text__url_len((const char *)s, len, i)) != 0)
+                         url_possible(s, i, run) && (tl = cred_text__url_len((const char *)s, len, i)) != 0)
                     kind = CRED_TOK_URL;
             }
             if (!tl && cls == CRED_CLS_DIGIT && cp < 0x80) {
@@ -388,7 +410,7 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
                 }
             }
             if (!tl) {
-                tl = word_len(&sc, i, run);
+                tl = word_len(&sc, i, run, &run_digit);
                 kind = CRED_TOK_WORD;
             }
         } else if (cp == '@' || cp == '#') {
@@ -456,7 +478,9 @@ int cred_text__tokenise(cred_tok_out *o, cred_norm *n, const char *raw, size_t r
         t->len = (uint32_t)tl;
         t->kind = kind;
         t->sentence = (uint32_t)o->n_sents;
-        if (run == i + tl || kind == CRED_TOK_NUMBER) { /* the run was the token; a number starts with a digit */
+        if (run == i + tl || kind == CRED_TOK_NUMBER || kind == CRED_TOK_WORD) {
+            /* the run was the token, or word_len() added the digits after the run; a number starts
+               with a digit */
             if (run_digit || kind == CRED_TOK_NUMBER)
                 t->flags |= CRED_TOKF_DIGIT;
         } else {
