@@ -242,7 +242,6 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
         td->tail_of[k] = e->tail;
         k++;
     }
-    if (getenv("R3_DUMP")) { FILE *df = fopen(getenv("R3_DUMP"), "a"); fprintf(df, "#%d\n", t); for (size_t j = 0; j < k; j++) fprintf(df, "%u\t%s\n", flags[j], exprs[j]); fclose(df); } /* R3TMP */
     while (k > 0) {
         hs_compile_error_t *err = NULL;
         /* block mode: starts are exact at any distance (the SOM horizon flags are for streaming only) */

@@ -502,8 +502,10 @@ long rx__uppercase_literal(const char *pat, size_t len)
  * The expression given to vectorscan for a pattern. Vectorscan does not support \b in UCP mode and
  * compiles Unicode classes slowly, so the prefilter runs without UCP on a widened regex: \b and \B
  * are dropped, \w \d become "not ASCII space", \s becomes "not ASCII word", \W \S \D and any class
- * that uses a class escape or a POSIX class become "any character". Each step only widens what
- * matches, so the result is a correct prefilter; PCRE2 then confirms with the real pattern.
+ * that uses a class escape or a POSIX class become "any character"; lookarounds and the end anchors
+ * $ \z \Z are left out (the scanner gives vectorscan the text followed by padding, see scan.c). Each
+ * step only widens what matches, so the result is a correct prefilter; PCRE2 then confirms with the
+ * real pattern.
  */
 char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
 {
@@ -531,7 +533,7 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
                 }
             }
             switch (e) {
-            case 'b': case 'B': break;
+            case 'b': case 'B': case 'z': case 'Z': break; /* end anchors: see the padding in scan.c */
             case 'w': case 'd': rc = cred_buf_puts(&b, "[^\\s]"); break;
             case 's': rc = cred_buf_puts(&b, "[^a-zA-Z0-9_]"); break;
             case 'W': case 'S': case 'D': rc = cred_buf_puts(&b, "[\\s\\S]"); break;
@@ -592,6 +594,8 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
             i = j;
             continue;
         }
+        if (c == '$') /* dropped: the scanner pads the text it gives vectorscan (scan.c) */
+            continue;
         rc = cred_buf_putc(&b, c);
     }
     if (rc == 0)

@@ -13,6 +13,16 @@ enum {
     CAND_ENDS = 2   /* run the anchored list regex where entries ending at the words found start */
 };
 
+/*
+ * vectorscan 5.4.9 on AVX-512 machines misses matches in the last, partial 64-byte block of a scan
+ * longer than 64 bytes (`@[a-z]` finds nothing in 63 x's followed by " @webmd"; it also made r1 drop
+ * HS_FLAG_SINGLEMATCH). The scanner therefore gives vectorscan every text followed by 64 spaces, so
+ * that no byte of the text is in that block. Padding can only add reports: the vectorscan expressions
+ * have no end anchors (rx__prefilter_expr drops them), reports past the text are ignored for lists,
+ * and PCRE2 confirms everything else on the real text.
+ */
+#define SCAN_PAD 64
+
 struct cred_scanner {
     cred_rules *rules;
     unsigned int flags;
@@ -47,6 +57,8 @@ struct cred_scanner {
     size_t *explain_off;
     size_t cap_explain_off;
     cred_buf text;
+    char *padded;            /* the text given to vectorscan, followed by SCAN_PAD spaces */
+    size_t cap_padded;
     double *gpos, *gneg;
     cred_rule_stats *stats;
     cred_scan_result result;
@@ -129,6 +141,7 @@ void cred_scanner_free(cred_scanner *s)
     free(s->out);
     free(s->explain_off);
     cred_buf_free(&s->text);
+    free(s->padded);
     free(s->gpos);
     free(s->gneg);
     free(s->stats);
@@ -290,8 +303,13 @@ static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *te
         return;
     }
     void *ctx[2] = {s, (void *)td};
-    if (len > UINT32_MAX ||
-        hs_scan(td->db, text, (unsigned int)len, 0, s->scratch, on_hs_match, ctx) != HS_SUCCESS)
+    if (len > UINT32_MAX - SCAN_PAD || CRED_GROW(s->padded, s->cap_padded, len + SCAN_PAD) < 0) {
+        s->error = len > UINT32_MAX - SCAN_PAD ? CRED_ERROR : CRED_ENOMEM;
+        return;
+    }
+    memcpy(s->padded, text, len);
+    memset(s->padded + len, ' ', SCAN_PAD);
+    if (hs_scan(td->db, s->padded, (unsigned int)(len + SCAN_PAD), 0, s->scratch, on_hs_match, ctx) != HS_SUCCESS)
         s->error = CRED_ERROR;
 }
 
