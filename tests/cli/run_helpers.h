@@ -16,7 +16,7 @@ typedef struct run_result {
     char *err;   /* standard error */
 } run_result;
 
-static char *t_read_file(const char *path)
+static inline char *t_read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -32,7 +32,7 @@ static char *t_read_file(const char *path)
 }
 
 /* Runs `credence ARGS` through the shell (ARGS may hold redirections and quotes). */
-static run_result t_run(const char *args)
+static inline run_result t_run(const char *args)
 {
     const char *bin = getenv("CRED_BIN");
     cr_assert(bin, "CRED_BIN must name the built credence binary");
@@ -48,18 +48,28 @@ static run_result t_run(const char *args)
     return r;
 }
 
-static void t_run_free(run_result *r)
+static inline void t_run_free(run_result *r)
 {
     free(r->out);
     free(r->err);
 }
 
-static int t_count_lines(const char *s)
+static inline int t_count_lines(const char *s)
 {
     int n = 0;
     for (; *s; s++)
         n += *s == '\n';
     return n;
+}
+
+/* Writes len bytes to a new temp file; returns its malloc'd path (unlink and free it). */
+static inline char *t_write_tmp(const void *content, size_t len)
+{
+    char *path = strdup("/tmp/cred_cli_inXXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0 && write(fd, content, len) == (ssize_t)len);
+    close(fd);
+    return path;
 }
 
 #endif

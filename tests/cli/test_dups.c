@@ -7,59 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Runs `credence ARGS` through the shell with stdout and stderr captured in temp files. */
-static run_result run(const char *args)
-{
-    const char *bin = getenv("CRED_BIN");
-    cr_assert(bin, "CRED_BIN must name the built credence binary");
-    char out[] = "/tmp/cred_dups_outXXXXXX", err[] = "/tmp/cred_dups_errXXXXXX";
-    close(mkstemp(out));
-    close(mkstemp(err));
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin, args, out, err);
-    int st = system(cmd);
-    run_result r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
-    unlink(out);
-    unlink(err);
-    return r;
-}
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static char *write_tmp(const char *content)
-{
-    char *path = strdup("/tmp/cred_dups_inXXXXXX");
-    int fd = mkstemp(path);
-    size_t len = strlen(content);
-    cr_assert(write(fd, content, len) == (ssize_t)len);
-    close(fd);
-    return path;
-}
+#include "run_helpers.h"
 
 /* Posts in file order; dates put "orig" first. b1/b2 are bulletins of one template with other numbers. */
 static const char *corpus =
@@ -89,14 +37,6 @@ static char *line_at(const char *s, int n)
     return strndup(s, e ? (size_t)(e - s) : strlen(s));
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Checks that a record has exactly the documented keys in order and the given values ("null" for null,
  * strings without their quotes). */
 static void expect_record(const char *line, const char *id, const char *cluster, const char *parent,
@@ -121,12 +61,12 @@ static void expect_record(const char *line, const char *id, const char *cluster,
 
 Test(cli_dups, records_have_the_documented_fields_in_input_order)
 {
-    char *in = write_tmp(corpus);
+    char *in = t_write_tmp(corpus, strlen(corpus));
     char args[256];
     snprintf(args, sizeof args, "dups %s", in);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-    cr_assert_eq(count_lines(r.out), 6, "got %s", r.out);
+    cr_assert_eq(t_count_lines(r.out), 6, "got %s", r.out);
     const char *want[6][5] = {
         {"fwd1", "orig", "orig", "orig", "exact"}, /* forward line and emoji left out */
         {"orig", "orig", "null", "orig", "none"},  /* earliest date: the origin, though read second */
@@ -141,19 +81,19 @@ Test(cli_dups, records_have_the_documented_fields_in_input_order)
         free(l);
     }
     cr_expect(strstr(r.err, "6 posts from 1 input"), "stderr: %s", r.err);
-    run_free(&r);
+    t_run_free(&r);
     unlink(in);
     free(in);
 }
 
 Test(cli_dups, table_lists_clusters_by_size_with_spread_and_dates)
 {
-    char *in = write_tmp(corpus);
+    char *in = t_write_tmp(corpus, strlen(corpus));
     char args[256];
     snprintf(args, sizeof args, "dups --output table %s", in);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-    cr_assert_eq(count_lines(r.out), 3, "got %s", r.out);
+    cr_assert_eq(t_count_lines(r.out), 3, "got %s", r.out);
     char *head = line_at(r.out, 0), *row = line_at(r.out, 1), *sum = line_at(r.out, 2);
     cr_expect(strstr(head, "size") && strstr(head, "sources") && strstr(head, "origin"), "%s", head);
     int size = 0, sources = 0;
@@ -168,7 +108,7 @@ Test(cli_dups, table_lists_clusters_by_size_with_spread_and_dates)
     cr_expect_str_eq(sum, "6 posts: 1 clusters of copies holding 2 copies, 1 template variants, 0 transcript "
                           "windows, 3 posts alone");
     free(head), free(row), free(sum);
-    run_free(&r);
+    t_run_free(&r);
     unlink(in);
     free(in);
 }
@@ -178,12 +118,12 @@ Test(cli_dups, transcript_windows_are_parts_of_their_transcript_not_copies)
     const char *vtt = "WEBVTT\n\n"
                       "00:00:01.000 --> 00:00:05.000\nthe mayor said the bridge will close on monday for repairs\n\n"
                       "00:00:40.000 --> 00:00:45.000\nand the ferry will run every hour until the work is done\n";
-    char *a = write_tmp(vtt);
+    char *a = t_write_tmp(vtt, strlen(vtt));
     char args[512];
     snprintf(args, sizeof args, "dups --format vtt %s %s", a, a);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-    cr_assert_eq(count_lines(r.out), 6, "got %s", r.out);
+    cr_assert_eq(t_count_lines(r.out), 6, "got %s", r.out);
     const char *base = strrchr(a, '/') + 1;
     for (int i = 0; i < 3; i++) {
         char *l = line_at(r.out, i);
@@ -200,70 +140,72 @@ Test(cli_dups, transcript_windows_are_parts_of_their_transcript_not_copies)
         cr_expect(strstr(l, "\"relation\":\"exact\""), "%s", l);
         free(l);
     }
-    run_free(&r);
+    t_run_free(&r);
     unlink(a);
     free(a);
 }
 
 Test(cli_dups, bad_lines_are_skipped_and_nothing_usable_exits_one)
 {
-    char *mixed = write_tmp("{\"id\":\"a\",\"text\":\"hello there friends\"}\nnot json\n");
-    char *bad = write_tmp("not json at all\n");
+    const char *mixed_in = "{\"id\":\"a\",\"text\":\"hello there friends\"}\nnot json\n";
+    const char *bad_in = "not json at all\n";
+    char *mixed = t_write_tmp(mixed_in, strlen(mixed_in));
+    char *bad = t_write_tmp(bad_in, strlen(bad_in));
     char args[512];
     snprintf(args, sizeof args, "dups --format jsonl %s", mixed);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0);
-    cr_expect_eq(count_lines(r.out), 1, "got %s", r.out);
+    cr_expect_eq(t_count_lines(r.out), 1, "got %s", r.out);
     cr_expect(strstr(r.err, ":2:1: error:"), "stderr: %s", r.err);
     cr_expect(strstr(r.err, "1 skipped"), "stderr: %s", r.err);
-    run_free(&r);
+    t_run_free(&r);
     snprintf(args, sizeof args, "dups --format jsonl %s", bad);
-    r = run(args);
+    r = t_run(args);
     cr_expect_eq(r.status, 1);
     cr_expect_str_eq(r.out, "");
-    run_free(&r);
+    t_run_free(&r);
     unlink(mixed), unlink(bad);
     free(mixed), free(bad);
 }
 
 Test(cli_dups, bad_options_and_missing_input_exit_two)
 {
-    char *in = write_tmp(corpus);
+    char *in = t_write_tmp(corpus, strlen(corpus));
     char args[512];
     snprintf(args, sizeof args, "dups --output xml %s", in);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "--output"), "stderr: %s", r.err);
-    run_free(&r);
+    t_run_free(&r);
     snprintf(args, sizeof args, "dups --threshold 7 %s", in);
-    r = run(args);
+    r = t_run(args);
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "--threshold"), "stderr: %s", r.err);
-    run_free(&r);
-    r = run("dups /nonexistent/posts.jsonl");
+    t_run_free(&r);
+    r = t_run("dups /nonexistent/posts.jsonl");
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "/nonexistent/posts.jsonl"), "stderr: %s", r.err);
-    run_free(&r);
-    r = run("dups");
+    t_run_free(&r);
+    r = t_run("dups");
     cr_expect_eq(r.status, 2);
-    run_free(&r);
-    r = run("dups --help");
+    t_run_free(&r);
+    r = t_run("dups --help");
     cr_expect_eq(r.status, 0);
     cr_expect(strstr(r.out, "usage: credence dups"), "got %s", r.out);
-    run_free(&r);
+    t_run_free(&r);
     unlink(in);
     free(in);
 }
 
 Test(cli_dups, standard_input_is_read_with_dash)
 {
-    char *in = write_tmp(corpus);
+    char *in = t_write_tmp(corpus, strlen(corpus));
     char args[512];
     snprintf(args, sizeof args, "dups - < %s", in);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-    cr_expect_eq(count_lines(r.out), 6, "got %s", r.out);
-    run_free(&r);
+    cr_expect_eq(t_count_lines(r.out), 6, "got %s", r.out);
+    t_run_free(&r);
     unlink(in);
     free(in);
 }

@@ -6,48 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static run_result run(const char *args)
-{
-    const char *bin = getenv("CRED_BIN");
-    cr_assert(bin, "CRED_BIN must name the built credence binary");
-    char out[] = "/tmp/cred_learn_outXXXXXX", err[] = "/tmp/cred_learn_errXXXXXX";
-    close(mkstemp(out));
-    close(mkstemp(err));
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin, args, out, err);
-    int st = system(cmd);
-    run_result r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
-    unlink(out);
-    unlink(err);
-    return r;
-}
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
+#include "run_helpers.h"
 
 static char dir[] = "/tmp/cred_learn_cliXXXXXX";
 
@@ -108,7 +67,7 @@ Test(cli_learn, eval_of_a_perfect_ranking_reports_auc_one)
              "eval --data %s/perfect.csv --text-col tweet --label-col label --positive fake --rules %s/t.rules "
              "--output json",
              dir, dir);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect_eq(json_number(r.out, "n"), 4);
     cr_expect_float_eq(json_number(r.out, "roc_auc"), 1.0, 1e-9);
@@ -120,7 +79,7 @@ Test(cli_learn, eval_of_a_perfect_ranking_reports_auc_one)
     cr_expect(strstr(r.out, "\"rule\":\"CURE\",\"weight\":2,\"posts\":2,\"unreliable\":2,\"precision\":1") != NULL,
               "%s", r.out);
     cr_expect(strstr(r.out, "\"languages\":[{\"lang\":") != NULL);
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli_learn, eval_of_a_reversed_ranking_reports_auc_zero)
@@ -128,11 +87,11 @@ Test(cli_learn, eval_of_a_reversed_ranking_reports_auc_zero)
     char args[1024];
     snprintf(args, sizeof args,
              "eval --data %s/reversed.csv --text-col tweet --positive fake --rules %s/t.rules --output json", dir, dir);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect_float_eq(json_number(r.out, "roc_auc"), 0.0, 1e-9);
     cr_expect_float_eq(json_number(r.out, "precision"), 0.0, 1e-9);
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli_learn, train_then_eval_with_the_weights_separates_the_classes)
@@ -142,46 +101,46 @@ Test(cli_learn, train_then_eval_with_the_weights_separates_the_classes)
              "train --data %s/train.jsonl --label-col y --positive bad --rules %s/t.rules --lexical --bits 12 "
              "-o %s/w.bin",
              dir, dir, dir);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect(strstr(r.out, "wrote") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "lexical weights") != NULL);
-    run_free(&r);
+    t_run_free(&r);
     snprintf(args, sizeof args,
              "eval --data %s/train.jsonl --label-col y --positive bad --rules %s/t.rules --weights %s/w.bin "
              "--output json",
              dir, dir, dir);
-    r = run(args);
+    r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     /* "plain chat" posts are labelled half and half: the best ranking ties them, AUC 0.875 */
     cr_expect_gt(json_number(r.out, "roc_auc"), 0.85, "%s", r.out);
     cr_expect_gt(json_number(r.out, "mean_abs_lexical"), 0.1);
-    run_free(&r);
+    t_run_free(&r);
     snprintf(args, sizeof args,
              "train --data %s/train.jsonl --label-col y --positive bad --rules %s/t.rules --cv 3 --output json", dir,
              dir);
-    r = run(args);
+    r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect_eq(json_number(r.out, "n"), 60);
     cr_expect(strstr(r.out, "3-fold cross-validation") != NULL);
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli_learn, a_registered_data_set_needs_no_column_flags)
 {
     char args[1024];
     snprintf(args, sizeof args, "eval --dataset sample-health --rules %s/t.rules --output table", dir);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect(strstr(r.out, "n          20 (10 unreliable)") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "reliability") != NULL);
     cr_expect(strstr(r.err, "warning") == NULL, "the checksum matches: %s", r.err);
-    run_free(&r);
-    r = run("eval --dataset no-such-set");
+    t_run_free(&r);
+    r = t_run("eval --dataset no-such-set");
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "constraint-covid19") != NULL, "the registered names are listed: %s", r.err);
-    run_free(&r);
-    r = run("eval --output xml --dataset sample-health");
+    t_run_free(&r);
+    r = t_run("eval --output xml --dataset sample-health");
     cr_expect_eq(r.status, 2);
-    run_free(&r);
+    t_run_free(&r);
 }

@@ -6,108 +6,49 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Runs `credence ARGS` through the shell with stdout and stderr captured in temp files. */
-static run_result run(const char *args)
-{
-    const char *bin = getenv("CRED_BIN");
-    cr_assert(bin, "CRED_BIN must name the built credence binary");
-    char out[] = "/tmp/cred_cli_outXXXXXX", err[] = "/tmp/cred_cli_errXXXXXX";
-    close(mkstemp(out));
-    close(mkstemp(err));
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin, args, out, err);
-    int st = system(cmd);
-    run_result r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
-    unlink(out);
-    unlink(err);
-    return r;
-}
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-static char *write_tmp(const char *content, size_t len)
-{
-    char *path = strdup("/tmp/cred_cli_inXXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(write(fd, content, len) == (ssize_t)len);
-    close(fd);
-    return path;
-}
+#include "run_helpers.h"
 
 Test(cli, version_and_help_exit_zero)
 {
-    run_result r = run("--version");
+    run_result r = t_run("--version");
     cr_expect_eq(r.status, 0);
     cr_expect(strstr(r.out, "credence ") == r.out, "got '%s'", r.out);
-    run_free(&r);
-    r = run("parse --help");
+    t_run_free(&r);
+    r = t_run("parse --help");
     cr_expect_eq(r.status, 0);
     cr_expect(strstr(r.out, "usage: credence parse"), "got '%s'", r.out);
     cr_expect(strstr(r.out, "--format"));
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli, unknown_command_and_option_give_one_line_and_exit_two)
 {
-    run_result r = run("frobnicate");
+    run_result r = t_run("frobnicate");
     cr_expect_eq(r.status, 2);
-    cr_expect_eq(count_lines(r.err), 1, "stderr: %s", r.err);
-    run_free(&r);
-    r = run("parse --no-such-option datasets/sample/health-groups.jsonl");
+    cr_expect_eq(t_count_lines(r.err), 1, "stderr: %s", r.err);
+    t_run_free(&r);
+    r = t_run("parse --no-such-option datasets/sample/health-groups.jsonl");
     cr_expect_eq(r.status, 2);
-    cr_expect_eq(count_lines(r.err), 1, "stderr: %s", r.err);
+    cr_expect_eq(t_count_lines(r.err), 1, "stderr: %s", r.err);
     cr_expect(strstr(r.err, "--no-such-option"));
     cr_expect_eq(r.out[0], '\0');
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli, missing_file_gives_one_line_and_exit_two)
 {
-    run_result r = run("parse /nonexistent/file.jsonl");
+    run_result r = t_run("parse /nonexistent/file.jsonl");
     cr_expect_eq(r.status, 2);
-    cr_expect_eq(count_lines(r.err), 1, "stderr: %s", r.err);
+    cr_expect_eq(t_count_lines(r.err), 1, "stderr: %s", r.err);
     cr_expect(strstr(r.err, "/nonexistent/file.jsonl"));
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli, sample_parses_to_one_record_per_post_with_lang_and_links)
 {
-    run_result r = run("parse datasets/sample/health-groups.jsonl");
+    run_result r = t_run("parse datasets/sample/health-groups.jsonl");
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-    cr_expect_eq(count_lines(r.out), 20);
+    cr_expect_eq(t_count_lines(r.out), 20);
     cr_expect(strstr(r.out, "\"id\":\"s3\""));
     cr_expect(strstr(r.out, "\"lang\":\"pt\""), "Portuguese posts are detected");
     cr_expect(strstr(r.out, "\"lang\":\"fa\""), "Persian posts are detected");
@@ -115,24 +56,24 @@ Test(cli, sample_parses_to_one_record_per_post_with_lang_and_links)
     /* tracking parameters are removed from the canonical link */
     cr_expect(strstr(r.out, "\"https://www.gov.br/saude/pt-br/assuntos/noticias\""), "%s", r.out);
     cr_expect(strstr(r.err, "20 posts"), "summary on stderr: %s", r.err);
-    run_free(&r);
+    t_run_free(&r);
 }
 
 Test(cli, bad_lines_are_reported_with_position_and_skipped)
 {
     const char *in = "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\": oops}\n{\"text\":\"third\"}\n";
-    char *path = write_tmp(in, strlen(in));
+    char *path = t_write_tmp(in, strlen(in));
     char args[256];
     snprintf(args, sizeof args, "parse --format jsonl %s", path);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 0, "posts were read, so success");
-    cr_expect_eq(count_lines(r.out), 2);
+    cr_expect_eq(t_count_lines(r.out), 2);
     char where[300];
     snprintf(where, sizeof where, "%s:2:", path);
     cr_expect(strstr(r.err, where), "diagnostic names file and line: %s", r.err);
     cr_expect(strstr(r.err, "1 skipped"), "%s", r.err);
     cr_expect(strstr(r.out, "\"id\":\"3\""), "missing id is the line number: %s", r.out);
-    run_free(&r);
+    t_run_free(&r);
     unlink(path);
     free(path);
 }
@@ -140,13 +81,13 @@ Test(cli, bad_lines_are_reported_with_position_and_skipped)
 Test(cli, nothing_usable_exits_one)
 {
     const char *in = "{\"id\":1}\n{broken\n";
-    char *path = write_tmp(in, strlen(in));
+    char *path = t_write_tmp(in, strlen(in));
     char args[256];
     snprintf(args, sizeof args, "parse --format jsonl %s", path);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 1, "stderr: %s", r.err);
     cr_expect_eq(r.out[0], '\0');
-    run_free(&r);
+    t_run_free(&r);
     unlink(path);
     free(path);
 }
@@ -156,29 +97,29 @@ Test(cli, binary_garbage_is_refused_without_crash)
     char junk[4096];
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (char)((i * 2654435761u) >> 13);
-    char *path = write_tmp(junk, sizeof junk);
+    char *path = t_write_tmp(junk, sizeof junk);
     char args[256];
     snprintf(args, sizeof args, "parse %s", path);
-    run_result r = run(args);
+    run_result r = t_run(args);
     cr_expect_eq(r.status, 1, "stderr: %s", r.err);
     cr_expect(strstr(r.err, path), "%s", r.err);
-    run_free(&r);
+    t_run_free(&r);
     unlink(path);
     free(path);
 }
 
 Test(cli, parse_output_parses_again_to_the_same_records)
 {
-    run_result a = run("parse datasets/sample/health-groups.jsonl");
+    run_result a = t_run("parse datasets/sample/health-groups.jsonl");
     cr_assert_eq(a.status, 0);
-    char *path = write_tmp(a.out, strlen(a.out));
+    char *path = t_write_tmp(a.out, strlen(a.out));
     char args[256];
     snprintf(args, sizeof args, "parse --format jsonl %s", path);
-    run_result b = run(args);
+    run_result b = t_run(args);
     cr_assert_eq(b.status, 0, "%s", b.err);
     cr_expect_str_eq(b.out, a.out, "parse is a fixed point on its own output");
-    run_free(&a);
-    run_free(&b);
+    t_run_free(&a);
+    t_run_free(&b);
     unlink(path);
     free(path);
 }
@@ -193,6 +134,6 @@ Test(cli, standard_input_is_read_with_dash)
     size_t n = fread(buf, 1, sizeof buf - 1, p);
     buf[n] = '\0';
     cr_expect_eq(pclose(p), 0);
-    cr_expect_eq(count_lines(buf), 2, "%s", buf);
+    cr_expect_eq(t_count_lines(buf), 2, "%s", buf);
     cr_expect(strstr(buf, "\"text\":\"second post\""), "%s", buf);
 }
