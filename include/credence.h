@@ -1175,7 +1175,8 @@ typedef struct cred_dataset_options {
 
 /** One labelled example. Strings are NUL-terminated and owned by the data set. */
 typedef struct cred_example {
-    const char *id;      /**< id column, else the 1-based line where the row starts */
+    const char *id;      /**< id column, else the record number the reader gives (CSV: the row, 1 = the
+                              first data row; JSONL: the line) */
     const char *text;
     size_t text_len;
     int label;           /**< 1 unreliable (positive), 0 reliable */
@@ -1187,8 +1188,10 @@ typedef struct cred_example {
 typedef struct cred_dataset cred_dataset;
 
 /**
- * Read a labelled file whole. Rows too short for the named columns, or without a usable label, are
- * skipped and counted (cred_dataset_skipped()).
+ * Read a labelled file whole, through the CSV or JSONL reader (cred_reader_open() with the columns,
+ * label_col, csv_no_header and csv_no_quotes set from opts). Rows too short for the named columns,
+ * objects without the text key, rows over a reader limit and rows without a usable label are skipped
+ * and counted (cred_dataset_skipped()); a row that does not parse fails the load.
  * @param[out] out  receives the data set; release it with cred_dataset_free().
  * @param opts      options, or NULL for defaults.
  * @return 0; CRED_EIO when the file cannot be read; CRED_ENOTFOUND when a named column is not in the

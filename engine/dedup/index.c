@@ -8,15 +8,23 @@
  * Memory layout: per-post records in parallel arrays; signatures only for indexed posts ("entries":
  * one per short post, one per window of a long one); per band an open-addressing table of entry
  * numbers with an 8-bit tag, the band key itself being read back from the stored signature.
+ *
+ * Bucket cap: a band value shared by many entries (every variant of one template has the same value
+ * in each band that misses its numbers) holds at most BUCKET_CAP slots of its band's table: the
+ * earliest entry (the origin side of a chain) and the BUCKET_CAP - 1 most recent ones; a newer entry
+ * replaces the oldest but one in place. Without the cap such a value piles all its entries into one
+ * linear-probing run, and every insert and lookup that lands there walks the whole run: quadratic in
+ * the template's size. Such a value tells little about a post anyway; the bands that cover what
+ * differs (the numbers, the edits) have rare values and keep finding the exact sibling or copy.
  */
 #include <stdlib.h>
 
 #include "dedup.h"
 
 #define NO_DOC CRED_DUP_NO_DOC
-#define MAX_CANDIDATES 4096     /* distinct entries verified per query */
-#define MAX_BAND_MATCHES 256    /* matching entries taken from one band bucket */
-#define SEEN_SLOTS 8192         /* must be a power of two > 2 * MAX_CANDIDATES */
+#define MAX_CANDIDATES 1024     /* distinct entries verified per query */
+#define BUCKET_CAP 8           /* entries kept per band value: the earliest and the most recent */
+#define SEEN_SLOTS 4096         /* must be a power of two > 2 * MAX_CANDIDATES */
 
 /* ---- u64 -> u32 map (open addressing, linear probing; value 0 marks an empty slot) ------------- */
 
@@ -134,6 +142,9 @@ struct cred_dedup {
     size_t cap_qsig, n_qsig;
     uint32_t seen[SEEN_SLOTS];
     uint32_t seen_stamp[SEEN_SLOTS];
+    uint32_t cand_doc[SEEN_SLOTS];   /* doc -> index in cands, for this query (cand_stamp) */
+    uint32_t cand_idx[SEEN_SLOTS];
+    uint32_t cand_stamp[SEEN_SLOTS];
     uint32_t stamp;
     cand *cands;
     size_t n_cands, cap_cands;
@@ -263,15 +274,34 @@ static inline size_t band_pos(uint64_t h, size_t cap)
     return (size_t)(((h & 0xffffffffULL) * (uint64_t)cap) >> 32);
 }
 
+/* Put entry (newer than every entry in the table) into band b's table, keeping at most BUCKET_CAP
+ * entries of its band value: when the value is full, the entry replaces the oldest but the earliest.
+ * Replaying the entries in order (lsh_resize) gives the same buckets. */
 static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry)
 {
-    uint64_t h = band_hash(d, d->sig + (size_t)entry * DD_K, b);
+    const uint8_t *es = d->sig + (size_t)entry * DD_K;
+    uint64_t h = band_hash(d, es, b);
+    uint8_t tag = (uint8_t)(h >> 56);
     size_t i = band_pos(h, d->lsh_cap);
     uint32_t *slot = d->slot[b];
-    while (slot[i])
-        i = i + 1 == d->lsh_cap ? 0 : i + 1;
+    uint8_t *tags = d->tag[b];
+    unsigned n_equal = 0;
+    size_t first = SIZE_MAX, second = SIZE_MAX; /* slots of the two earliest entries of the value */
+    for (; slot[i]; i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+        if (tags[i] != tag || !band_equal(d, d->sig + (size_t)(slot[i] - 1) * DD_K, es, b))
+            continue;
+        n_equal++;
+        if (first == SIZE_MAX || slot[i] < slot[first]) {
+            second = first;
+            first = i;
+        } else if (second == SIZE_MAX || slot[i] < slot[second]) {
+            second = i;
+        }
+    }
+    if (n_equal >= BUCKET_CAP)
+        i = second;
     slot[i] = entry + 1;
-    d->tag[b][i] = (uint8_t)(h >> 56);
+    tags[i] = tag;
 }
 
 static int lsh_resize(cred_dedup *d, size_t cap)
@@ -374,8 +404,11 @@ static inline bool own_whole(const cred_dedup *d, uint32_t doc, uint32_t whole)
 
 /* Collect verified candidates (estimated Jaccard >= threshold, earlier, not of the post's own whole)
  * of one query signature into d->cands, keeping the best similarity per doc. */
+#include <stdio.h>
+static unsigned long long st_q, st_walk, st_tag, st_eq, st_new, st_est;
+__attribute__((destructor)) static void st_print(void){ if(st_q) fprintf(stderr,"STAT q=%llu walk=%.1f tag=%.1f eq=%.1f new=%.1f est=%.1f\n",st_q,(double)st_walk/st_q,(double)st_tag/st_q,(double)st_eq/st_q,(double)st_new/st_q,(double)st_est/st_q);}
 static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, size_t *budget)
-{
+{ st_q++;
     int rc = 0;
     /* The band tables are far larger than the caches: start every band's memory load at once so that
      * the misses overlap instead of following one another. */
@@ -391,34 +424,41 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
         uint8_t tag = (uint8_t)(h >> 56);
         const uint32_t *slot = d->slot[b];
         const uint8_t *tags = d->tag[b];
-        unsigned taken = 0;
-        for (size_t i = band_pos(h, d->lsh_cap); slot[i] && taken < MAX_BAND_MATCHES;
-             i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+        /* a band value holds at most BUCKET_CAP entries (lsh_put), so the run ends soon */
+        for (size_t i = band_pos(h, d->lsh_cap); slot[i]; i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+            st_walk++;
             if (tags[i] != tag)
                 continue;
+            st_tag++;
             uint32_t e = slot[i] - 1;
             const uint8_t *es = d->sig + (size_t)e * DD_K;
             if (!band_equal(d, es, q->v, b))
                 continue;
-            taken++;
+            st_eq++;
             if (!seen_insert(d, e))
                 continue;
+            st_new++;
             if (--*budget == 0)
                 break;
             uint32_t doc = d->ent_doc[e];
             if (!date_ok(d->date[doc], qdate) || own_whole(d, doc, whole))
                 continue;
+            st_est++;
             double j = cred_dedup__estimate(q, (const dd_sig *)es);
             if (j < d->o.threshold)
                 continue;
-            size_t k = 0;
-            while (k < d->n_cands && d->cands[k].doc != doc)
-                k++;
-            if (k == d->n_cands) {
+            /* at most MAX_CANDIDATES docs: the doc -> cand table stays at most half full */
+            size_t k = dd_mix64(doc) & (SEEN_SLOTS - 1);
+            while (d->cand_stamp[k] == d->stamp && d->cand_doc[k] != doc)
+                k = (k + 1) & (SEEN_SLOTS - 1);
+            if (d->cand_stamp[k] != d->stamp) {
                 CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
+                d->cand_stamp[k] = d->stamp;
+                d->cand_doc[k] = doc;
+                d->cand_idx[k] = (uint32_t)d->n_cands;
                 d->cands[d->n_cands++] = (cand){doc, (float)j};
-            } else if (j > d->cands[k].sim) {
-                d->cands[k].sim = (float)j;
+            } else if (j > d->cands[d->cand_idx[k]].sim) {
+                d->cands[d->cand_idx[k]].sim = (float)j;
             }
         }
     }
@@ -493,6 +533,7 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
     d->n_cands = 0;
     if (++d->stamp == 0) {
         memset(d->seen_stamp, 0, sizeof d->seen_stamp);
+        memset(d->cand_stamp, 0, sizeof d->cand_stamp);
         d->stamp = 1;
     }
     size_t budget = MAX_CANDIDATES;

@@ -132,7 +132,16 @@ void cred_text__stemmer_trim(cred_stemmer *s);
 #define CRED_STEM_MAX_INPUT 128
 
 /** A cached word form: the word, its stem, its language evidence. Valid until the next trim. */
-typedef struct cred_form cred_form;
+typedef struct cred_form {
+    const char *word;  /* NUL-terminated copy */
+    uint32_t word_len;
+    uint32_t key;      /* 0: the form's own entry; li + 1: its stem in a second language */
+    const char *stem;  /* NULL until stemmed */
+    uint32_t stem_len;
+    uint32_t stem_li;  /* stemmer index + 1 of `stem` */
+    cred_lang_wev ev;  /* valid when ev_done */
+    bool ev_done;
+} cred_form;
 
 /**
  * The cache entry of word form word[0..len), created when missing (one hash lookup).
@@ -140,8 +149,13 @@ typedef struct cred_form cred_form;
  */
 cred_form *cred_text__form(cred_stemmer *s, const char *word, size_t len);
 
+const cred_lang_wev *cred_text__form_fill_evidence(cred_stemmer *s, cred_form *f);
+
 /** Language evidence of a form, computed on first use. NULL on ENOMEM. */
-const cred_lang_wev *cred_text__form_evidence(cred_stemmer *s, cred_form *f);
+static inline const cred_lang_wev *cred_text__form_evidence(cred_stemmer *s, cred_form *f)
+{
+    return CRED_LIKELY(f->ev_done) ? &f->ev : cred_text__form_fill_evidence(s, f);
+}
 
 /**
  * Stem every WORD token of `tokens` (which index norm) for language `lang` (ISO 639-1, or a tag such

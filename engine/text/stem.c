@@ -30,16 +30,6 @@ static const struct { const char *iso, *algo; } LANGS[] = {
 };
 #define N_LANGS CRED_ARRAY_LEN(LANGS)
 
-struct cred_form {
-    const char *word;
-    uint32_t word_len;
-    uint32_t key;      /* 0: the form's own entry; li + 1: its stem in LANGS[li] (a second language) */
-    const char *stem;  /* NULL until stemmed */
-    uint32_t stem_len;
-    uint32_t stem_li;  /* li + 1 of `stem` */
-    cred_lang_wev ev;
-    bool ev_done;
-};
 
 typedef struct slot {
     uint64_t hash;
@@ -149,23 +139,45 @@ static void arabic_swap(char *p, size_t len, int to_arabic)
     }
 }
 
-/* The entry of word[0..len) with key (0, or li + 1), created when missing; NULL on ENOMEM. */
-static cred_form *form_get(cred_stemmer *s, const char *word, uint32_t len, uint32_t key)
+/* a[0..n) == b[0..n), with overlapping word loads for the short words that make most of the text */
+static inline bool same_bytes(const char *a, const char *b, uint32_t n)
 {
-    uint64_t h = XXH3_64bits_withSeed(word, len, key);
-    if (CRED_UNLIKELY((s->used + 1) * 4 > s->cap * 3) && grow_table(s) < 0)
+    if (n >= 8) {
+        if (n > 16)
+            return memcmp(a, b, n) == 0;
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* Add the entry of word[0..len) with key and hash h (known missing); NULL on ENOMEM. */
+static CRED_TEXT_NOINLINE cred_form *form_add(cred_stemmer *s, uint64_t h, const char *word, uint32_t len, uint32_t key)
+{
+    if ((s->used + 1) * 4 > s->cap * 3 && grow_table(s) < 0)
         return NULL;
     size_t mask = s->cap - 1, i = (size_t)h & mask;
-    while (s->tab[i].f) {
-        cred_form *e = s->tab[i].f;
-        if (s->tab[i].hash == h && e->word_len == len && e->key == key && memcmp(e->word, word, len) == 0)
-            return e;
+    while (s->tab[i].f)
         i = (i + 1) & mask;
-    }
     cred_form *f = cred_arena_alloc(&s->arena, sizeof *f + len + 1);
     if (!f)
         return NULL;
-    char *w = (char *)(f + 1);
+    char *w = (char *)(f + 1); /* the word right after its entry: one cache line for both */
     memcpy(w, word, len);
     w[len] = '\0';
     memset(f, 0, sizeof *f);
@@ -177,20 +189,31 @@ static cred_form *form_get(cred_stemmer *s, const char *word, uint32_t len, uint
     return f;
 }
 
+/* The entry of word[0..len) with key (0, or li + 1), created when missing; NULL on ENOMEM. */
+CRED_TEXT_INLINE cred_form *form_get(cred_stemmer *s, const char *word, uint32_t len, uint32_t key)
+{
+    uint64_t h = key ? XXH3_64bits_withSeed(word, len, key) : XXH3_64bits(word, len);
+    if (CRED_LIKELY(s->cap)) {
+        size_t mask = s->cap - 1, i = (size_t)h & mask;
+        for (const slot *e; (e = &s->tab[i])->f; i = (i + 1) & mask)
+            if (e->hash == h && e->f->word_len == len && e->f->key == key && same_bytes(e->f->word, word, len))
+                return e->f;
+    }
+    return form_add(s, h, word, len, key);
+}
+
 cred_form *cred_text__form(cred_stemmer *s, const char *word, size_t len)
 {
     if (len > MAX_STEM_INPUT)
         return NULL;
     cred_form *f = form_get(s, word, (uint32_t)len, 0);
-    if (!f)
+    if (CRED_UNLIKELY(!f))
         cred__error_nomem();
     return f;
 }
 
-const cred_lang_wev *cred_text__form_evidence(cred_stemmer *s, cred_form *f)
+const cred_lang_wev *cred_text__form_fill_evidence(cred_stemmer *s, cred_form *f)
 {
-    if (CRED_LIKELY(f->ev_done))
-        return &f->ev;
     if (cred_text__lang_word(&f->ev, &s->arena, f->word, f->word_len) < 0) {
         cred__error_nomem();
         return NULL;

