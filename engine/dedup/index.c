@@ -23,7 +23,7 @@
 
 #define NO_DOC CRED_DUP_NO_DOC
 #define MAX_CANDIDATES 1024     /* distinct entries verified per query */
-#define BUCKET_CAP 8           /* entries kept per band value: the earliest and the most recent */
+#define BUCKET_CAP 8            /* entries kept per band value: the earliest and the most recent */
 #define SEEN_SLOTS 4096         /* must be a power of two > 2 * MAX_CANDIDATES */
 
 /* ---- u64 -> u32 map (open addressing, linear probing; value 0 marks an empty slot) ------------- */
@@ -105,6 +105,12 @@ typedef struct cand {
     float sim;
 } cand;
 
+typedef struct hit {  /* scratch of probe(): an entry whose band tag matched, then its doc */
+    uint32_t entry;
+    uint32_t band;
+    uint32_t doc;
+} hit;
+
 struct cred_dedup {
     cred_dedup_options o;
 
@@ -148,6 +154,8 @@ struct cred_dedup {
     uint32_t stamp;
     cand *cands;
     size_t n_cands, cap_cands;
+    hit *hits;
+    size_t cap_hits;
 };
 
 const char *cred_dup_relation_name(cred_dup_relation relation)
@@ -220,6 +228,7 @@ void cred_dedup_free(cred_dedup *d)
     free(d->sh);
     free(d->qsig);
     free(d->cands);
+    free(d->hits);
     free(d);
 }
 
@@ -404,14 +413,13 @@ static inline bool own_whole(const cred_dedup *d, uint32_t doc, uint32_t whole)
 
 /* Collect verified candidates (estimated Jaccard >= threshold, earlier, not of the post's own whole)
  * of one query signature into d->cands, keeping the best similarity per doc. */
-#include <stdio.h>
-static unsigned long long st_q, st_walk, st_tag, st_eq, st_new, st_est;
-__attribute__((destructor)) static void st_print(void){ if(st_q) fprintf(stderr,"STAT q=%llu walk=%.1f tag=%.1f eq=%.1f new=%.1f est=%.1f\n",st_q,(double)st_walk/st_q,(double)st_tag/st_q,(double)st_eq/st_q,(double)st_new/st_q,(double)st_est/st_q);}
 static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, size_t *budget)
-{ st_q++;
+{
     int rc = 0;
-    /* The band tables are far larger than the caches: start every band's memory load at once so that
-     * the misses overlap instead of following one another. */
+    /* The tables and signatures are far larger than the caches: each stage below starts the memory
+     * loads of the next for all its items at once, so that the misses overlap instead of following one
+     * another. 1: the band slots; 2: the slots' entries whose tag matches; 3: their signatures
+     * (band value, seen once), 4: their posts' records; then the verification. */
     uint64_t hs[DD_K];
     for (unsigned b = 0; b < d->o.bands; b++) {
         hs[b] = band_hash(d, q->v, b);
@@ -419,47 +427,62 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
         __builtin_prefetch(&d->slot[b][i]);
         __builtin_prefetch(&d->tag[b][i]);
     }
-    for (unsigned b = 0; b < d->o.bands && *budget; b++) {
+    size_t n = 0;
+    for (unsigned b = 0; b < d->o.bands; b++) {
         uint64_t h = hs[b];
         uint8_t tag = (uint8_t)(h >> 56);
         const uint32_t *slot = d->slot[b];
         const uint8_t *tags = d->tag[b];
         /* a band value holds at most BUCKET_CAP entries (lsh_put), so the run ends soon */
         for (size_t i = band_pos(h, d->lsh_cap); slot[i]; i = i + 1 == d->lsh_cap ? 0 : i + 1) {
-            st_walk++;
             if (tags[i] != tag)
                 continue;
-            st_tag++;
-            uint32_t e = slot[i] - 1;
-            const uint8_t *es = d->sig + (size_t)e * DD_K;
-            if (!band_equal(d, es, q->v, b))
-                continue;
-            st_eq++;
-            if (!seen_insert(d, e))
-                continue;
-            st_new++;
-            if (--*budget == 0)
-                break;
-            uint32_t doc = d->ent_doc[e];
-            if (!date_ok(d->date[doc], qdate) || own_whole(d, doc, whole))
-                continue;
-            st_est++;
-            double j = cred_dedup__estimate(q, (const dd_sig *)es);
-            if (j < d->o.threshold)
-                continue;
-            /* at most MAX_CANDIDATES docs: the doc -> cand table stays at most half full */
-            size_t k = dd_mix64(doc) & (SEEN_SLOTS - 1);
-            while (d->cand_stamp[k] == d->stamp && d->cand_doc[k] != doc)
-                k = (k + 1) & (SEEN_SLOTS - 1);
-            if (d->cand_stamp[k] != d->stamp) {
-                CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
-                d->cand_stamp[k] = d->stamp;
-                d->cand_doc[k] = doc;
-                d->cand_idx[k] = (uint32_t)d->n_cands;
-                d->cands[d->n_cands++] = (cand){doc, (float)j};
-            } else if (j > d->cands[d->cand_idx[k]].sim) {
-                d->cands[d->cand_idx[k]].sim = (float)j;
-            }
+            CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
+            d->hits[n++] = (hit){slot[i] - 1, b, NO_DOC};
+            __builtin_prefetch(d->sig + (size_t)(slot[i] - 1) * DD_K + (size_t)b * d->o.rows);
+        }
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n && *budget; k++) {
+        uint32_t e = d->hits[k].entry;
+        const uint8_t *es = d->sig + (size_t)e * DD_K;
+        if (!band_equal(d, es, q->v, d->hits[k].band))
+            continue;
+        if (!seen_insert(d, e))
+            continue;
+        if (--*budget == 0)
+            break;
+        __builtin_prefetch(&d->ent_doc[e]);
+        __builtin_prefetch(es);
+        __builtin_prefetch(es + DD_K - 1);
+        d->hits[m++].entry = e;
+    }
+    for (size_t k = 0; k < m; k++) {
+        uint32_t doc = d->ent_doc[d->hits[k].entry];
+        __builtin_prefetch(&d->date[doc]);
+        if (whole != NO_DOC)
+            __builtin_prefetch(&d->rel[doc]);
+        d->hits[k].doc = doc;
+    }
+    for (size_t k = 0; k < m; k++) {
+        uint32_t doc = d->hits[k].doc;
+        if (!date_ok(d->date[doc], qdate) || own_whole(d, doc, whole))
+            continue;
+        double j = cred_dedup__estimate(q, (const dd_sig *)(d->sig + (size_t)d->hits[k].entry * DD_K));
+        if (j < d->o.threshold)
+            continue;
+        /* at most MAX_CANDIDATES docs: the doc -> cand table stays at most half full */
+        size_t c = dd_mix64(doc) & (SEEN_SLOTS - 1);
+        while (d->cand_stamp[c] == d->stamp && d->cand_doc[c] != doc)
+            c = (c + 1) & (SEEN_SLOTS - 1);
+        if (d->cand_stamp[c] != d->stamp) {
+            CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
+            d->cand_stamp[c] = d->stamp;
+            d->cand_doc[c] = doc;
+            d->cand_idx[c] = (uint32_t)d->n_cands;
+            d->cands[d->n_cands++] = (cand){doc, (float)j};
+        } else if (j > d->cands[d->cand_idx[c]].sim) {
+            d->cands[d->cand_idx[c]].sim = (float)j;
         }
     }
 done:

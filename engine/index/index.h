@@ -225,7 +225,7 @@ uint64_t ix_id_hash(const char *id, size_t len);
 typedef struct ix_cursor {
     const ix_segment *seg;
     ix_term t;
-    const ix_skip *skip;     /* NULL for single-block lists */
+    const ix_skip *skip;     /* NULL for single-block lists; unaligned: read with memcpy */
     uint32_t n_blocks, block;
     const uint8_t *stream, *p, *end; /* doc stream: start, next entry, end */
     const uint8_t *pos_base; /* this term's positions */

@@ -269,6 +269,14 @@ int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_
  * separate stream with, per block, a width byte and the bit-packed positions of its docs (each doc's
  * first position absolute, the next ones as gaps). */
 
+/* Skip entries follow variable-length lists, so they are not aligned: read them by copy. */
+static inline ix_skip skip_get(const ix_cursor *c, uint32_t b)
+{
+    ix_skip e;
+    memcpy(&e, (const uint8_t *)c->skip + (size_t)b * sizeof e, sizeof e);
+    return e;
+}
+
 static uint32_t fail(ix_cursor *c)
 {
     c->corrupt = true;
@@ -343,10 +351,10 @@ uint32_t ix_cursor_next(ix_cursor *c)
     }
     if (c->in_block == c->n_in_block) {
         c->block++;
-        if (!c->skip || c->block >= c->n_blocks || c->skip[c->block].pos_off > c->t.pos_len)
+        if (!c->skip || c->block >= c->n_blocks || skip_get(c, c->block).pos_off > c->t.pos_len)
             return fail(c);
         c->prev = c->bdocs[c->n_in_block - 1];
-        if (!block_start(c, c->p, c->pos_base + c->skip[c->block].pos_off))
+        if (!block_start(c, c->p, c->pos_base + skip_get(c, c->block).pos_off))
             return fail(c);
     }
     c->doc = c->bdocs[c->in_block];
@@ -360,21 +368,21 @@ uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return c->doc;
-    if (c->skip && c->skip[c->block].last_doc < target) {
+    if (c->skip && skip_get(c, c->block).last_doc < target) {
         uint32_t b = c->block;
-        while (b + 1 < c->n_blocks && c->skip[b].last_doc < target)
+        while (b + 1 < c->n_blocks && skip_get(c, b).last_doc < target)
             b++;
-        if (c->skip[b].last_doc < target) {
+        if (skip_get(c, b).last_doc < target) {
             c->doc = IX_END;
             c->read = c->t.df;
             return IX_END;
         }
-        if (c->skip[b].doc_off > (size_t)(c->end - c->stream) || c->skip[b].pos_off > c->t.pos_len)
+        if (skip_get(c, b).doc_off > (size_t)(c->end - c->stream) || skip_get(c, b).pos_off > c->t.pos_len)
             return fail(c);
         c->block = b;
-        c->prev = b ? (int64_t)c->skip[b - 1].last_doc : -1;
+        c->prev = b ? (int64_t)skip_get(c, b - 1).last_doc : -1;
         c->read = (uint64_t)b * IX_BLOCK;
-        if (!block_start(c, c->stream + c->skip[b].doc_off, c->pos_base + c->skip[b].pos_off))
+        if (!block_start(c, c->stream + skip_get(c, b).doc_off, c->pos_base + skip_get(c, b).pos_off))
             return fail(c);
         ix_cursor_next(c);
     }
@@ -390,15 +398,15 @@ uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, float *fmax)
         return c->doc == IX_END ? IX_END : (uint32_t)(c->seg->meta.n_docs - 1);
     }
     uint32_t b = c->block;
-    while (b + 1 < c->n_blocks && c->skip[b].last_doc < target)
+    while (b + 1 < c->n_blocks && skip_get(c, b).last_doc < target)
         b++;
-    if (c->skip[b].last_doc < target) {
+    if (skip_get(c, b).last_doc < target) {
         *fmax = 0;
         return IX_END;
     }
-    float f = c->skip[b].fmax;
+    float f = skip_get(c, b).fmax;
     *fmax = f >= 0 && f <= 1.001f ? f : 1.001f; /* a damaged bound only costs speed */
-    return c->skip[b].last_doc;
+    return skip_get(c, b).last_doc;
 }
 
 bool ix_cursor_positions(ix_cursor *c, uint32_t *out)

@@ -35,8 +35,9 @@
 
 static unsigned int hs_flags_of(const rclause *c, bool prefilter)
 {
-    /* No UCP: see rx__prefilter_expr(). No HS_FLAG_SINGLEMATCH: vectorscan 5.4.9 drops some matches
-     * with it (a lone `\\%` finds nothing in some 4 KB posts); the callback is cheap enough. */
+    /* No UCP: see rx__prefilter_expr(). No HS_FLAG_SINGLEMATCH: vectorscan 5.4.9 drops matches with
+     * it (a lone `\\%` in some 4 KB posts; checked again with the scanner's padding: still hundreds of
+     * missed hits on the shipped packs), so a candidate may be reported many times. */
     unsigned int f = HS_FLAG_UTF8;
     if (c->rflags & RF_CASELESS)
         f |= HS_FLAG_CASELESS;

@@ -142,6 +142,20 @@ Test(corpus, compacting_twice_writes_byte_identical_segments, .init = setup, .fi
     char *a = slurp(pa, &la);
     c = open_dir(CRED_CORPUS_WRITE, 0);      /* loaded */
     cr_assert_eq(live(c), 300);
+    /* lists of more than one block: skip tables, block-max pruning, seeks across blocks */
+    cred_search_options so = CRED_SEARCH_OPTIONS_INIT;
+    so.limit = 1000;
+    const cred_search_result *r;
+    cr_assert_eq(cred_corpus_search(c, &r, "garlic", 6, &so), 0);
+    cr_assert_eq(r->n_hits, 200); /* i % 3 != 0 */
+    cr_assert_eq(cred_corpus_search(c, &r, "garlic post", 11, &so), 0);
+    cr_assert_eq(r->n_hits, 200);
+    cr_assert_eq(cred_corpus_search(c, &r, "\"cures the virus\" -garlic", 26, &so), 0);
+    cr_assert_eq(r->n_hits, 100);
+    so.limit = 3;
+    cr_assert_eq(cred_corpus_search(c, &r, "virus garlic", 12, &so), 0);
+    cr_assert_eq(r->n_hits, 3);
+    cr_assert_geq(r->hits[0].score, r->hits[2].score);
     cr_assert_eq(cred_corpus_compact(c), 0); /* saved again: seg-000002 */
     cred_corpus_free(c);
     cr_assert_neq(access(pa, F_OK), 0, "compaction removes the old segment");

@@ -110,6 +110,20 @@ Test(rules, patterns_with_long_literals_are_not_flagged_as_slow)
     cred_rules_free(r);
 }
 
+Test(rules, literal_length_for_the_slow_warning_counts_bytes)
+{
+    cred_rules *r = NULL;
+    tdiags ds;
+    /* two 4-byte emoji, two 2-byte Arabic letters: 8 and 4 bytes for vectorscan, not 2 characters */
+    cr_assert_eq(compile_ds(&r, "rule A {\n match /\xf0\x9f\x9a\xa8\xf0\x9f\x9a\xa8/\n match /\xd9\x84\xd8\xa7/\n"
+                                " match /\\x{1f6a8}/\n test match \"x\" test nomatch \"y\" }\n"
+                                "rule B { match A weight 1 describe \"d\" category claim test match \"x\" test nomatch \"y\" }\n",
+                            CRED_RULES_LINT, &ds), 0);
+    const tdiag *d = find_diag(&ds, CRED_SEV_WARNING, "no literal of 3");
+    cr_expect_null(d, "unexpected warning: %s", d ? d->msg : "");
+    cred_rules_free(r);
+}
+
 Test(rules, list_files_are_read_relative_to_the_rule_file)
 {
     char dir[] = "/tmp/cred_rules_XXXXXX";

@@ -257,3 +257,92 @@ Test(rules, shipped_example_pack_passes_its_own_tests)
     cr_expect_gt(s.n, 10);
     cred_rules_free(r);
 }
+
+/* ---- word lists found from their last words; vectorscan workarounds ------------------------------ */
+
+Test(rules, list_entries_made_of_emoji_match_on_raw_and_norm)
+{
+    tscan t;
+    tscan_init(&t, R("E", "match in { \"\xf0\x9f\x9a\xa8\" \"!!!\" }") R("F", "match raw in { \"\xf0\x9f\x9a\xa8\xf0\x9f\x9a\xa8\" }")
+                       R("G", "match in { \"\xe2\x9a\xa0\xef\xb8\x8f\" }"), 0);
+    const char *post = "\xf0\x9f\x9a\xa8\xf0\x9f\x9a\xa8 ALERT!!! \xe2\x9a\xa0\xef\xb8\x8f";
+    const cred_scan_result *res = tscan_text(&t, post);
+    cr_expect_eq(hits_of(res, "E"), 3, "two sirens and !!!");
+    cr_expect_eq(hits_of(res, "F"), 1, "the pair on raw");
+    cr_assert_eq(hits_of(res, "G"), 1, "the variation selector is normalised away on both sides");
+    cr_expect_eq(hit_of(res, "E", 0)->span.start, 0);
+    cr_expect_eq(hit_of(res, "E", 0)->span.end, 4);
+    cr_expect_eq(hit_of(res, "E", 2)->quote_len, 3);
+    cr_expect_eq(hits_of(tscan_text(&t, "no siren here, only !! and !"), "E"), 0);
+    tscan_fini(&t);
+}
+
+Test(rules, list_entries_keep_whole_words_across_spaces_case_and_overlaps)
+{
+    static const char *const src = R("L", "match in { \"heart attack\" \"attack\" \"immune system\" \"c++\" \"x\" }")
+        R("W", "match raw in { \"share now\" \"now\" \"kiss\" }");
+    static const char *const posts[] = {
+        "A heart  attack, a HEART\u00a0ATTACK and heartattack; attacks; c++ x-ray",
+        "immune\tsystem immune systems x",
+        "SHARE   NOW! now, nowhere, KI\xc5\xbfS kiss",
+        "heart attack attack heart attack",
+    };
+    cred_rules *hs = compile_ok(src, 0), *pc = compile_ok(src, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, posts, sizeof posts / sizeof *posts);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
+
+Test(rules, matches_beyond_the_first_64_bytes_are_found_by_vectorscan)
+{
+    /* vectorscan 5.4.9 (AVX-512) missed `@[a-z]` after 63 bytes: the scanner pads what it scans */
+    static const char *const src = R("AT", "match /(?<![\\w.])@[a-z0-9_]{3,30}\\b/") R("END", "match /share$/")
+        R("PCT", "match /\\d+\\s?%/");
+    char posts[200][160];
+    const char *ptrs[200];
+    for (int i = 0; i < 200; i++) {
+        snprintf(posts[i], sizeof posts[i], "%.*s via @webmd 5%% x please share",
+                 i % 120, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ptrs[i] = posts[i];
+    }
+    cred_rules *hs = compile_ok(src, 0), *pc = compile_ok(src, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, ptrs, 200);
+    tscan t = {hs, NULL, NULL};
+    cr_assert_eq(cred_text_new(&t.text, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&t.sc, hs, 0), 0);
+    const cred_scan_result *res = tscan_text(&t, posts[100]);
+    cr_expect_eq(hits_of(res, "AT"), 1);
+    cr_expect_eq(hits_of(res, "END"), 1, "an end anchor still matches at the real end of the text");
+    cr_expect_eq(hits_of(res, "PCT"), 1);
+    cred_scanner_free(t.sc);
+    cred_text_free(t.text);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
+
+Test(rules, shipped_packs_agree_with_pcre2_alone_on_a_real_dataset)
+{
+    const char *shared = getenv("CRED_SHARED_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/datasets/constraint_covid19/Constraint_Val.csv", shared ? shared : "../shared");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        cr_skip_test("dataset not available: %s", path);
+    cred_rules *hs = NULL, *pc = NULL;
+    cred_rules_options o = CRED_RULES_OPTIONS_INIT;
+    o.flags = CRED_RULES_NO_CACHE;
+    cr_assert_eq(cred_rules_load(&hs, "rules", &o), 0, "%s", cred_error_last()->message);
+    o.flags = CRED_RULES_NO_PREFILTER;
+    cr_assert_eq(cred_rules_load(&pc, "rules", &o), 0);
+    static char *posts[2400];
+    size_t n = 0;
+    char line[8192];
+    while (n < 2400 && fgets(line, sizeof line, f))
+        posts[n++] = strdup(line);
+    fclose(f);
+    compare_sets(hs, pc, (const char *const *)posts, n);
+    for (size_t i = 0; i < n; i++)
+        free(posts[i]);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}

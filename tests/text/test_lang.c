@@ -252,3 +252,52 @@ Test(lang, is_thread_safe)
         cr_expect_null(r);
     }
 }
+
+/* cred_text_analyse() decides from its own tokens and cached word forms; it must reach the same language. */
+static void expect_pipeline_agrees(cred_text *t, const char *text, size_t len)
+{
+    const cred_doc *d;
+    float conf = 0.0f;
+    const char *raw = cred_lang_detect(text, len, &conf);
+    cr_assert_eq(cred_text_analyse(t, &d, text, len, NULL), 0);
+    cr_expect_str_eq(d->lang, raw, "pipeline %s, raw text %s for: %.*s", d->lang, raw, (int)len, text);
+    if (strcmp(d->lang, raw) == 0)
+        cr_expect(d->lang_confidence > conf - 0.15f && d->lang_confidence < conf + 0.15f,
+                  "confidence %f, raw text %f for: %.*s", (double)d->lang_confidence, (double)conf, (int)len, text);
+}
+
+Test(lang, the_pipeline_reaches_the_same_language_from_its_tokens)
+{
+    static const char *const *sets[] = {en, pt, es, fr, de, ru, fa, ar};
+    static const size_t sizes[] = {sizeof en / sizeof *en, sizeof pt / sizeof *pt, sizeof es / sizeof *es,
+                                   sizeof fr / sizeof *fr, sizeof de / sizeof *de, sizeof ru / sizeof *ru,
+                                   sizeof fa / sizeof *fa, sizeof ar / sizeof *ar};
+    static const char *const others[] = {
+        "Questo non è uno scherzo, mia cugina lavora in ospedale e ci nascondono i numeri veri",
+        "Dit is geen grap, mijn nicht werkt in het ziekenhuis en ze verbergen de echte cijfers voor ons",
+        "Bu bir şaka değil, kuzenim hastanede çalışıyor ve gerçek rakamları bizden saklıyorlar",
+        "Це не жарт, моя сестра працює в лікарні, і від нас приховують справжні цифри. Перешліть усім",
+        "این ویروس در گرمای تابستان از بین می‌رود", "هذا الفيروس يموت في حرارة الصيف",
+        "لطفا این پیام را برای همه بفرستید", "من فضلك أرسل هذه الرسالة إلى الجميع",
+        "سیر خوردن از کرونا جلوگیری می‌کند", "أكل الثوم يحمي من الكورونا",
+        "اين پيام را براي همه گروه ها بفرستيد چون دولت مي خواهد آن را پنهان كند",
+        "זה לא בדיחה, הבת דודה שלי עובדת בבית חולים", "这不是玩笑，我的表妹在医院工作，他们隐瞒了真实数字",
+        "これは冗談ではありません。いとこは病院で働いています", "이것은 농담이 아닙니다. 제 사촌은 병원에서 일합니다",
+        "ok", "kkkkkkk", "👍👍👍", "12345 678", "https://bit.ly/3xYz", "Olá", "COVID-19", "www.example.com/page",
+        "Moja sestra: это не шутка, моя сестра работает в больнице и от нас скрывают цифры",
+        "این پیام را برای همه بفرستید https://www.example.com/news/health #corona",
+        "یہ مذاق نہیں ہے، میری بہن ہسپتال میں کام کرتی ہے اور وہ اصل تعداد چھپا رہے ہیں",
+        "Heißes Wasser tötet das Virus nicht, sagt die Straße", "¿Es verdad? ¡No lo creo! Dicen que sí",
+        "Tome 500mg de vitamina C, pois ajuda, veja em g1.globo.com/saude e mande para joao@gmail.com",
+    };
+    cred_text *t;
+    cr_assert_eq(cred_text_new(&t, NULL), 0);
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++)
+        for (size_t i = 0; i < sizes[s]; i++)
+            expect_pipeline_agrees(t, sets[s][i], strlen(sets[s][i]));
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        expect_pipeline_agrees(t, others[i], strlen(others[i]));
+    const char bad[] = "Isso n\xe3o \xff\xfe \0 \xc3 \xe2\x82 é verdade, a vacina não \xf0\x9f funciona para todos os casos";
+    expect_pipeline_agrees(t, bad, sizeof bad - 1);
+    cred_text_free(t);
+}
