@@ -1,4 +1,4 @@
-/* Fuzz the CSV reader; the first byte picks the delimiter option and the text column. */
+/* Fuzz the CSV reader; the first byte picks the delimiter, the columns, header and quoting options. */
 #include "credence.h"
 
 #include <stdint.h>
@@ -16,6 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             o.text_col = "b";
         if (data[0] & 16)
             o.id_col = "a";
+        if (data[0] & 32) {
+            o.csv_no_header = 1;
+            o.text_col = data[0] & 8 ? "#2+#1" : "#2";
+            o.label_col = "#3";
+            o.id_col = NULL;
+        } else if (data[0] & 128) {
+            o.text_col = "a+b";
+            o.label_col = "c";
+        }
+        if (data[0] & 64)
+            o.csv_no_quotes = 1;
         data++;
         size--;
     }
@@ -29,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const cred_post *p;
     uint64_t n = 0, last_line = 0;
     while ((rc = cred_reader_next(r, &p)) == 1) {
-        if (!p->id || !p->text || p->text[p->text_len] != '\0' || p->text_len > size || p->line <= last_line)
+        if (!p->id || !p->text || p->text[p->text_len] != '\0' || p->text_len > 2 * size || p->line <= last_line)
             abort();
         last_line = p->line;
         n++;
