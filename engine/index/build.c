@@ -643,8 +643,8 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
         if (idx[p] < 0)
             continue;
         const wterm *t = &ws[p].terms[idx[p]];
-        const uint8_t *dp = (const uint8_t *)t->docs.ptr, *de = dp + t->docs.len;
-        const uint8_t *pp = (const uint8_t *)t->pos.ptr, *pe = pp + t->pos.len;
+        const uint8_t *dp = (const uint8_t *)t->docs.ptr, *de = dp ? dp + t->docs.len : dp;
+        const uint8_t *pp = (const uint8_t *)t->pos.ptr, *pe = pp ? pp + t->pos.len : pp; /* NULL when empty */
         int64_t local = -1;
         for (uint32_t i = 0; i < t->df; i++, k++) {
             uint64_t v, tf = 1;

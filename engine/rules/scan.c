@@ -691,7 +691,7 @@ static void evaluate_rule(cred_scanner *s, uint32_t ri)
         }
     }
     size_t n = s->n_hits - first;
-    ihit *h = s->hits + first;
+    ihit *h = n ? s->hits + first : NULL; /* hits is NULL until the first hit */
     if (n > 1) {
         if (n <= 16) { /* insertion sort: no allocation, and hits mostly come in order */
             for (size_t i = 1; i < n; i++) {
