@@ -787,6 +787,59 @@ CRED_API int cred_dedup_add_part(cred_dedup *d, cred_dup_match *out, const cred_
  */
 CRED_API int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date);
 
+/** Bytes per MinHash signature in cred_dup_signature.sigs. */
+#define CRED_DUP_SIG_BYTES 128
+
+/**
+ * What the index needs to know of one post, computed from its analysed text alone: the exact key of
+ * its dedup text, its 8-bit MinHash signatures (sigs[0 .. CRED_DUP_SIG_BYTES) from character 5-grams,
+ * then one per window of word pairs when the post has at least window_words words), its word count and
+ * the hashed facts (numbers, dates, links) of the template-sibling test. Made by cred_dedup_sign(),
+ * which is thread-safe and needs no cred_dedup: sign in worker threads, then add or query in the one
+ * writer. The fields may be copied; a copy whose sigs and fact_bits point to copies of their arrays
+ * (n_sigs * CRED_DUP_SIG_BYTES bytes, n_facts values) and whose priv_ is NULL is as good as the
+ * original (and needs no cred_dup_signature_free()). Start with CRED_DUP_SIGNATURE_INIT and reuse it
+ * from post to post: its buffers only grow.
+ */
+typedef struct cred_dup_signature {
+    uint64_t key_lo, key_hi;     /**< exact key (XXH3-128 of the dedup text); 0 when empty */
+    uint64_t facts;              /**< mask of the fact hashes (2 bits each) */
+    const uint64_t *fact_bits;   /**< the facts' masks, one per fact */
+    size_t n_facts;
+    const uint8_t *sigs;         /**< n_sigs signatures of CRED_DUP_SIG_BYTES */
+    size_t n_sigs;
+    uint32_t n_words;            /**< words of the dedup text */
+    unsigned int long_words, window_words; /**< the options it was signed with */
+    int empty;                   /**< nonzero when the dedup text is empty (no key, never matches) */
+    void *priv_;                 /**< owned buffers and scratch; NULL in a copy */
+} cred_dup_signature;
+
+#define CRED_DUP_SIGNATURE_INIT {0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, NULL}
+
+/**
+ * Sign one post for near-duplicate lookup (see cred_dup_signature). Thread-safe: it touches only *out
+ * (each thread signs into its own). Cost: linear in the text; no allocation once buffers have grown.
+ * @param opts  the options of the index the signature will be used with (long_words and window_words
+ *              matter), or NULL for defaults.
+ * @return 0; CRED_EINVAL when opts are out of range; CRED_ENOMEM.
+ */
+CRED_API int cred_dedup_sign(cred_dup_signature *out, const cred_doc *doc, const cred_dedup_options *opts);
+
+/** Release the buffers of a signature made by cred_dedup_sign() (not of copies). NULL does nothing. */
+CRED_API void cred_dup_signature_free(cred_dup_signature *sig);
+
+/**
+ * cred_dedup_add(), cred_dedup_add_part() and cred_dedup_query() from a signature of cred_dedup_sign()
+ * instead of the doc: same links, same index. The signature must be made with the index's long_words
+ * and window_words. @return as those; CRED_EINVAL when the signature does not fit the index.
+ */
+CRED_API int cred_dedup_add_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig, int64_t date,
+                                   const char *source);
+CRED_API int cred_dedup_add_part_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig,
+                                        int64_t date, const char *source, uint32_t whole);
+CRED_API int cred_dedup_query_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig,
+                                     int64_t date);
+
 /** Number of posts added. */
 CRED_API size_t cred_dedup_count(const cred_dedup *d);
 
@@ -1107,6 +1160,20 @@ typedef struct cred_scorer cred_scorer;
 /** Most lexical terms kept in cred_score.terms. */
 #define CRED_SCORE_TERMS 5
 
+/** A post's lexical signal computed ahead (e.g. in another thread than the scorer's). */
+typedef struct cred_lexical_signal {
+    double z;                                  /**< the signal */
+    cred_lexical_term terms[CRED_SCORE_TERMS]; /**< its top terms, largest |points| first */
+    size_t n_terms;
+} cred_lexical_signal;
+
+/**
+ * Compute a post's lexical signal as cred_scorer_score() would (cred_model_lexical_score() with
+ * k = CRED_SCORE_TERMS). Thread-safe (the model is only read). z is 0 when the model has no table.
+ * @return 0; CRED_EINVAL; CRED_ENOMEM.
+ */
+CRED_API int cred_lexical_signal_compute(cred_lexical_signal *out, const cred_model *m, const cred_doc *doc);
+
 /**
  * Make a scorer. The model is borrowed: it must outlive the scorer and not change while it scores.
  * @return 0; CRED_ENOMEM.
@@ -1121,6 +1188,13 @@ CRED_API void cred_scorer_free(cred_scorer *s);   /* NULL does nothing */
  * @return 0; CRED_EINVAL when in or in->post is NULL; CRED_ENOMEM.
  */
 CRED_API int cred_scorer_score(cred_scorer *s, const cred_score **out, const cred_score_input *in);
+
+/**
+ * cred_scorer_score() with the lexical signal given (from cred_lexical_signal_compute() with the same
+ * model) instead of computed from in->doc, which may then be NULL. lex NULL: as cred_scorer_score().
+ */
+CRED_API int cred_scorer_score_lexical(cred_scorer *s, const cred_score **out, const cred_score_input *in,
+                                       const cred_lexical_signal *lex);
 
 /** p from z with the model's calibration (σ(z) without one). Thread-safe. */
 CRED_API double cred_model_probability(const cred_model *m, double z);

@@ -5,10 +5,12 @@
  * Pipeline (both cores, bounded memory, deterministic output):
  *   reader thread  reads the inputs in order and copies posts into batches (at most MAX_INFLIGHT
  *                  batches exist at once, so memory does not grow with the input);
- *   workers        analyse and scan each batch with their own cred_text and cred_scanner, copying the
- *                  hits into the batch;
- *   main thread    takes the batches back in input order: near-duplicate lookup (cred_dedup needs one
- *                  writer, and "earlier" must mean earlier in the input), scoring and output.
+ *   workers        analyse each post once with their own cred_text, scan it with their own
+ *                  cred_scanner, sign it for near-duplicates (cred_dedup_sign()) and compute its
+ *                  lexical signal when the model has one, copying all of it into the batch;
+ *   main thread    takes the batches back in input order: near-duplicate lookup from the signature
+ *                  (cred_dedup needs one writer, and "earlier" must mean earlier in the input),
+ *                  scoring and output. It never analyses a post again.
  * Near-duplicates are therefore linked in input order: a copy read before its original is the origin
  * of the cluster (Telegram and WhatsApp exports are chronological; merge several inputs in date order
  * with `credence dups` when origins across files matter).
@@ -110,7 +112,10 @@ typedef struct slot {
     size_t n_hits;
     size_t suppressed;
     double total;
-    int rc; /* analysis or scan failure (the post is scored without hits) */
+    int rc;  /* analysis or scan failure (the post is scored without hits) */
+    int arc; /* analysis or signing failure (stops the run, as it did when the main thread analysed) */
+    cred_dup_signature sig;   /* arrays in the batch's arena */
+    cred_lexical_signal *lex; /* in the arena; NULL when the model has no lexical table */
 } slot;
 
 typedef struct batch {
@@ -137,6 +142,9 @@ typedef struct pipeline {
     uint64_t total_bytes, bytes_done;
     /* workers */
     cred_rules *rules;
+    const cred_model *model;
+    const cred_dedup_options *dopts;
+    bool lexical; /* the model has a lexical table */
     int worker_rc;
 } pipeline;
 
@@ -259,13 +267,45 @@ static void *reader_main(void *arg)
 
 /* ---- workers: analysis and rules ----------------------------------------------------------------- */
 
-static int scan_batch(batch *b, cred_text *text, cred_scanner *sc)
+/* Sign doc and keep the signature (and the lexical signal) in the slot, arrays in the arena. */
+static int sign_post(const pipeline *pl, batch *b, slot *s, cred_dup_signature *sig, const cred_doc *doc)
+{
+    int rc = cred_dedup_sign(sig, doc, pl->dopts);
+    if (rc < 0)
+        return rc;
+    s->sig = *sig;
+    s->sig.priv_ = NULL;
+    size_t sb = sig->n_sigs * CRED_DUP_SIG_BYTES, fb = sig->n_facts * sizeof *sig->fact_bits;
+    uint64_t *facts = fb ? cli_arena_alloc(&b->arena, fb) : NULL;
+    uint8_t *sigs = sb ? cli_arena_alloc(&b->arena, sb) : NULL;
+    if ((fb && !facts) || (sb && !sigs))
+        return CRED_ENOMEM;
+    if (fb)
+        memcpy(facts, sig->fact_bits, fb);
+    if (sb)
+        memcpy(sigs, sig->sigs, sb);
+    s->sig.fact_bits = facts;
+    s->sig.sigs = sigs;
+    if (pl->lexical) {
+        if (!(s->lex = cli_arena_alloc(&b->arena, sizeof *s->lex)))
+            return CRED_ENOMEM;
+        if ((rc = cred_lexical_signal_compute(s->lex, pl->model, doc)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int scan_batch(const pipeline *pl, batch *b, cred_text *text, cred_scanner *sc, cred_dup_signature *sig)
 {
     for (size_t i = 0; i < b->n; i++) {
         slot *s = &b->posts[i];
         const cred_doc *doc;
         const cred_scan_result *res;
         int rc = cred_text_analyse(text, &doc, s->post.text, s->post.text_len, s->post.lang);
+        if (rc == 0)
+            rc = s->arc = sign_post(pl, b, s, sig, doc);
+        else
+            s->arc = rc;
         if (rc == 0) {
             if (!s->post.lang)
                 s->post.lang = cli_arena_strdup(&b->arena, doc->lang);
@@ -305,6 +345,7 @@ static void *worker_main(void *arg)
     pipeline *pl = arg;
     cred_text *text = NULL;
     cred_scanner *sc = NULL;
+    cred_dup_signature sig = CRED_DUP_SIGNATURE_INIT;
     int rc = cred_text_new(&text, NULL);
     if (rc == 0)
         rc = cred_scanner_new(&sc, pl->rules, 0);
@@ -322,7 +363,7 @@ static void *worker_main(void *arg)
         if (!b)
             break;
         if (rc == 0)
-            rc = scan_batch(b, text, sc);
+            rc = scan_batch(pl, b, text, sc, &sig);
         pthread_mutex_lock(&pl->mu);
         if (rc < 0) {
             pl->worker_rc = rc;
@@ -334,6 +375,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&pl->cv_done);
         pthread_mutex_unlock(&pl->mu);
     }
+    cred_dup_signature_free(&sig);
     cred_scanner_free(sc);
     cred_text_free(text);
     return NULL;
@@ -347,7 +389,6 @@ typedef struct doc_info {
 } doc_info;
 
 typedef struct consumer {
-    cred_text *text;
     cred_dedup *dedup;
     cred_scorer *scorer;
     cred_out *out;
@@ -431,14 +472,13 @@ static const char *hit_quote(const cred_post *p, const hit_copy *h, size_t *len)
 static int consume_post(consumer *c, slot *s)
 {
     const cred_post *p = &s->post;
-    const cred_doc *doc;
-    int rc = cred_text_analyse(c->text, &doc, p->text, p->text_len, p->lang);
+    int rc = s->arc;
     if (rc < 0)
         return rc;
     cred_dup_match m;
     cred_dup_cluster cl;
     bool have_cluster = false;
-    if ((rc = cred_dedup_add(c->dedup, &m, doc, p->date, p->source)) < 0)
+    if ((rc = cred_dedup_add_signed(c->dedup, &m, &s->sig, p->date, p->source)) < 0)
         return rc;
     have_cluster = cred_dedup_cluster(c->dedup, &cl, m.doc) == 0;
     /* remember the id and source of this doc number */
@@ -470,16 +510,17 @@ static int consume_post(consumer *c, slot *s)
         o->explain = h->explain;
     }
     cred_scan_result scan = {c->hits, s->n_hits, s->total, s->suppressed};
-    cred_score_input in = {p, doc, &scan, &m, have_cluster ? &cl : NULL};
+    /* the lexical signal comes from the worker (s->lex), so the scorer needs no doc */
+    cred_score_input in = {p, NULL, &scan, &m, have_cluster ? &cl : NULL};
     const cred_score *score;
-    if ((rc = cred_scorer_score(c->scorer, &score, &in)) < 0)
+    if ((rc = cred_scorer_score_lexical(c->scorer, &score, &in, s->lex)) < 0)
         return rc;
     uint32_t origin = have_cluster ? cl.origin : m.origin;
     const char *origin_source = NULL;
     if (origin < c->n_docs && c->docs[origin].source)
         origin_source = c->sources[c->docs[origin].source - 1];
     cred_scored_post rec = {p,
-                            doc,
+                            NULL, /* the worker set p->lang, the only thing output takes from doc */
                             score,
                             &m,
                             have_cluster ? &cl : NULL,
@@ -593,11 +634,10 @@ static int run(int argc, char **argv)
         oo.flags |= CRED_OUT_NO_TEXT;
     if (fmt == CRED_OUT_TABLE && isatty(fileno(fp)) && !getenv("NO_COLOR"))
         oo.flags |= CRED_OUT_COLOR;
-    cred_text_options topts = CRED_TEXT_OPTIONS_INIT;
-    if (!cred_model_lexical_table(model, NULL, NULL))
-        topts.flags = CRED_TEXT_NO_STEMS | CRED_TEXT_NO_LANG; /* dedup needs neither */
-    if ((rc = cred_out_open(&c.out, fp, fmt, &oo)) < 0 || (rc = cred_text_new(&c.text, &topts)) < 0 ||
-        (rc = cred_dedup_new(&c.dedup, &dopts)) < 0 || (rc = cred_scorer_new(&c.scorer, model)) < 0) {
+    pl.model = model;
+    pl.dopts = &dopts;
+    pl.lexical = cred_model_lexical_table(model, NULL, NULL) != NULL;
+    if ((rc = cred_out_open(&c.out, fp, fmt, &oo)) < 0 || (rc = cred_dedup_new(&c.dedup, &dopts)) < 0 || (rc = cred_scorer_new(&c.scorer, model)) < 0) {
         cli_error(&a, rc, "cannot start");
         goto done;
     }
@@ -693,7 +733,6 @@ done:
     cred_out_free(c.out);
     cred_scorer_free(c.scorer);
     cred_dedup_free(c.dedup);
-    cred_text_free(c.text);
     for (size_t i = 0; i < c.n_sources; i++)
         free(c.sources[i]);
     free(c.sources);

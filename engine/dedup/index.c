@@ -105,6 +105,26 @@ typedef struct cand {
     float sim;
 } cand;
 
+/* Buffers behind a cred_dup_signature (its priv_), and the scratch of signing. */
+typedef struct sign_scratch {
+    dd_prep prep;
+    uint64_t *sh;
+    size_t cap_sh;
+    dd_sig *sigs;
+    size_t cap_sigs;
+    uint64_t *fb;
+    size_t cap_fb;
+} sign_scratch;
+
+static void sign_scratch_free(sign_scratch *ss)
+{
+    cred_dedup__prep_free(&ss->prep);
+    free(ss->sh);
+    free(ss->sigs);
+    free(ss->fb);
+    memset(ss, 0, sizeof *ss);
+}
+
 typedef struct hit {  /* scratch of probe(): an entry whose band tag matched, then its doc */
     uint32_t entry;
     uint32_t band;
@@ -141,11 +161,8 @@ struct cred_dedup {
     size_t n_crec, cap_crec;
 
     /* scratch */
-    dd_prep prep;
-    uint64_t *sh;
-    size_t cap_sh;
-    dd_sig *qsig;      /* query signatures (windows) */
-    size_t cap_qsig, n_qsig;
+    cred_dup_signature qs; /* the signature of the post being added (its priv_ is d's own) */
+    sign_scratch ss;
     uint32_t seen[SEEN_SLOTS];
     uint32_t seen_stamp[SEEN_SLOTS];
     uint32_t cand_doc[SEEN_SLOTS];   /* doc -> index in cands, for this query (cand_stamp) */
@@ -224,9 +241,7 @@ void cred_dedup_free(cred_dedup *d)
     map_free(&d->clusters);
     map_free(&d->spread);
     free(d->crec);
-    cred_dedup__prep_free(&d->prep);
-    free(d->sh);
-    free(d->qsig);
+    sign_scratch_free(&d->ss);
     free(d->cands);
     free(d->hits);
     free(d);
@@ -368,24 +383,14 @@ static uint64_t fact_bits(uint64_t h)
     return (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
 }
 
-static uint64_t facts_mask(const dd_prep *p)
-{
-    uint64_t m = 0;
-    for (size_t i = 0; i < p->n_facts; i++)
-        m |= fact_bits(p->facts[i]);
-    return m;
-}
-
 /* Template siblings: each side has a fact (number, date, link) that the other lacks. */
-static bool is_variant(const dd_prep *p, uint64_t qmask, uint64_t cmask)
+static bool is_variant(const cred_dup_signature *q, uint64_t cmask)
 {
-    if ((cmask & ~qmask) == 0)
+    if ((cmask & ~q->facts) == 0)
         return false;
-    for (size_t i = 0; i < p->n_facts; i++) {
-        uint64_t bits = fact_bits(p->facts[i]);
-        if ((cmask & bits) != bits)
+    for (size_t i = 0; i < q->n_facts; i++)
+        if ((cmask & q->fact_bits[i]) != q->fact_bits[i])
             return true;
-    }
     return false;
 }
 
@@ -489,61 +494,105 @@ done:
     return rc;
 }
 
-/* Sign the prepared post: one character-shingle signature, plus word-pair windows when the post has
- * at least window_words words. Sets d->n_qsig; *n_index receives how many leading signatures would be
- * indexed (the character one for short posts, the windows for long ones). */
-static int sign_post(cred_dedup *d, size_t *first_index, size_t *n_index)
+/* Sign doc into *out with the buffers of ss: the exact key, the fact masks, one character-shingle
+ * signature, plus word-pair windows when the post has at least window_words words and either is long
+ * or all_windows (the windows of a post that is not long are looked up only once a long post or a
+ * part was indexed, so the index's own path signs them only then; cred_dedup_sign() always does). */
+static int sign_doc(cred_dup_signature *out, sign_scratch *ss, const cred_doc *doc, unsigned long_words,
+                    unsigned window_words, bool all_windows)
 {
     int rc = 0;
-    const dd_prep *p = &d->prep;
-    size_t nw = p->n_words, win = d->o.window_words, step = win / 2;
+    dd_prep *p = &ss->prep;
+    CRED_TRY(cred_dedup__prep_doc(p, doc));
+    CRED_TRY(CRED_GROW(ss->fb, ss->cap_fb, p->n_facts + 1));
+    out->facts = 0;
+    for (size_t i = 0; i < p->n_facts; i++) {
+        ss->fb[i] = fact_bits(p->facts[i]);
+        out->facts |= ss->fb[i];
+    }
+    out->fact_bits = ss->fb;
+    out->n_facts = p->n_facts;
+    out->n_words = (uint32_t)p->n_words;
+    out->long_words = long_words;
+    out->window_words = window_words;
+    out->sigs = (const uint8_t *)ss->sigs;
+    out->n_sigs = 0;
+    out->key_lo = out->key_hi = 0;
+    out->empty = p->text.len == 0;
+    if (out->empty)
+        return 0;
+    dd_key key = cred_dedup__key(p->text.ptr, p->text.len);
+    out->key_lo = key.lo;
+    out->key_hi = key.hi;
+    size_t nw = p->n_words, win = window_words, step = win / 2;
     size_t n_win = 0;
-    bool is_long = nw > d->o.long_words;
-    /* windows are looked up only when some are indexed (a transcript was added) */
-    if (nw >= win && (is_long || d->n_window_ent))
+    if (nw >= win && (nw > long_words || all_windows))
         n_win = (nw - win + step - 1) / step + 1;
-    CRED_TRY(CRED_GROW(d->qsig, d->cap_qsig, 1 + n_win));
-    long n = cred_dedup__shingle_chars(&d->sh, &d->cap_sh, p->text.ptr, p->text.len);
+    CRED_TRY(CRED_GROW(ss->sigs, ss->cap_sigs, 1 + n_win));
+    out->sigs = (const uint8_t *)ss->sigs;
+    long n = cred_dedup__shingle_chars(&ss->sh, &ss->cap_sh, p->text.ptr, p->text.len);
     CRED_TRY(n);
-    cred_dedup__sign(&d->qsig[0], d->sh, (size_t)n);
+    cred_dedup__sign(&ss->sigs[0], ss->sh, (size_t)n);
     for (size_t w = 0; w < n_win; w++) {
         size_t from = w * step, to = from + win;
         if (to > nw) {
             to = nw;
             from = nw - win;
         }
-        n = cred_dedup__shingle_words(&d->sh, &d->cap_sh, p, from, to);
+        n = cred_dedup__shingle_words(&ss->sh, &ss->cap_sh, p, from, to);
         CRED_TRY(n);
-        cred_dedup__sign(&d->qsig[1 + w], d->sh, (size_t)n);
+        cred_dedup__sign(&ss->sigs[1 + w], ss->sh, (size_t)n);
     }
-    d->n_qsig = 1 + n_win;
-    *first_index = is_long ? 1 : 0;
-    *n_index = is_long ? n_win : 1;
+    out->n_sigs = 1 + n_win;
+    rc = 0;
 done:
     return rc;
+}
+
+int cred_dedup_sign(cred_dup_signature *out, const cred_doc *doc, const cred_dedup_options *opts)
+{
+    static const cred_dedup_options defaults = CRED_DEDUP_OPTIONS_INIT;
+    const cred_dedup_options *o = opts ? opts : &defaults;
+    if (!out || !doc || o->window_words < 2)
+        return cred__error(CRED_EINVAL, "cred_dedup_sign: bad argument");
+    unsigned long_words = o->long_words < o->window_words ? o->window_words : o->long_words;
+    if (!out->priv_) {
+        out->priv_ = calloc(1, sizeof(sign_scratch));
+        if (!out->priv_)
+            return cred__error_nomem();
+    }
+    return sign_doc(out, out->priv_, doc, long_words, o->window_words, true);
+}
+
+void cred_dup_signature_free(cred_dup_signature *sig)
+{
+    if (!sig || !sig->priv_)
+        return;
+    sign_scratch_free(sig->priv_);
+    free(sig->priv_);
+    sig->priv_ = NULL;
+    sig->sigs = NULL;
+    sig->fact_bits = NULL;
+    sig->n_sigs = sig->n_facts = 0;
 }
 
 typedef struct lookup {
     cred_dup_match m;
     bool index;       /* whether the post's signatures go into the LSH */
-    dd_key key;
-    uint64_t facts;
     size_t first_index, n_index;
 } lookup;
 
-static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t date, uint32_t whole)
+static int do_lookup(cred_dedup *d, lookup *lk, const cred_dup_signature *q, int64_t date, uint32_t whole)
 {
     int rc = 0;
     lk->m = (cred_dup_match){NO_DOC, NO_DOC, NO_DOC, 0, CRED_DUP_NONE};
     lk->index = false;
     lk->n_index = 0;
-    CRED_TRY(cred_dedup__prep_doc(&d->prep, doc));
-    dd_prep *p = &d->prep;
-    lk->facts = facts_mask(p);
-    if (p->text.len == 0)
+    if (q->long_words != d->o.long_words || q->window_words != d->o.window_words)
+        return cred__error(CRED_EINVAL, "dedup signature made with other window options");
+    if (q->empty)
         return 0;
-    lk->key = cred_dedup__key(p->text.ptr, p->text.len);
-    uint32_t e = map_get(&d->exact, lk->key.lo);
+    uint32_t e = map_get(&d->exact, q->key_lo);
     if (e != NO_DOC && date_ok(d->date[e], date) && !own_whole(d, e, whole)) {
         lk->m.parent = e;
         lk->m.origin = d->origin[e];
@@ -551,7 +600,13 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
         lk->m.relation = CRED_DUP_EXACT;
         return 0;
     }
-    CRED_TRY(sign_post(d, &lk->first_index, &lk->n_index));
+    /* windows are looked up only when some are indexed (a transcript was added) or the post is long */
+    bool is_long = q->n_words > d->o.long_words;
+    size_t n_q = is_long || d->n_window_ent ? q->n_sigs : 1;
+    if (q->n_sigs == 0)
+        return cred__error(CRED_EINVAL, "dedup signature without signatures");
+    lk->first_index = is_long ? 1 : 0;
+    lk->n_index = is_long ? q->n_sigs - 1 : 1;
     lk->index = true;
     d->n_cands = 0;
     if (++d->stamp == 0) {
@@ -560,15 +615,14 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_doc *doc, int64_t dat
         d->stamp = 1;
     }
     size_t budget = MAX_CANDIDATES;
-    for (size_t i = 0; i < d->n_qsig; i++)
-        CRED_TRY(probe(d, &d->qsig[i], date, whole, &budget));
+    for (size_t i = 0; i < n_q; i++)
+        CRED_TRY(probe(d, (const dd_sig *)(q->sigs + i * DD_K), date, whole, &budget));
 
     /* Best copy; failing that, best template sibling. Ties go to the earlier post. */
-    bool is_long = p->n_words > d->o.long_words;
     int best_copy = -1, best_var = -1;
     for (size_t k = 0; k < d->n_cands; k++) {
         const cand *c = &d->cands[k];
-        bool var = !is_long && is_variant(p, lk->facts, d->facts[c->doc]);
+        bool var = !is_long && is_variant(q, d->facts[c->doc]);
         int *best = var ? &best_var : &best_copy;
         if (*best < 0 || c->sim > d->cands[*best].sim ||
             (c->sim == d->cands[*best].sim && c->doc < d->cands[*best].doc))
@@ -597,14 +651,26 @@ done:
     return rc;
 }
 
-int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date)
+/* Sign doc with d's own buffers into d->qs. */
+static int sign_own(cred_dedup *d, const cred_doc *doc)
+{
+    return sign_doc(&d->qs, &d->ss, doc, d->o.long_words, d->o.window_words, d->n_window_ent != 0);
+}
+
+int cred_dedup_query_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig, int64_t date)
 {
     lookup lk;
-    int rc = do_lookup(d, &lk, doc, date, NO_DOC);
+    int rc = do_lookup(d, &lk, sig, date, NO_DOC);
     if (rc < 0)
         return rc;
     *out = lk.m;
     return 0;
+}
+
+int cred_dedup_query(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date)
+{
+    int rc = sign_own(d, doc);
+    return rc < 0 ? rc : cred_dedup_query_signed(d, out, &d->qs, date);
 }
 
 static uint32_t source_id(const char *source)
@@ -670,14 +736,14 @@ done:
     return rc;
 }
 
-static int add_post(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source,
-                    uint32_t whole)
+static int add_post(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *q, int64_t date,
+                    const char *source, uint32_t whole)
 {
     int rc = 0;
     if (d->n_docs >= NO_DOC - 1)
         return cred__error(CRED_ELIMIT, "dedup index holds 2^32 - 2 posts");
     lookup lk;
-    CRED_TRY(do_lookup(d, &lk, doc, date, whole));
+    CRED_TRY(do_lookup(d, &lk, q, date, whole));
     if (d->n_docs == d->cap_docs)
         CRED_TRY(docs_reserve(d, d->cap_docs ? d->cap_docs * 2 : 64));
     uint32_t id = d->n_docs;
@@ -690,16 +756,16 @@ static int add_post(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int
     d->sim[id] = (uint16_t)(lk.m.similarity * 65535.0 + 0.5);
     d->rel[id] = (uint8_t)lk.m.relation;
     d->date[id] = date;
-    d->facts[id] = lk.facts;
+    d->facts[id] = q->facts;
     if (lk.index) {
         for (size_t i = 0; i < lk.n_index; i++)
-            CRED_TRY(add_entry(d, &d->qsig[lk.first_index + i], id));
+            CRED_TRY(add_entry(d, (const dd_sig *)(q->sigs + (lk.first_index + i) * DD_K), id));
         if (lk.first_index)
             d->n_window_ent += (uint32_t)lk.n_index;
     }
     d->n_docs++;
-    if (d->prep.text.len)
-        CRED_TRY(map_put(&d->exact, lk.key.lo, id));
+    if (!q->empty)
+        CRED_TRY(map_put(&d->exact, q->key_lo, id));
     if (lk.m.relation == CRED_DUP_EXACT || lk.m.relation == CRED_DUP_NEAR)
         CRED_TRY(spread_add(d, lk.m.origin, id));
     rc = 0;
@@ -709,9 +775,24 @@ done:
     return rc;
 }
 
+int cred_dedup_add_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig, int64_t date,
+                          const char *source)
+{
+    return add_post(d, out, sig, date, source, NO_DOC);
+}
+
+int cred_dedup_add_part_signed(cred_dedup *d, cred_dup_match *out, const cred_dup_signature *sig, int64_t date,
+                               const char *source, uint32_t whole)
+{
+    if (whole >= d->n_docs)
+        return cred__error(CRED_ENOTFOUND, "no post %u in the dedup index", whole);
+    return add_post(d, out, sig, date, source, whole);
+}
+
 int cred_dedup_add(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source)
 {
-    return add_post(d, out, doc, date, source, NO_DOC);
+    int rc = sign_own(d, doc);
+    return rc < 0 ? rc : cred_dedup_add_signed(d, out, &d->qs, date, source);
 }
 
 int cred_dedup_add_part(cred_dedup *d, cred_dup_match *out, const cred_doc *doc, int64_t date, const char *source,
@@ -719,7 +800,8 @@ int cred_dedup_add_part(cred_dedup *d, cred_dup_match *out, const cred_doc *doc,
 {
     if (whole >= d->n_docs)
         return cred__error(CRED_ENOTFOUND, "no post %u in the dedup index", whole);
-    return add_post(d, out, doc, date, source, whole);
+    int rc = sign_own(d, doc);
+    return rc < 0 ? rc : cred_dedup_add_part_signed(d, out, &d->qs, date, source, whole);
 }
 
 int cred_dedup_get(const cred_dedup *d, cred_dup_match *out, uint32_t doc)

@@ -231,3 +231,16 @@ int cred_model_lexical_score(double *z, cred_lexical_term *top, size_t k, size_t
     free(sc.terms);
     return rc;
 }
+
+int cred_lexical_signal_compute(cred_lexical_signal *out, const cred_model *m, const cred_doc *doc)
+{
+    if (!out)
+        return cred__error(CRED_EINVAL, "cred_lexical_signal_compute: NULL argument");
+    out->z = 0;
+    out->n_terms = 0;
+    if (!m || !doc)
+        return cred__error(CRED_EINVAL, "cred_lexical_signal_compute: NULL argument");
+    if (!m->table)
+        return 0;
+    return cred_model_lexical_score(&out->z, out->terms, CRED_SCORE_TERMS, &out->n_terms, m, doc);
+}

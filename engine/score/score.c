@@ -88,6 +88,12 @@ static cred_contribution *push(cred_scorer *s, cred_contrib_kind kind)
 
 int cred_scorer_score(cred_scorer *s, const cred_score **out, const cred_score_input *in)
 {
+    return cred_scorer_score_lexical(s, out, in, NULL);
+}
+
+int cred_scorer_score_lexical(cred_scorer *s, const cred_score **out, const cred_score_input *in,
+                              const cred_lexical_signal *lex)
+{
     if (!s || !out || !in || !in->post)
         return cred__error(CRED_EINVAL, "cred_scorer_score: NULL argument");
     const cred_model *m = s->m;
@@ -191,11 +197,18 @@ int cred_scorer_score(cred_scorer *s, const cred_score **out, const cred_score_i
         }
     }
 
-    if (m->table && in->doc) {
+    if (m->table && (lex || in->doc)) {
         double z = 0;
-        int rc = cred_score__lexical(&s->lx, &z, s->terms, CRED_SCORE_TERMS, &r->n_terms, m, in->doc);
-        if (rc < 0)
-            return rc;
+        if (lex) {
+            z = lex->z;
+            r->n_terms = lex->n_terms < CRED_SCORE_TERMS ? lex->n_terms : CRED_SCORE_TERMS;
+            if (r->n_terms)
+                memcpy(s->terms, lex->terms, r->n_terms * sizeof *s->terms);
+        } else {
+            int rc = cred_score__lexical(&s->lx, &z, s->terms, CRED_SCORE_TERMS, &r->n_terms, m, in->doc);
+            if (rc < 0)
+                return rc;
+        }
         r->lexical = z;
         if (z != 0) {
             cred_contribution *c = push(s, CRED_CONTRIB_LEXICAL);

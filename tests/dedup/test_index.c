@@ -1,6 +1,7 @@
 /* The dedup index on analysed posts: each forwarding edit, template siblings, chains, clusters. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "credence.h"
@@ -302,4 +303,106 @@ Test(dedup, many_posts_keep_their_links_through_table_growth)
     cr_expect(g.relation == CRED_DUP_NONE || g.relation == CRED_DUP_VARIANT);
     cr_expect_eq(g.origin, 1234u);
     cr_expect_eq(cred_dedup_get(dd, &g, 5000), CRED_ENOTFOUND);
+}
+
+/* Add (or query) a post to dd with cred_dedup_add() and to `other` from a cred_dedup_sign() signature
+ * (through a copy of it, as a worker thread would hand it over): both must give the same links. */
+static void same_both_ways(cred_dedup *other, cred_dup_signature *sig, const char *s, uint32_t whole, bool query)
+{
+    const cred_doc *doc;
+    cred_dup_match a, b;
+    cr_assert_eq(cred_text_analyse(text, &doc, s, strlen(s), NULL), 0);
+    cr_assert_eq(cred_dedup_sign(sig, doc, NULL), 0);
+    cred_dup_signature copy = *sig;
+    uint8_t *sigs = malloc(sig->n_sigs * CRED_DUP_SIG_BYTES + 1);
+    uint64_t *facts = malloc(sig->n_facts * sizeof *facts + 1);
+    cr_assert(sigs && facts);
+    memcpy(sigs, sig->sigs, sig->n_sigs * CRED_DUP_SIG_BYTES);
+    memcpy(facts, sig->fact_bits, sig->n_facts * sizeof *facts);
+    copy.sigs = sigs;
+    copy.fact_bits = facts;
+    copy.priv_ = NULL;
+    if (query) {
+        cr_assert_eq(cred_dedup_query(dd, &a, doc, 7), 0);
+        cr_assert_eq(cred_dedup_query_signed(other, &b, &copy, 7), 0);
+    } else if (whole != CRED_DUP_NO_DOC) {
+        cr_assert_eq(cred_dedup_add_part(dd, &a, doc, 7, "talk.vtt", whole), 0);
+        cr_assert_eq(cred_dedup_add_part_signed(other, &b, &copy, 7, "talk.vtt", whole), 0);
+    } else {
+        cr_assert_eq(cred_dedup_add(dd, &a, doc, 7, "chan"), 0);
+        cr_assert_eq(cred_dedup_add_signed(other, &b, &copy, 7, "chan"), 0);
+    }
+    cr_expect_eq(a.doc, b.doc, "%s", s);
+    cr_expect_eq(a.parent, b.parent, "%s", s);
+    cr_expect_eq(a.origin, b.origin, "%s", s);
+    cr_expect_eq(a.relation, b.relation, "%s: %s vs %s", s, cred_dup_relation_name(a.relation),
+                 cred_dup_relation_name(b.relation));
+    cr_expect_eq(a.similarity, b.similarity, "%s", s);
+    if (!query) {
+        cred_dup_cluster ca, cb;
+        cr_assert_eq(cred_dedup_cluster(dd, &ca, a.doc), 0);
+        cr_assert_eq(cred_dedup_cluster(other, &cb, b.doc), 0);
+        cr_expect_eq(ca.origin, cb.origin);
+        cr_expect_eq(ca.size, cb.size);
+        cr_expect_eq(ca.sources, cb.sources);
+    }
+    free(sigs);
+    free(facts);
+}
+
+Test(dedup, add_signed_links_like_add)
+{
+    cred_dedup *other;
+    cr_assert_eq(cred_dedup_new(&other, NULL), 0);
+    cred_dup_signature sig = CRED_DUP_SIGNATURE_INIT;
+    static const char *posts[] = {
+        "The health ministry confirmed today that the vaccination campaign for children starts next week in "
+        "every district. Parents should bring the vaccination card and an identity document.",
+        "Forwarded as received\nThe health ministry confirmed today that the vaccination campaign for children "
+        "starts next week in every district!! Parents should bring the vaccination card.",
+        "Price of rice today: 42 rupees per kilo at the central market, says the traders' union.",
+        "Price of rice today: 45 rupees per kilo at the central market, says the traders' union.",
+        "\U0001F600\U0001F600\U0001F600",
+        "",
+        "والدین باید کارت واکسن و مدرک شناسایی همراه داشته باشند. ساعت ۸ تا ۱۴",
+    };
+    for (size_t i = 0; i < sizeof posts / sizeof *posts; i++)
+        same_both_ways(other, &sig, posts[i], CRED_DUP_NO_DOC, false);
+    /* a long transcript (signed per window), its parts, then a clip and medium posts looked up by window */
+    char lng[8192] = "", win[3][4096] = {"", "", ""}, medium[2048] = "";
+    static const char *w[] = {"vaccine", "doctor", "study", "people", "week", "hospital", "virus", "trial",
+                              "result", "report", "village", "water", "school", "market", "river", "night"};
+    unsigned x = 4242;
+    for (int i = 0; i < 240; i++) {
+        x = x * 1103515245u + 12345u;
+        char word[32];
+        snprintf(word, sizeof word, "%s%u ", w[(x >> 16) % 16], (x >> 8) % 7);
+        strcat(lng, word);
+        strcat(win[i / 80], word);
+        if (i >= 60 && i < 160)
+            strcat(medium, word);
+    }
+    same_both_ways(other, &sig, lng, CRED_DUP_NO_DOC, false);
+    uint32_t whole = (uint32_t)cred_dedup_count(dd) - 1;
+    for (int k = 0; k < 3; k++)
+        same_both_ways(other, &sig, win[k], whole, false);
+    same_both_ways(other, &sig, medium, CRED_DUP_NO_DOC, true);
+    same_both_ways(other, &sig, win[1], CRED_DUP_NO_DOC, false);
+    same_both_ways(other, &sig, medium, CRED_DUP_NO_DOC, false);
+    same_both_ways(other, &sig, posts[3], CRED_DUP_NO_DOC, true);
+    cr_expect_eq(cred_dedup_count(dd), cred_dedup_count(other));
+    cr_expect_eq(cred_dedup_memory(dd) > 0, true);
+
+    /* a signature made with other window options does not fit the index */
+    cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
+    o.window_words = 20;
+    const cred_doc *doc;
+    cr_assert_eq(cred_text_analyse(text, &doc, posts[0], strlen(posts[0]), NULL), 0);
+    cr_assert_eq(cred_dedup_sign(&sig, doc, &o), 0);
+    cred_dup_match m;
+    cr_expect_eq(cred_dedup_add_signed(other, &m, &sig, 7, NULL), CRED_EINVAL);
+    cred_dup_signature_free(&sig);
+    cred_dup_signature_free(&sig);
+    cred_dup_signature_free(NULL);
+    cred_dedup_free(other);
 }
