@@ -619,25 +619,39 @@ void cred_out__summary_free(out_summary *s)
 /* ---- the table ------------------------------------------------------------------------------------ */
 
 /* Text on one line: whitespace runs become one space, cut to max bytes at a character boundary. */
+/* Copies s into out as one line (runs of white space become one space), keeping at most `max`
+ * characters (code points) and never cutting a UTF-8 sequence. */
 static void one_line(char *out, size_t cap, const char *s, size_t len, size_t max)
 {
-    size_t o = 0;
+    size_t o = 0, chars = 0;
     bool space = false;
-    for (size_t i = 0; i < len && o + 4 < cap && o < max; i++) {
+    for (size_t i = 0; i < len && o + 5 < cap; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
             space = o > 0;
             continue;
         }
-        if (space)
+        bool starts_char = (c & 0xC0) != 0x80;
+        if (starts_char && chars + (space ? 1 : 0) >= max)
+            break;
+        if (space) {
             out[o++] = ' ';
+            chars++;
+        }
         space = false;
         out[o++] = (char)c;
+        chars += starts_char;
     }
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
-        o--;
-    if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
-        o--;
+    /* drop a last sequence left incomplete by the byte limit */
+    size_t start = o;
+    while (start > 0 && ((unsigned char)out[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start > 0) {
+        unsigned char lead = (unsigned char)out[start - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (o - (start - 1) < need)
+            o = start - 1;
+    }
     out[o] = '\0';
 }
 

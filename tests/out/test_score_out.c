@@ -149,6 +149,20 @@ Test(out, table_lists_the_worst_first)
     free(s);
 }
 
+Test(out, table_quotes_non_latin_text_whole)
+{
+    fixture f[1];
+    const char *text = "share \u0639\u0627\u062c\u0644 now"; /* Arabic "urgent": 8 bytes at offset 6 */
+    make(&f[0], "ar", text, 5);
+    f[0].c[0].span = (cred_span){6, 14};
+    f[0].c[0].quote = text + 6;
+    f[0].c[0].quote_len = 8;
+    char *s = write_all(CRED_OUT_TABLE, f, 1, 0);
+    cr_expect(strstr(s, "\u00ab\u0639\u0627\u062c\u0644\u00bb") != NULL, "the last letter is kept: %s", s);
+    cr_expect(strstr(s, "share \u0639\u0627\u062c\u0644 now") != NULL, "%s", s);
+    free(s);
+}
+
 Test(out, html_is_self_contained_and_escaped)
 {
     fixture f[2];
