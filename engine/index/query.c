@@ -275,6 +275,29 @@ static int parse_unary(parser *p, q_node **out)
     return 0;
 }
 
+/*
+ * Adds operand k to the n-ary node *n of kind `kind`, creating it (with *first as its first operand)
+ * on the second operand. On failure k is freed; *n and *first stay for the caller to free.
+ */
+static int join(q_node **n, q_node **first, q_node *k, q_kind kind, size_t col)
+{
+    int rc;
+    if (!*n) {
+        if (!(*n = node(kind, col))) {
+            q_free(k);
+            return cred__error_nomem();
+        }
+        if ((rc = add_kid(*n, *first)) < 0) {
+            q_free(k);
+            return rc;
+        }
+        *first = NULL;
+    }
+    if ((rc = add_kid(*n, k)) < 0)
+        q_free(k);
+    return rc;
+}
+
 static bool at_and_end(parser *p)
 {
     skip_ws(p);
@@ -299,19 +322,8 @@ static int parse_and(parser *p, q_node **out)
         q_node *k = NULL;
         if ((rc = parse_unary(p, &k)) < 0)
             goto fail;
-        if (!n) {
-            n = node(Q_AND, col);
-            if (!n || (rc = add_kid(n, first)) < 0) {
-                q_free(k);
-                rc = n ? rc : cred__error_nomem();
-                goto fail;
-            }
-            first = NULL;
-        }
-        if ((rc = add_kid(n, k)) < 0) {
-            q_free(k);
+        if ((rc = join(&n, &first, k, Q_AND, col)) < 0)
             goto fail;
-        }
     }
     *out = n ? n : first;
     return 0;
@@ -336,19 +348,8 @@ static int parse_or(parser *p, q_node **out)
         q_node *k = NULL;
         if ((rc = parse_and(p, &k)) < 0)
             goto fail;
-        if (!n) {
-            n = node(Q_OR, col);
-            if (!n || (rc = add_kid(n, first)) < 0) {
-                q_free(k);
-                rc = n ? rc : cred__error_nomem();
-                goto fail;
-            }
-            first = NULL;
-        }
-        if ((rc = add_kid(n, k)) < 0) {
-            q_free(k);
+        if ((rc = join(&n, &first, k, Q_OR, col)) < 0)
             goto fail;
-        }
     }
     *out = n ? n : first;
     return 0;

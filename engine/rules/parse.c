@@ -431,14 +431,15 @@ static rexpr *parse_unary(parser *ps)
     return NULL;
 }
 
-static rexpr *parse_and(parser *ps)
+/* A left-associative chain `next (WORD next)*` of one binary operator. */
+static rexpr *parse_chain(parser *ps, const char *word, expr_op kind, rexpr *(*next)(parser *))
 {
-    rexpr *a = parse_unary(ps);
-    while (a && is_word(&ps->cur, "and")) {
+    rexpr *a = next(ps);
+    while (a && is_word(&ps->cur, word)) {
         rpos pos = ps->cur.pos;
         advance(ps);
-        rexpr *b = parse_unary(ps);
-        rexpr *e = b ? new_expr(ps, EX_AND, pos) : NULL;
+        rexpr *b = next(ps);
+        rexpr *e = b ? new_expr(ps, kind, pos) : NULL;
         if (!e)
             return NULL;
         e->a = a;
@@ -448,21 +449,14 @@ static rexpr *parse_and(parser *ps)
     return a;
 }
 
+static rexpr *parse_and(parser *ps)
+{
+    return parse_chain(ps, "and", EX_AND, parse_unary);
+}
+
 static rexpr *parse_or(parser *ps)
 {
-    rexpr *a = parse_and(ps);
-    while (a && is_word(&ps->cur, "or")) {
-        rpos pos = ps->cur.pos;
-        advance(ps);
-        rexpr *b = parse_and(ps);
-        rexpr *e = b ? new_expr(ps, EX_OR, pos) : NULL;
-        if (!e)
-            return NULL;
-        e->a = a;
-        e->b = b;
-        a = e;
-    }
-    return a;
+    return parse_chain(ps, "or", EX_OR, parse_and);
 }
 
 /* ---- rule clauses ------------------------------------------------------------------------------- */
