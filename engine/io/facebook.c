@@ -28,16 +28,14 @@ enum { P_TS, P_TITLE, P_AUTHOR, P_GROUP, P_MEDIA, P_MTITLE, P_TEXT };
 enum { B_COMMENT = 1, B_IG = 2, B_HAS_TEXT = 4 };
 
 enum { F_TOP, F_LIST, F_REC, F_DATA, F_DATA_ITEM, F_COMMENT, F_ATT, F_ATT_ITEM, F_ATT_DATA, F_ATT_DATA_ITEM,
-       F_EXT, F_MEDIA_LIST, F_MEDIA, F_SKIP };
+       F_EXT, F_MEDIA_LIST, F_MEDIA, F_SKIP = CRED_JW_SKIP };
 
 enum { K_OTHER, K_TIMESTAMP, K_CTIMESTAMP, K_TAKEN_AT, K_TITLE, K_DATA, K_POST, K_COMMENT, K_AUTHOR, K_GROUP,
        K_ATTACHMENTS, K_EXTERNAL, K_URL, K_MEDIA, K_URI, K_CAPTION, K_DESCRIPTION };
 
 typedef struct fb_state {
-    cred_jstream js;
+    cred_jwalk w;
     cred_jq q;
-    unsigned char frame[CRED_LIMIT_JSON_DEPTH + 2];
-    int depth, key;
     bool done;
     int rc;
     cred_buf fix;               /* mojibake repair scratch */
@@ -87,7 +85,7 @@ static int fix_mojibake(fb_state *st, const char **s, size_t *n)
 
 static int nomem(fb_state *st)
 {
-    st->js.cancel_rc = cred__error_nomem();
+    st->w.js.cancel_rc = cred__error_nomem();
     return 0;
 }
 
@@ -129,15 +127,16 @@ static const char *media_kind(const char *s, size_t n)
     return "media";
 }
 
-static int on_scalar(fb_state *st, const char *s, size_t n, bool is_str)
+static int on_scalar(void *ctx, int frame, int key, const char *s, size_t n, bool is_str)
 {
-    if (!s || st->depth == 0)
+    fb_state *st = ctx;
+    if (!s || frame == CRED_JW_TOP)
         return 1;
     if (is_str && fix_mojibake(st, &s, &n) < 0)
         return nomem(st);
     cred_jq *q = &st->q;
-    int rc = 0, key = st->key;
-    switch (st->frame[st->depth - 1]) {
+    int rc = 0;
+    switch (frame) {
     case F_REC:
         if (key == K_TIMESTAMP || key == K_TAKEN_AT || key == K_CTIMESTAMP) {
             if (key == K_CTIMESTAMP)
@@ -190,53 +189,18 @@ static int on_scalar(fb_state *st, const char *s, size_t n, bool is_str)
     return rc < 0 ? nomem(st) : 1;
 }
 
-static int cb_null(void *ctx)
-{
-    return on_scalar(ctx, NULL, 0, false);
-}
-
-static int cb_bool(void *ctx, int v)
-{
-    CRED_UNUSED(v);
-    return on_scalar(ctx, NULL, 0, false);
-}
-
-static int cb_number(void *ctx, const char *s, size_t n)
-{
-    return on_scalar(ctx, s, n, false);
-}
-
-static int cb_string(void *ctx, const unsigned char *s, size_t n)
-{
-    return on_scalar(ctx, (const char *)s, n, true);
-}
-
-static int cb_key(void *ctx, const unsigned char *s, size_t n)
+static int on_start(void *ctx, int frame, int key, bool is_map)
 {
     fb_state *st = ctx;
-    st->key = st->frame[st->depth - 1] == F_SKIP ? K_OTHER : key_id((const char *)s, n);
-    return 1;
-}
-
-static int push(fb_state *st, int frame)
-{
-    if (st->depth >= (int)sizeof st->frame)
-        return cred_jstream_cancel(&st->js, CRED_ELIMIT, "JSON nested deeper than %d levels", CRED_LIMIT_JSON_DEPTH);
-    st->frame[st->depth++] = (unsigned char)frame;
-    return 1;
-}
-
-static int start(fb_state *st, bool is_map)
-{
-    if (st->depth == 0)
-        return push(st, is_map ? F_TOP : F_LIST);
-    int key = st->key, next = F_SKIP;
-    switch (st->frame[st->depth - 1]) {
+    if (frame == CRED_JW_TOP)
+        return is_map ? F_TOP : F_LIST;
+    int next = F_SKIP;
+    switch (frame) {
     case F_TOP: next = is_map ? F_TOP : F_LIST; break;
     case F_LIST:
         if (is_map) {
             uint64_t line, col, off;
-            cred_jstream_pos(&st->js, &line, &col, &off);
+            cred_jstream_pos(&st->w.js, &line, &col, &off);
             cred_jq_begin(&st->q, line);
             next = F_REC;
         }
@@ -261,17 +225,7 @@ static int start(fb_state *st, bool is_map)
     case F_MEDIA_LIST: next = is_map ? F_MEDIA : F_SKIP; break;
     default: break;
     }
-    return push(st, next);
-}
-
-static int cb_start_map(void *ctx)
-{
-    return start(ctx, true);
-}
-
-static int cb_start_array(void *ctx)
-{
-    return start(ctx, false);
+    return next;
 }
 
 static int end_record(fb_state *st)
@@ -288,7 +242,7 @@ static int end_record(fb_state *st)
             rc = add_text(q, t, n);
     }
     if (rc == 0 && !(c->bits & B_HAS_TEXT) && c->nlinks == 0 && c->off[P_MEDIA] == CRED_JQ_ABSENT) {
-        st->js.r->stats.system++;
+        st->w.js.r->stats.system++;
         cred_jq_drop(q);
         return 1;
     }
@@ -297,19 +251,12 @@ static int end_record(fb_state *st)
     return rc < 0 ? nomem(st) : 1;
 }
 
-static int cb_end(void *ctx)
+static int on_end(void *ctx, int frame)
 {
-    fb_state *st = ctx;
-    if (st->depth == 0)
-        return 1;
-    if (st->frame[--st->depth] == F_REC)
-        return end_record(st);
-    return 1;
+    return frame == F_REC ? end_record(ctx) : 1;
 }
 
-static const yajl_callbacks callbacks = {
-    cb_null, cb_bool, NULL, NULL, cb_number, cb_string, cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
-};
+static const cred_jwalk_ops walk = {key_id, on_scalar, on_start, on_end, .true_as_text = false};
 
 /* ---- driver ------------------------------------------------------------------------------------ */
 
@@ -349,7 +296,7 @@ static int open_(cred_reader *r)
     if (!st)
         return cred__error_nomem();
     r->state = st;
-    return cred_jstream_init(&st->js, r, &callbacks, st);
+    return cred_jwalk_init(&st->w, r, &walk, st);
 }
 
 static void close_(cred_reader *r)
@@ -357,7 +304,7 @@ static void close_(cred_reader *r)
     fb_state *st = r->state;
     if (!st)
         return;
-    cred_jstream_free(&st->js);
+    cred_jstream_free(&st->w.js);
     cred_jq_free(&st->q);
     cred_buf_free(&st->fix);
     free(st);
@@ -441,7 +388,7 @@ static int next(cred_reader *r, cred_post *post)
         if (st->done)
             return st->rc;
         cred_jq_compact(&st->q);
-        int rc = cred_jstream_step(&st->js);
+        int rc = cred_jstream_step(&st->w.js);
         if (rc == 1)
             continue;
         st->done = true;

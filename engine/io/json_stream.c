@@ -697,3 +697,82 @@ void cred_jstream_free(cred_jstream *js)
     free(js->map);
     memset(js, 0, sizeof *js);
 }
+
+/* ---- the container walk ------------------------------------------------------------------------ */
+
+static int jw_frame(const cred_jwalk *w)
+{
+    return w->depth ? w->frame[w->depth - 1] : CRED_JW_TOP;
+}
+
+static int jw_scalar(cred_jwalk *w, const char *s, size_t n, bool is_str)
+{
+    return w->ops->scalar(w->ctx, jw_frame(w), w->key, s, n, is_str);
+}
+
+static int jw_null(void *ctx)
+{
+    return jw_scalar(ctx, NULL, 0, false);
+}
+
+static int jw_bool(void *ctx, int v)
+{
+    cred_jwalk *w = ctx;
+    return v && w->ops->true_as_text ? jw_scalar(w, "true", 4, false) : jw_scalar(w, NULL, 0, false);
+}
+
+static int jw_number(void *ctx, const char *s, size_t n)
+{
+    return jw_scalar(ctx, s, n, false);
+}
+
+static int jw_string(void *ctx, const unsigned char *s, size_t n)
+{
+    return jw_scalar(ctx, (const char *)s, n, true);
+}
+
+static int jw_key(void *ctx, const unsigned char *s, size_t n)
+{
+    cred_jwalk *w = ctx;
+    w->key = jw_frame(w) == CRED_JW_SKIP ? 0 : w->ops->key_id((const char *)s, n);
+    return 1;
+}
+
+static int jw_start(cred_jwalk *w, bool is_map)
+{
+    int frame = w->ops->start(w->ctx, jw_frame(w), w->key, is_map);
+    if (frame == CRED_JW_CANCEL)
+        return 0;
+    if (w->depth >= (int)sizeof w->frame)
+        return cred_jstream_cancel(&w->js, CRED_ELIMIT, "JSON nested deeper than %d levels", CRED_LIMIT_JSON_DEPTH);
+    w->frame[w->depth++] = (unsigned char)frame;
+    return 1;
+}
+
+static int jw_start_map(void *ctx)
+{
+    return jw_start(ctx, true);
+}
+
+static int jw_start_array(void *ctx)
+{
+    return jw_start(ctx, false);
+}
+
+static int jw_end(void *ctx)
+{
+    cred_jwalk *w = ctx;
+    return w->depth ? w->ops->end(w->ctx, w->frame[--w->depth]) : 1;
+}
+
+static const yajl_callbacks jw_callbacks = {
+    jw_null, jw_bool, NULL, NULL, jw_number, jw_string, jw_start_map, jw_key, jw_end, jw_start_array, jw_end,
+};
+
+int cred_jwalk_init(cred_jwalk *w, cred_reader *r, const cred_jwalk_ops *ops, void *ctx)
+{
+    w->ops = ops;
+    w->ctx = ctx;
+    w->depth = w->key = 0;
+    return cred_jstream_init(&w->js, r, &jw_callbacks, w);
+}

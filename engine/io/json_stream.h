@@ -4,7 +4,8 @@
  *
  * cred_jstream pulls the reader's input with cred_io__chunk(), repairs what exporters are known to get
  * wrong, and feeds the result to yajl_parse() one chunk (≤ 1 MiB) at a time, so memory stays bounded
- * whatever the file size. The driver's yajl callbacks assemble records into a cred_jq; one chunk may
+ * whatever the file size. A cred_jwalk keeps the stack of containers and the current key and calls the
+ * driver with the frame a value is in; the driver assembles records into a cred_jq; one chunk may
  * finish several records, which the driver then hands out one per next() call.
  *
  * Repairs (each reported as a warning and counted in stats.repaired):
@@ -144,5 +145,41 @@ int cred_jstream_cancel(cred_jstream *js, int code, const char *fmt, ...) CRED_P
 bool cred_jstream_empty(const cred_jstream *js);
 
 void cred_jstream_free(cred_jstream *js);
+
+/* ---- the container walk ------------------------------------------------------------------------ */
+
+/*
+ * A driver names what each JSON container stands for with a small number (a "frame"; CRED_JW_SKIP for
+ * whatever it ignores, whose keys are then not even looked up) and each key it knows with a number (0
+ * for the others). The walk keeps the stack and the key that named the current value, and calls:
+ *   scalar(ctx, frame, key, s, n, is_str)  a string, a number as written, "true" (with true_as_text),
+ *                                          or s = NULL for null, false (and true without it);
+ *   start(ctx, frame, key, is_map)         a container opens: returns the frame it stands for, or
+ *                                          CRED_JW_CANCEL after cred_jstream_cancel();
+ *   end(ctx, frame)                        a container closes: 1, or 0 after cred_jstream_cancel().
+ * frame is CRED_JW_TOP for a value at the top level. scalar returns 1, or 0 to cancel.
+ */
+#define CRED_JW_SKIP 255
+#define CRED_JW_TOP (-1)
+#define CRED_JW_CANCEL (-2)
+
+typedef struct cred_jwalk_ops {
+    int (*key_id)(const char *s, size_t n);
+    int (*scalar)(void *ctx, int frame, int key, const char *s, size_t n, bool is_str);
+    int (*start)(void *ctx, int frame, int key, bool is_map);
+    int (*end)(void *ctx, int frame);
+    bool true_as_text;
+} cred_jwalk_ops;
+
+typedef struct cred_jwalk {
+    cred_jstream js;
+    const cred_jwalk_ops *ops;
+    void *ctx;
+    int depth, key;
+    unsigned char frame[CRED_LIMIT_JSON_DEPTH + 2];
+} cred_jwalk;
+
+/** Set up a walk over r's input calling ops with ctx; then drive it with cred_jstream_step(&w->js). */
+int cred_jwalk_init(cred_jwalk *w, cred_reader *r, const cred_jwalk_ops *ops, void *ctx);
 
 #endif

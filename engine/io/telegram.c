@@ -38,7 +38,7 @@ enum { B_EDITED = 1, B_FWD_NULL = 2, B_PHOTO = 4, B_FILE = 8, B_TEXT = 16, B_POL
        B_CONTACT = 128, B_SAVED_CHAT = 256 };
 
 /* what a JSON container stands for */
-enum { F_CHAT, F_CHATS, F_CHATLIST, F_MSGS, F_MSG, F_TEXT, F_ENT, F_SKIP };
+enum { F_CHAT, F_CHATS, F_CHATLIST, F_MSGS, F_MSG, F_TEXT, F_ENT, F_SKIP = CRED_JW_SKIP };
 
 /* keys the reader knows */
 enum { K_OTHER, K_NAME, K_TYPE, K_ID, K_MESSAGES, K_CHATS, K_LEFT_CHATS, K_LIST, K_DATE, K_UNIX, K_FROM,
@@ -46,11 +46,8 @@ enum { K_OTHER, K_NAME, K_TYPE, K_ID, K_MESSAGES, K_CHATS, K_LEFT_CHATS, K_LIST,
        K_TEXT_ENT, K_HREF, K_POLL, K_LOCATION, K_CONTACT };
 
 typedef struct tg_state {
-    cred_jstream js;
+    cred_jwalk w;
     cred_jq q;
-    unsigned char frame[CRED_LIMIT_JSON_DEPTH + 2];
-    int depth;
-    int key;
     bool seen_messages, done;
     int rc;
     cred_buf chat_name, chat_id, chat_type;
@@ -87,7 +84,7 @@ static int key_id(const char *s, size_t n)
 
 static int nomem(tg_state *st)
 {
-    st->js.cancel_rc = cred__error_nomem();
+    st->w.js.cancel_rc = cred__error_nomem();
     return 0;
 }
 
@@ -98,27 +95,28 @@ static int put(cred_buf *b, const char *s, size_t n)
 }
 
 /* A scalar value (string, number as written, or NULL for null; `is_str` tells strings apart). */
-static int on_scalar(tg_state *st, const char *s, size_t n, bool is_str)
+static int on_scalar(void *ctx, int frame, int key, const char *s, size_t n, bool is_str)
 {
-    if (st->depth == 0)
-        return cred_jstream_cancel(&st->js, CRED_EFORMAT, "not a Telegram export: the top level is not an object");
+    tg_state *st = ctx;
+    if (frame == CRED_JW_TOP)
+        return cred_jstream_cancel(&st->w.js, CRED_EFORMAT, "not a Telegram export: the top level is not an object");
     int rc = 0;
     cred_jq *q = &st->q;
-    switch (st->frame[st->depth - 1]) {
+    switch (frame) {
     case F_CHAT:
         if (!s)
             break;
-        if (st->key == K_NAME) {
+        if (key == K_NAME) {
             rc = put(&st->chat_name, s, n);
             st->chat_has_name = true;
-        } else if (st->key == K_ID) {
+        } else if (key == K_ID) {
             rc = put(&st->chat_id, s, n);
-        } else if (st->key == K_TYPE) {
+        } else if (key == K_TYPE) {
             rc = put(&st->chat_type, s, n);
         }
         break;
     case F_MSG:
-        switch (st->key) {
+        switch (key) {
         case K_ID: if (s) rc = cred_jq_set(q, T_ID, s, n); break;
         case K_TYPE: if (s) rc = cred_jq_set(q, T_TYPE, s, n); break;
         case K_DATE: if (s) rc = cred_jq_set(q, T_DATE, s, n); break;
@@ -153,13 +151,13 @@ static int on_scalar(tg_state *st, const char *s, size_t n, bool is_str)
         break;
     case F_ENT:
         if (s && is_str) {
-            if (st->key == K_TYPE) {
+            if (key == K_TYPE) {
                 rc = put(&st->ent_type, s, n);
-            } else if (st->key == K_TEXT) {
+            } else if (key == K_TEXT) {
                 st->ent_text.len = 0;
                 rc = cred_buf_put(&st->ent_text, s, n) < 0 ? -1 : 0;
                 st->ent_has_text = true;
-            } else if (st->key == K_HREF) {
+            } else if (key == K_HREF) {
                 rc = put(&st->ent_href, s, n);
                 st->ent_has_href = true;
             }
@@ -170,78 +168,44 @@ static int on_scalar(tg_state *st, const char *s, size_t n, bool is_str)
     return rc < 0 ? nomem(st) : 1;
 }
 
-static int cb_null(void *ctx)
-{
-    return on_scalar(ctx, NULL, 0, false);
-}
-
-static int cb_bool(void *ctx, int v)
-{
-    return v ? on_scalar(ctx, "true", 4, false) : on_scalar(ctx, NULL, 0, false);
-}
-
-static int cb_number(void *ctx, const char *s, size_t n)
-{
-    return on_scalar(ctx, s, n, false);
-}
-
-static int cb_string(void *ctx, const unsigned char *s, size_t n)
-{
-    return on_scalar(ctx, (const char *)s, n, true);
-}
-
-static int cb_key(void *ctx, const unsigned char *s, size_t n)
+static int on_start(void *ctx, int frame, int key, bool is_map)
 {
     tg_state *st = ctx;
-    st->key = st->frame[st->depth - 1] == F_SKIP ? K_OTHER : key_id((const char *)s, n);
-    return 1;
-}
-
-static int push(tg_state *st, int frame)
-{
-    if (st->depth >= (int)sizeof st->frame)
-        return cred_jstream_cancel(&st->js, CRED_ELIMIT, "JSON nested deeper than %d levels", CRED_LIMIT_JSON_DEPTH);
-    st->frame[st->depth++] = (unsigned char)frame;
-    return 1;
-}
-
-static int start(tg_state *st, bool is_map)
-{
-    if (st->depth == 0) {
-        if (!is_map)
-            return cred_jstream_cancel(&st->js, CRED_EFORMAT,
-                                       "not a Telegram export: the top level is an array, not an object");
-        return push(st, F_CHAT);
+    if (frame == CRED_JW_TOP) {
+        if (!is_map) {
+            cred_jstream_cancel(&st->w.js, CRED_EFORMAT, "not a Telegram export: the top level is an array, not an object");
+            return CRED_JW_CANCEL;
+        }
+        return F_CHAT;
     }
-    int top = st->frame[st->depth - 1], key = st->key;
-    switch (top) {
+    switch (frame) {
     case F_CHAT:
         if (is_map && (key == K_CHATS || key == K_LEFT_CHATS))
-            return push(st, F_CHATS);
+            return F_CHATS;
         if (!is_map && key == K_MESSAGES) {
             st->seen_messages = true;
-            return push(st, F_MSGS);
+            return F_MSGS;
         }
         break;
     case F_CHATS:
         if (!is_map && key == K_LIST) {
             st->seen_messages = true;
-            return push(st, F_CHATLIST);
+            return F_CHATLIST;
         }
         break;
     case F_CHATLIST:
         if (is_map) {
             st->chat_name.len = st->chat_id.len = st->chat_type.len = 0;
             st->chat_has_name = false;
-            return push(st, F_CHAT);
+            return F_CHAT;
         }
         break;
     case F_MSGS:
         if (is_map) {
             uint64_t line, col, off;
-            cred_jstream_pos(&st->js, &line, &col, &off);
+            cred_jstream_pos(&st->w.js, &line, &col, &off);
             cred_jq_begin(&st->q, line);
-            return push(st, F_MSG);
+            return F_MSG;
         }
         break;
     case F_MSG:
@@ -249,11 +213,11 @@ static int start(tg_state *st, bool is_map)
             st->q.text.len = 0;
             st->q.cur.bits |= B_TEXT;
             if (!is_map)
-                return push(st, F_TEXT);
+                return F_TEXT;
             uint64_t line, col, off;
-            cred_jstream_pos(&st->js, &line, &col, &off);
-            cred_io__diag(st->js.r, CRED_SEV_WARNING, CRED_EFORMAT, line, col,
-                          "%s:%llu:%llu: message text is an object; read as empty", st->js.r->name,
+            cred_jstream_pos(&st->w.js, &line, &col, &off);
+            cred_io__diag(st->w.js.r, CRED_SEV_WARNING, CRED_EFORMAT, line, col,
+                          "%s:%llu:%llu: message text is an object; read as empty", st->w.js.r->name,
                           (unsigned long long)line, (unsigned long long)col);
         }
         if (key == K_POLL)
@@ -267,22 +231,12 @@ static int start(tg_state *st, bool is_map)
         if (is_map) {
             st->ent_type.len = st->ent_text.len = st->ent_href.len = 0;
             st->ent_has_text = st->ent_has_href = false;
-            return push(st, F_ENT);
+            return F_ENT;
         }
         break;
     default: break;
     }
-    return push(st, F_SKIP);
-}
-
-static int cb_start_map(void *ctx)
-{
-    return start(ctx, true);
-}
-
-static int cb_start_array(void *ctx)
-{
-    return start(ctx, false);
+    return F_SKIP;
 }
 
 #define IS(b, lit) ((b).len == sizeof(lit) - 1 && memcmp((b).ptr, lit, sizeof(lit) - 1) == 0)
@@ -293,13 +247,13 @@ static int end_message(tg_state *st)
     size_t n;
     const char *type = cred_jq_get(q, &q->cur, T_TYPE, &n);
     if (type && ((n == 7 && memcmp(type, "service", 7) == 0) || (n == 11 && memcmp(type, "unsupported", 11) == 0))) {
-        st->js.r->stats.system++;
+        st->w.js.r->stats.system++;
         cred_jq_drop(q);
         return 1;
     }
     if (type && !(n == 7 && memcmp(type, "message", 7) == 0))
-        cred_io__diag(st->js.r, CRED_SEV_WARNING, CRED_EFORMAT, q->cur.line, 0,
-                      "%s:%llu: unknown message type '%.*s' read as a message", st->js.r->name,
+        cred_io__diag(st->w.js.r, CRED_SEV_WARNING, CRED_EFORMAT, q->cur.line, 0,
+                      "%s:%llu: unknown message type '%.*s' read as a message", st->w.js.r->name,
                       (unsigned long long)q->cur.line, (int)CRED_MIN(n, 40u), type);
     int rc = 0;
     if (st->chat_has_name)
@@ -326,22 +280,12 @@ static int end_entity(tg_state *st)
     return rc < 0 ? nomem(st) : 1;
 }
 
-static int cb_end(void *ctx)
+static int on_end(void *ctx, int frame)
 {
-    tg_state *st = ctx;
-    if (st->depth == 0)
-        return 1;
-    int top = st->frame[--st->depth];
-    if (top == F_MSG)
-        return end_message(st);
-    if (top == F_ENT)
-        return end_entity(st);
-    return 1;
+    return frame == F_MSG ? end_message(ctx) : frame == F_ENT ? end_entity(ctx) : 1;
 }
 
-static const yajl_callbacks callbacks = {
-    cb_null, cb_bool, NULL, NULL, cb_number, cb_string, cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
-};
+static const cred_jwalk_ops walk = {key_id, on_scalar, on_start, on_end, .true_as_text = true};
 
 /* ---- driver ------------------------------------------------------------------------------------ */
 
@@ -385,7 +329,7 @@ static int open_(cred_reader *r)
     if (!st)
         return cred__error_nomem();
     r->state = st;
-    return cred_jstream_init(&st->js, r, &callbacks, st);
+    return cred_jwalk_init(&st->w, r, &walk, st);
 }
 
 static void close_(cred_reader *r)
@@ -393,7 +337,7 @@ static void close_(cred_reader *r)
     tg_state *st = r->state;
     if (!st)
         return;
-    cred_jstream_free(&st->js);
+    cred_jstream_free(&st->w.js);
     cred_jq_free(&st->q);
     cred_buf_free(&st->chat_name);
     cred_buf_free(&st->chat_id);
@@ -483,11 +427,11 @@ static int next(cred_reader *r, cred_post *post)
         if (st->done)
             return st->rc;
         cred_jq_compact(&st->q);
-        int rc = cred_jstream_step(&st->js);
+        int rc = cred_jstream_step(&st->w.js);
         if (rc == 1)
             continue;
         st->done = true;
-        if (rc == 0 && !st->seen_messages && !cred_jstream_empty(&st->js))
+        if (rc == 0 && !st->seen_messages && !cred_jstream_empty(&st->w.js))
             rc = cred__error_at(CRED_EFORMAT, r->name, 1, 1, 0,
                                 "%s: not a Telegram export: no \"messages\" or \"chats\" list", r->name);
         if (rc < 0 && st->q.open) {

@@ -1,27 +1,7 @@
 /* The HTML report as a moderator sees it: rendered by headless Chromium (Debian `chromium`), its DOM
  * checked for the summary, the histogram, the worst post's highlighted span, a cluster's origin, and
  * the absence of script errors. Skipped only when chromium is not installed (CI installs it). */
-#include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
+#include "run_helpers.h"
 
 static const char *find_chromium(void)
 {
@@ -72,7 +52,7 @@ Test(report_browser, chromium_renders_what_a_moderator_sees, .timeout = 300)
              "--virtual-time-budget=5000 --dump-dom file://%s >%s 2>/dev/null",
              chromium, dir, html, dom_path);
     cr_assert_eq(sh(cmd), 0, "chromium failed: %s", cmd);
-    char *dom = slurp(dom_path);
+    char *dom = t_read_file(dom_path);
     cr_assert(strlen(dom) > 1000, "empty DOM: %s", dom);
 
     /* the page's scripts ran, and recorded no error */
