@@ -10,7 +10,12 @@
  * posts_per_s includes text analysis; scan_posts_per_s is the scanner alone (analysis time subtracted);
  * cpu_* are the same from process CPU time. compile_s is a cold compile (CRED_RULES_NO_CACHE),
  * compile_cached_s a load through the database cache (filled by an untimed load first).
+ * The last line compares the two modes post by post (rule, span, sentence, points and flags of every
+ * scored hit): `bench=rules mismatched_posts=N` must be 0; -diff K prints the first K differing posts.
+ * -only vectorscan (or pcre2) runs one mode and skips the comparison (for profiling).
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +110,40 @@ static void synth(FILE *f, int n)
     }
 }
 
+/* The scored hits of every post in one mode (the last run), to compare the modes. */
+typedef struct hsig {
+    uint32_t rule, start, end, sentence, flags;
+    double points;
+} hsig;
+
+typedef struct sigs {
+    hsig *h;
+    size_t n, cap;
+    size_t *first; /* per post, and one past the last */
+} sigs;
+
+static void sig_add(sigs *g, const cred_scan_result *res)
+{
+    for (size_t j = 0; j < res->n_hits; j++) {
+        if (g->n == g->cap) {
+            g->cap = g->cap ? g->cap * 2 : 4096;
+            g->h = realloc(g->h, g->cap * sizeof *g->h);
+            if (!g->h)
+                exit(2);
+        }
+        const cred_rule_hit *x = &res->hits[j];
+        g->h[g->n++] = (hsig){x->rule_index, x->span.start, x->span.end, x->sentence, x->flags, x->points};
+    }
+}
+
+static bool sig_eq(const hsig *a, const hsig *b)
+{
+    return a->rule == b->rule && a->start == b->start && a->end == b->end && a->sentence == b->sentence &&
+           a->flags == b->flags && a->points == b->points;
+}
+
 static void run_mode(const char *rules_path, const char *synth_path, unsigned flags, const char *mode,
-                     const posts *ps, int runs)
+                     const posts *ps, int runs, sigs *g)
 {
     cred_rules_options o = CRED_RULES_OPTIONS_INIT;
     o.flags = flags | CRED_RULES_NO_CACHE;
@@ -146,14 +183,23 @@ static void run_mode(const char *rules_path, const char *synth_path, unsigned fl
         }
         double b = now(), cb = cpu();
         hits = 0;
+        bool last = run == runs - 1;
+        g->n = 0;
         for (size_t i = 0; i < ps->n; i++) {
             const cred_doc *doc;
             const cred_scan_result *res;
+            if (last)
+                g->first[i] = g->n;
             if (cred_text_analyse(tx, &doc, ps->text[i], ps->len[i], NULL) < 0)
                 continue;
-            if (cred_scanner_scan(sc, &res, doc, NULL) == 0)
+            if (cred_scanner_scan(sc, &res, doc, NULL) == 0) {
                 hits += res->n_hits;
+                if (last)
+                    sig_add(g, res);
+            }
         }
+        if (last)
+            g->first[ps->n] = g->n;
         double c = now(), cc = cpu();
         if (c - b < best_all)
             best_all = c - b;
@@ -179,7 +225,8 @@ static void run_mode(const char *rules_path, const char *synth_path, unsigned fl
 int main(int argc, char **argv)
 {
     const char *rules_path = "rules";
-    int n_synth = 0, runs = 3;
+    int n_synth = 0, runs = 3, n_diff = 0;
+    const char *only = NULL; /* -only vectorscan|pcre2: one mode, no comparison (for profiling) */
     size_t max = 200000;
     posts ps = {0};
     for (int i = 1; i < argc; i++) {
@@ -189,15 +236,22 @@ int main(int argc, char **argv)
             n_synth = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-only") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "-diff") && i + 1 < argc)
+            n_diff = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-max") && i + 1 < argc)
             max = (size_t)atol(argv[++i]);
         else
             read_posts(&ps, argv[i], max);
     }
     if (ps.n == 0) {
-        fprintf(stderr, "usage: bench_rules [-rules PATH] [-synth N] [-runs R] [-max P] FILE[:TEXTCOL]...\n");
+        fprintf(stderr, "usage: bench_rules [-rules PATH] [-synth N] [-runs R] [-max P] [-diff K] [-only MODE] "
+                        "FILE[:TEXTCOL]...\n");
         return 2;
     }
+    if (runs < 1)
+        runs = 1;
     char dir[] = "/tmp/bench_rules_XXXXXX";
     const char *synth_path = NULL;
     if (n_synth > 0) {
@@ -217,8 +271,38 @@ int main(int argc, char **argv)
         fclose(f);
         synth_path = dir;
     }
-    run_mode(rules_path, synth_path, 0, "vectorscan", &ps, runs);
-    run_mode(rules_path, synth_path, CRED_RULES_NO_PREFILTER, "pcre2", &ps, runs);
+    sigs g[2] = {{0}, {0}};
+    for (int m = 0; m < 2; m++)
+        if (!(g[m].first = calloc(ps.n + 1, sizeof *g[m].first)))
+            return 2;
+    if (!only || !strcmp(only, "vectorscan"))
+        run_mode(rules_path, synth_path, 0, "vectorscan", &ps, runs, &g[0]);
+    if (!only || !strcmp(only, "pcre2"))
+        run_mode(rules_path, synth_path, CRED_RULES_NO_PREFILTER, "pcre2", &ps, runs, &g[1]);
+    size_t mismatched = 0;
+    for (size_t i = 0; i < ps.n && !only; i++) {
+        size_t a0 = g[0].first[i], a1 = g[0].first[i + 1], b0 = g[1].first[i], b1 = g[1].first[i + 1];
+        bool same = a1 - a0 == b1 - b0;
+        for (size_t k = 0; same && k < a1 - a0; k++)
+            same = sig_eq(&g[0].h[a0 + k], &g[1].h[b0 + k]);
+        if (same)
+            continue;
+        if ((int)mismatched++ < n_diff) {
+            fprintf(stderr, "post %zu differs: %.*s\n", i, (int)(ps.len[i] < 300 ? ps.len[i] : 300), ps.text[i]);
+            for (int m = 0; m < 2; m++)
+                for (size_t k = m ? b0 : a0; k < (m ? b1 : a1); k++)
+                    fprintf(stderr, "  %s rule=%u span=%u-%u sentence=%u points=%g flags=%u\n",
+                            m ? "pcre2" : "vectorscan", g[m].h[k].rule, g[m].h[k].start, g[m].h[k].end,
+                            g[m].h[k].sentence, g[m].h[k].points, g[m].h[k].flags);
+        }
+    }
+    if (!only)
+        printf("bench=rules posts=%zu hits_vectorscan=%zu hits_pcre2=%zu mismatched_posts=%zu\n", ps.n, g[0].n,
+               g[1].n, mismatched);
+    for (int m = 0; m < 2; m++) {
+        free(g[m].h);
+        free(g[m].first);
+    }
     if (synth_path) {
         char cmd[1200];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -4,8 +4,9 @@
  *
  * A regex clause is given to vectorscan as its widened copy (rx__prefilter_expr): a report only makes
  * the clause a candidate, which PCRE2 then confirms over the whole text. A word list on norm, raw or
- * stems ("som" clause) is given as the distinct last words of its entries, plain literals that compile
- * fast; scan.c reads each entry backwards from where its last word ends (rx__entry_start) to get the
+ * stems ("som" clause) is given as the distinct last words of its entries (with the words before a last
+ * word shorter than RX_TAIL_MIN bytes: a lone "a" is everywhere), near-literals that compile fast;
+ * scan.c reads each entry backwards from where its last word ends (rx__entry_start) to get the
  * only start it can have there, and runs the list regex anchored at those starts. Every place PCRE2's
  * list regex matches is such a start, so the hits are those of PCRE2 alone, without PCRE2 walking the
  * whole text through a large alternation. (HS_FLAG_SOM_LEFTMOST on whole entries gives the same starts
@@ -28,17 +29,16 @@
 #include <sys/stat.h>
 
 #define HSDB_MAGIC "CREDHSDB"
-#define HSDB_VERSION 2u
+#define HSDB_VERSION 3u /* 3: databases compiled for the baseline platform (rh__platform) */
 #define HSDB_MAX_BYTES (256u << 20)
 
 /* ---- expressions -------------------------------------------------------------------------------- */
 
 static unsigned int hs_flags_of(const rclause *c, bool prefilter)
 {
-    /* No UCP: see rx__prefilter_expr(). No HS_FLAG_SINGLEMATCH: vectorscan 5.4.9 drops matches with
-     * it (a lone `\\%` in some 4 KB posts; checked again with the scanner's padding: still hundreds of
-     * missed hits on the shipped packs), so a candidate may be reported many times. */
-    unsigned int f = HS_FLAG_UTF8;
+    /* No UCP: see rx__prefilter_expr(). HS_FLAG_SINGLEMATCH: a regex clause is only made a candidate,
+     * so one report is enough (it used to drop matches, like the rest, in the AVX-512 code: rh__platform). */
+    unsigned int f = HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH;
     if (c->rflags & RF_CASELESS)
         f |= HS_FLAG_CASELESS;
     if (c->rflags & RF_DOTALL)
@@ -158,7 +158,7 @@ static int collect(cred_rules *rs, int t, tinput *in)
             for (uint32_t k = 0; k < c->n_tails; k++) {
                 const char *tail;
                 size_t tl = rx__entry_tail(c->entries[c->tail_ents[c->tail_first[k]]], &tail);
-                if (push(in, rx__literal_expr(tail, tl), f, c->id, k) < 0)
+                if (push(in, rx__tail_expr(tail, tl), f, c->id, k) < 0)
                     return CRED_ENOMEM;
             }
             continue;
@@ -197,6 +197,23 @@ static uint64_t key_of(const tinput *in)
 }
 
 /* ---- compiling ---------------------------------------------------------------------------------- */
+
+/*
+ * vectorscan 5.4.9's AVX2 and AVX-512 code paths drop matches: `(?:my|a) (?:[^\s]+ )?(?:cousin|sister-in-law)`
+ * finds nothing in "xxxxxxxxxxxxxxx my cousin is a nurse" (missed at some offsets of the match, not
+ * others), and the shipped EN_ANONYMOUS_SOURCE missed 32 of 5000 generated posts. The same databases
+ * scanned by the library's SSE4.2 ("corei7") implementation miss nothing, provided they are compiled
+ * without AVX2/AVX-512 features (a database built for AVX-512 scanned by the SSE path misses more).
+ * So every database is compiled for the baseline platform and scan.c calls the SSE entry point.
+ */
+static hs_platform_info_t rh__platform(void)
+{
+    hs_platform_info_t pl;
+    memset(&pl, 0, sizeof pl);
+    pl.tune = HS_TUNE_FAMILY_GENERIC;
+    pl.cpu_features = 0; /* no AVX2, no AVX-512 */
+    return pl;
+}
 
 static void to_always(rtarget_db *td, rclause *c)
 {
@@ -243,10 +260,12 @@ static int compile_target(cred_rules *rs, int t, tinput *in)
         td->tail_of[k] = e->tail;
         k++;
     }
+    hs_platform_info_t platform = rh__platform();
     while (k > 0) {
         hs_compile_error_t *err = NULL;
         /* block mode: starts are exact at any distance (the SOM horizon flags are for streaming only) */
-        if (hs_compile_multi(exprs, flags, ids, (unsigned int)k, HS_MODE_BLOCK, NULL, &td->db, &err) == HS_SUCCESS)
+        if (hs_compile_multi(exprs, flags, ids, (unsigned int)k, HS_MODE_BLOCK, &platform, &td->db, &err) ==
+            HS_SUCCESS)
             break;
         int bad = err ? err->expression : -1;
         if (err)

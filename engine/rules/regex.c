@@ -121,11 +121,45 @@ bool rx__entry_rigid(const char *entry, bool caseless)
 
 size_t rx__entry_tail(const char *entry, const char **tail)
 {
-    size_t len = strlen(entry), i = len;
-    while (i > 0 && !entry_space(entry[i - 1]))
-        i--;
+    size_t len = strlen(entry), i = len, bytes = 0;
+    for (;;) {
+        while (i > 0 && !entry_space(entry[i - 1])) {
+            i--;
+            bytes++;
+        }
+        if (bytes >= RX_TAIL_MIN || i == 0)
+            break;
+        while (i > 0 && entry_space(entry[i - 1])) /* a short last word: take the word before it too */
+            i--;
+    }
     *tail = entry + i;
     return len - i;
+}
+
+char *rx__tail_expr(const char *tail, size_t len)
+{
+    cred_buf b = CRED_BUF_INIT;
+    int rc = 0;
+    for (size_t j = 0; j < len && rc == 0;) {
+        size_t k = j;
+        while (k < len && !entry_space(tail[k]))
+            k++;
+        char *word = rx__literal_expr(tail + j, k - j);
+        rc = word ? cred_buf_puts(&b, word) : -1;
+        free(word);
+        if (k < len) /* a white-space run of the entry: wider than PCRE2's \s+ (UCP), and compiles fast */
+            rc |= cred_buf_puts(&b, "[^a-zA-Z0-9_]+");
+        while (k < len && entry_space(tail[k]))
+            k++;
+        j = k;
+    }
+    if (rc == 0)
+        rc = cred_buf_terminate(&b);
+    if (rc < 0 || !b.ptr) {
+        cred_buf_free(&b);
+        return NULL;
+    }
+    return b.ptr;
 }
 
 char *rx__literal_expr(const char *s, size_t len)
@@ -499,13 +533,115 @@ long rx__uppercase_literal(const char *pat, size_t len)
 }
 
 /*
+ * Non-ASCII characters less the blocks from Hebrew to Arabic Extended-A (U+0590-08FF), which hold no
+ * cased letter and no white space: what \p{Lu}, \p{Ll} and \s can match beyond ASCII, narrowed enough
+ * that a post in Arabic or Persian script is no candidate. (Exact sets of Unicode white space or cased
+ * letters made bounded repeats such as ALL_CAPS_RUN's compile 5 to 15 times slower.)
+ */
+#define NONASCII_SPACE "[^\\x00-\\x7f\\x{590}-\\x{8ff}]"
+#define NONASCII_CASED NONASCII_SPACE
+
+/* What the positive escape e (w s d h v) matches beyond ASCII, as a vectorscan class. */
+static const char *nonascii_of_escape(char e)
+{
+    return e == 's' || e == 'h' || e == 'v' ? NONASCII_SPACE : "[^\\x00-\\x7f]";
+}
+
+/* The ASCII members of class escape e (w s d h v, upper case: their complement), or NULL. */
+static const char *ascii_of_escape(char e, bool *negated)
+{
+    *negated = e >= 'A' && e <= 'Z';
+    switch (e) {
+    case 'w': case 'W': return "a-zA-Z0-9_";
+    case 's': case 'S': return "\\x09-\\x0d\\x20";
+    case 'd': case 'D': return "0-9";
+    case 'h': case 'H': return "\\x09\\x20";
+    case 'v': case 'V': return "\\x0a-\\x0d";
+    default: return NULL;
+    }
+}
+
+/*
+ * Write the bracket class pat[i..j] (j at its ']') with each of its class escapes replaced by its ASCII
+ * members, plus the non-ASCII characters they can match (a positive class; a negated one then excludes
+ * only ASCII), and set *done; leave *done false when the class holds anything else that needs Unicode
+ * (a complement escape, a property, a POSIX class, \Q..\E). Returns 0 or CRED_ENOMEM.
+ */
+static int widen_class(cred_buf *b, const char *pat, size_t i, size_t j, bool *done)
+{
+    *done = false;
+    size_t k = i + 1;
+    bool neg = k < j && pat[k] == '^';
+    if (neg)
+        k++;
+    cred_buf members = CRED_BUF_INIT, extra = CRED_BUF_INIT;
+    int rc = 0;
+    bool after_class = false, ok = true, only_space = true;
+    if (k < j && pat[k] == ']') { /* a leading ']' is a member */
+        rc |= cred_buf_puts(&members, "\\]");
+        k++;
+    }
+    for (; k < j && ok && rc == 0; k++) {
+        if (pat[k] == '\\' && k + 1 < j) {
+            char e = pat[++k];
+            bool cneg;
+            const char *asc = ascii_of_escape(e, &cneg);
+            if (asc && !cneg) {
+                rc |= cred_buf_puts(&extra, asc);
+                only_space &= strcmp(nonascii_of_escape(e), NONASCII_SPACE) == 0;
+                after_class = true;
+                continue;
+            }
+            if (asc || strchr("pPNXQE", e)) {
+                ok = false; /* a complement or a property inside a class: keep it wide */
+                break;
+            }
+            rc |= cred_buf_putc(&members, '\\');
+            rc |= cred_buf_putc(&members, e);
+        } else if (pat[k] == '[' && k + 1 < j && pat[k + 1] == ':') {
+            ok = false;
+            break;
+        } else if (pat[k] == '-' && after_class) {
+            rc |= cred_buf_puts(&members, "\\-"); /* a '-' after a class escape is literal */
+        } else {
+            rc |= cred_buf_putc(&members, pat[k]);
+        }
+        after_class = false;
+    }
+    if (ok && rc == 0 && extra.len > 0) {
+        /* a '-' left last before the appended ranges would make a range: escape it */
+        if (members.len > 0 && members.ptr[members.len - 1] == '-' &&
+            !(members.len > 1 && members.ptr[members.len - 2] == '\\')) {
+            members.len--;
+            rc |= cred_buf_puts(&members, "\\-");
+        }
+        rc |= cred_buf_puts(b, neg ? "[^" : "(?:[");
+        rc |= cred_buf_put(b, members.ptr ? members.ptr : "", members.len);
+        rc |= cred_buf_put(b, extra.ptr, extra.len);
+        if (neg)
+            rc |= cred_buf_putc(b, ']');
+        else
+            rc |= cred_buf_printf(b, "]|%s)", only_space ? NONASCII_SPACE : "[^\\x00-\\x7f]");
+        *done = true;
+    }
+    cred_buf_free(&members);
+    cred_buf_free(&extra);
+    return rc;
+}
+
+/*
  * The expression given to vectorscan for a pattern. Vectorscan does not support \b in UCP mode and
  * compiles Unicode classes slowly, so the prefilter runs without UCP on a widened regex: \b and \B
- * are dropped, \w \d become "not ASCII space", \s becomes "not ASCII word", \W \S \D and any class
- * that uses a class escape or a POSIX class become "any character"; lookarounds and the end anchors
- * $ \z \Z are left out (the scanner gives vectorscan the text followed by padding, see scan.c). Each
- * step only widens what matches, so the result is a correct prefilter; PCRE2 then confirms with the
- * real pattern.
+ * are dropped; \w and \d become "not ASCII white space" (fast to compile); the other class escapes
+ * keep their ASCII members and take non-ASCII characters (\s becomes [\x09-\x0d\x20] or non-ASCII
+ * less U+0590-08FF, see NONASCII_SPACE; \W becomes [^a-zA-Z0-9_], \S \D \H \V likewise); in a bracket
+ * class \w \d \s \h \v become their ASCII members, the class then taking non-ASCII characters;
+ * \p{Lu} becomes [A-Z] or non-ASCII less U+0590-08FF (\p{Ll} [a-z] likewise; PCRE2's /i does not fold
+ * properties, vectorscan's folds [A-Z], which only widens), other letters [A-Za-z] or non-ASCII,
+ * \p{N..} [0-9] or non-ASCII; a class with a complement escape, a POSIX class or another property
+ * becomes "any character"; lookarounds and the end anchors $ \z \Z are left out (the scanner gives
+ * vectorscan the text followed by padding, see scan.c). Each step only widens what matches, so the
+ * result is a correct prefilter; PCRE2 then confirms with the real pattern.
  */
 char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
 {
@@ -527,16 +663,30 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
                     while (close < len && pat[close] != '}')
                         close++;
                 if (e == 'p' && (prop == 'L' || prop == 'N') && close < len) {
-                    rc = cred_buf_puts(&b, prop == 'L' ? "(?:[A-Za-z]|[^\\x00-\\x7f])" : "(?:[0-9]|[^\\x00-\\x7f])");
+                    /* \p{Lu} \p{Ll}: the ASCII letters of that case (PCRE2 /i does not fold properties;
+                     * vectorscan's caseless mode folds [A-Z], which only widens) */
+                    char sub = pat[i + 1] == '{' && close == i + 4 ? pat[i + 3] : 0;
+                    rc = cred_buf_puts(&b, prop == 'N'   ? "(?:[0-9]|[^\\x00-\\x7f])"
+                                           : sub == 'u' ? "(?:[A-Z]|" NONASCII_CASED ")"
+                                           : sub == 'l' ? "(?:[a-z]|" NONASCII_CASED ")"
+                                                        : "(?:[A-Za-z]|[^\\x00-\\x7f])");
                     i = close;
                     continue;
                 }
             }
             switch (e) {
             case 'b': case 'B': case 'z': case 'Z': break; /* end anchors: see the padding in scan.c */
-            case 'w': case 'd': rc = cred_buf_puts(&b, "[^\\s]"); break;
-            case 's': rc = cred_buf_puts(&b, "[^a-zA-Z0-9_]"); break;
-            case 'W': case 'S': case 'D': rc = cred_buf_puts(&b, "[\\s\\S]"); break;
+            case 'w': case 'd': case 's': case 'h': case 'v':
+            case 'W': case 'D': case 'S': case 'H': case 'V': {
+                bool neg;
+                const char *asc = ascii_of_escape(e, &neg);
+                if (e == 'w' || e == 'd') /* "not white space" compiles faster than the union */
+                    rc = cred_buf_puts(&b, "[^\\x09-\\x0d\\x20]");
+                else
+                    rc = neg ? cred_buf_printf(&b, "[^%s]", asc)
+                             : cred_buf_printf(&b, "(?:[%s]|%s)", asc, nonascii_of_escape(e));
+                break;
+            }
             default:
                 rc = cred_buf_putc(&b, '\\');
                 rc |= cred_buf_putc(&b, e);
@@ -587,10 +737,11 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
                     j = q && (size_t)(q - pat) < len ? (size_t)(q - pat) + 1 : j;
                 }
             }
-            if (wide)
-                rc = cred_buf_puts(&b, "[\\s\\S]");
-            else
-                rc = cred_buf_put(&b, pat + i, CRED_MIN(j + 1, len) - i);
+            bool done = false;
+            if (wide && j < len)
+                rc = widen_class(&b, pat, i, j, &done);
+            if (rc == 0 && !done)
+                rc = wide ? cred_buf_puts(&b, "[\\s\\S]") : cred_buf_put(&b, pat + i, CRED_MIN(j + 1, len) - i);
             i = j;
             continue;
         }

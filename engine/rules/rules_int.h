@@ -223,8 +223,14 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
  * when caseless, only ASCII without k or s (which PCRE2 also folds to the Kelvin sign and long s).
  */
 bool rx__entry_rigid(const char *entry, bool caseless);
-/** The entry's last word (after its last white space): *tail and its length. */
+/**
+ * The entry's last words that vectorscan looks for (*tail and its length): the last word, with the
+ * words before it while they hold fewer than RX_TAIL_MIN bytes (a lone "a" or "to" is everywhere).
+ */
+#define RX_TAIL_MIN 4
 size_t rx__entry_tail(const char *entry, const char **tail);
+/** The vectorscan expression of a tail (malloc'd): its words literally, white space as [^a-zA-Z0-9_]+. */
+char *rx__tail_expr(const char *tail, size_t len);
 /** Whether the len bytes at `at` are the word `tail` (ASCII-caseless when asked). */
 bool rx__entry_tail_eq(const char *tail, size_t len, const char *at, bool caseless);
 /** A vectorscan expression matching exactly these bytes (malloc'd, NUL-terminated), or NULL. */

@@ -13,15 +13,47 @@ enum {
     CAND_ENDS = 2   /* run the anchored list regex where entries ending at the words found start */
 };
 
+enum {
+    RK_REF = 1,     /* a `match NAME` clause: hits when that rule hits */
+    RK_DOMAINS = 2  /* a domain list: looked up on every link, no prefilter */
+};
+
 /*
  * vectorscan 5.4.9 on AVX-512 machines misses matches in the last, partial 64-byte block of a scan
- * longer than 64 bytes (`@[a-z]` finds nothing in 63 x's followed by " @webmd"; it also made r1 drop
- * HS_FLAG_SINGLEMATCH). The scanner therefore gives vectorscan every text followed by 64 spaces, so
- * that no byte of the text is in that block. Padding can only add reports: the vectorscan expressions
+ * longer than 64 bytes (`@[a-z]` finds nothing in 63 x's followed by " @webmd"). That was one symptom
+ * of its AVX2/AVX-512 code dropping matches, now avoided by scanning with its SSE code (scan_db());
+ * the padding stays as a second guard: the scanner gives vectorscan every text followed by 64 spaces,
+ * so that no byte of the text is in that block. Padding can only add reports: the vectorscan expressions
  * have no end anchors (rx__prefilter_expr drops them), reports past the text are ignored for lists,
  * and PCRE2 confirms everything else on the real text.
  */
 #define SCAN_PAD 64
+
+/*
+ * The SSE4.2 implementation of hs_scan() in a fat-runtime libhs (Debian's): hs_scan() itself
+ * dispatches to the AVX2 or AVX-512 code, which drops matches (see rh__platform() in hsdb.c). Weak, so
+ * a libhs without it links, and scans with hs_scan() (as does a CPU without SSE4.2 and POPCNT).
+ */
+extern hs_error_t corei7_hs_scan(const hs_database_t *db, const char *data, unsigned int length, unsigned int flags,
+                                 hs_scratch_t *scratch, match_event_handler onEvent, void *context)
+    __attribute__((weak));
+
+static bool sse42(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+#else
+    return false;
+#endif
+}
+
+static hs_error_t scan_db(const hs_database_t *db, const char *data, unsigned int length, hs_scratch_t *scratch,
+                          match_event_handler on, void *ctx)
+{
+    if (corei7_hs_scan && sse42())
+        return corei7_hs_scan(db, data, length, 0, scratch, on, ctx);
+    return hs_scan(db, data, length, 0, scratch, on, ctx);
+}
 
 struct cred_scanner {
     cred_rules *rules;
@@ -30,6 +62,10 @@ struct cred_scanner {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     uint8_t *cand;           /* per clause: CAND_* bits for this post */
+    uint8_t *rule_cand;      /* per rule: some clause of it is a candidate (cleared with cand) */
+    uint8_t *rule_kind;      /* per rule: RK_* (what can give it hits without a candidate) */
+    uint32_t *ref_first;     /* per rule + 1: its range in ref_list, the rules its `match NAME` clauses name */
+    uint32_t *ref_list;
     uint32_t *cand_set;      /* clauses marked, to clear them */
     size_t n_cand;
     struct wend {            /* where vectorscan found the last word of some entries of a som clause */
@@ -81,6 +117,10 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->flags = flags;
     size_t nr = rules->n_rules ? rules->n_rules : 1, ng = rules->n_groups ? rules->n_groups : 1;
     s->cand = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
+    s->rule_cand = calloc(nr, 1);
+    s->rule_kind = calloc(nr, 1);
+    s->ref_first = calloc(nr + 1, sizeof *s->ref_first);
+    s->ref_list = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->ref_list);
     s->cand_set = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cand_set);
     s->end_head = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_head);
     s->langs = calloc(64, sizeof *s->langs);
@@ -92,12 +132,30 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->gneg = calloc(ng, sizeof *s->gneg);
     s->md = pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
-    if (!s->cand || !s->cand_set || !s->end_head || !s->langs || !s->rule_langs || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
+    if (!s->cand || !s->rule_cand || !s->rule_kind || !s->ref_first || !s->ref_list || !s->cand_set || !s->end_head ||
+        !s->langs || !s->rule_langs || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
         !s->mctx) {
         cred_scanner_free(s);
         return cred__error_nomem();
     }
     pcre2_set_match_limit(s->mctx, CRED_LIMIT_REGEX_MATCH);
+    uint32_t n_refs = 0;
+    for (size_t i = 0; i < rules->n_rules; i++) {
+        const rrule *r = &rules->rules[i];
+        s->ref_first[i] = n_refs;
+        for (size_t j = 0; j < r->n_clauses; j++) {
+            const rclause *c = &r->clauses[j];
+            if (c->dead)
+                continue;
+            if (c->kind == CL_RULE) {
+                s->rule_kind[i] |= RK_REF;
+                s->ref_list[n_refs++] = (uint32_t)c->ref; /* clauses are counted in n_clauses: room */
+            } else if (c->kind == CL_LIST && c->target == CRED_TARGET_DOMAINS) {
+                s->rule_kind[i] |= RK_DOMAINS;
+            }
+        }
+    }
+    s->ref_first[rules->n_rules] = n_refs;
     for (size_t i = 0; i < rules->n_rules; i++) { /* language masks: one strcmp per post, not per rule */
         const rrule *r = &rules->rules[i];
         for (size_t j = 0; j < r->n_langs && s->rule_langs[i] != UINT64_MAX; j++) {
@@ -126,6 +184,10 @@ void cred_scanner_free(cred_scanner *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     free(s->cand);
+    free(s->rule_cand);
+    free(s->rule_kind);
+    free(s->ref_first);
+    free(s->ref_list);
     free(s->cand_set);
     free(s->ends);
     free(s->end_head);
@@ -253,8 +315,10 @@ static size_t stem_token(const cred_scanner *s, size_t off)
 
 static void mark(cred_scanner *s, uint32_t clause, uint8_t bits)
 {
-    if (!s->cand[clause])
+    if (!s->cand[clause]) {
         s->cand_set[s->n_cand++] = clause;
+        s->rule_cand[s->rules->clauses[clause]->rule] = 1;
+    }
     s->cand[clause] |= bits;
 }
 
@@ -309,7 +373,7 @@ static void prefilter_item(cred_scanner *s, const rtarget_db *td, const char *te
     }
     memcpy(s->padded, text, len);
     memset(s->padded + len, ' ', SCAN_PAD);
-    if (hs_scan(td->db, s->padded, (unsigned int)(len + SCAN_PAD), 0, s->scratch, on_hs_match, ctx) != HS_SUCCESS)
+    if (scan_db(td->db, s->padded, (unsigned int)(len + SCAN_PAD), s->scratch, on_hs_match, ctx) != HS_SUCCESS)
         s->error = CRED_ERROR;
 }
 
@@ -669,6 +733,23 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether rule ri can have hits in this post: a candidate clause, a referenced rule that hit, links. */
+static bool may_hit(const cred_scanner *s, uint32_t ri)
+{
+    if (s->rule_cand[ri])
+        return true;
+    uint8_t k = s->rule_kind[ri];
+    if (!k)
+        return false;
+    if ((k & RK_DOMAINS) && s->doc->n_links)
+        return true;
+    if (k & RK_REF)
+        for (uint32_t i = s->ref_first[ri]; i < s->ref_first[ri + 1]; i++)
+            if (s->count[s->ref_list[i]])
+                return true;
+    return false;
+}
+
 static void evaluate_rule(cred_scanner *s, uint32_t ri)
 {
     const rrule *r = &s->rules->rules[ri];
@@ -733,9 +814,14 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     s->error = 0;
     s->n_hits = 0;
     s->sent_raw_ok = false;
-    for (size_t i = 0; i < s->n_cand; i++)
+    for (size_t i = 0; i < s->n_cand; i++) {
         s->cand[s->cand_set[i]] = 0;
+        s->rule_cand[rs->clauses[s->cand_set[i]]->rule] = 0;
+    }
     s->n_cand = 0;
+    /* rules that cannot hit are not evaluated: no hits (first 0 keeps rs__rule_hits in bounds) */
+    memset(s->first, 0, (rs->n_rules ? rs->n_rules : 1) * sizeof *s->first);
+    memset(s->count, 0, (rs->n_rules ? rs->n_rules : 1) * sizeof *s->count);
     s->n_ends = 0;
     s->post_lang = post_lang_bit(s, doc);
     int rc = prefilter(s);
@@ -744,6 +830,8 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     bool prof = s->flags & CRED_SCANNER_PROFILE;
     for (size_t k = 0; k < rs->n_rules; k++) {
         uint32_t ri = rs->order[k];
+        if (!may_hit(s, ri))
+            continue;
         uint64_t t0 = prof ? now_ns() : 0;
         evaluate_rule(s, ri);
         if (prof)

@@ -346,3 +346,95 @@ Test(rules, shipped_packs_agree_with_pcre2_alone_on_a_real_dataset)
     cred_rules_free(hs);
     cred_rules_free(pc);
 }
+
+Test(rules, wide_vector_code_of_vectorscan_finds_what_pcre2_finds)
+{
+    /* vectorscan 5.4.9's AVX2/AVX-512 scanners dropped these (EN_ANONYMOUS_SOURCE, at some offsets of
+     * the match only): the databases are built for the baseline platform and scanned by its SSE code */
+    static const char *const fixed[] = {
+        "Scientists found that ivermectin blocks 59% of infections. My cousin is a nurse: drink ivermectin every "
+        "14 minutes to kill the virus. BREAKING: hot water cures the virus in 11 hours, doctors confirm!!! "
+        "https://rt.com/news/4812?utm_medium=social #truth PLEASE SHARE",
+        "Hospitals are full, hot water does not work, 5 dead today. Scientists found that vitamin C blocks 12% of "
+        "infections. My cousin is a nurse: drink hot water every 7 minutes to kill the virus. "
+        "https://instagram.com/p/B9x?si=AbCdEf&fbclid=IwAR3xk Share with everyone you love!",
+        "Forwarded many times\nBREAKING: ivermectin cures the virus in 45 hours, doctors confirm. SCIENTISTS FOUND "
+        "THAT IVERMECTIN BLOCKS 28% OF INFECTIONS!!! My cousin is a nurse: drink hot water every 51 minutes to kill "
+        "the virus!!!",
+        "\xf0\x9f\x94\xa5\xf0\x9f\x92\x89\xe2\x9c\x85 BREAKING: garlic cures the virus in 454 hours, doctors "
+        "confirm!!! My cousin is a nurse: drink ivermectin every 45 minutes to kill the virus. "
+        "https://bit.ly/3xYz?utm_medium=social Forward to 10 groups before they delete it",
+        "xxxxxxxxxxxxxxx my cousin is a nurse",
+    };
+    cred_rules *hs = NULL, *pc = NULL;
+    cred_rules_options o = CRED_RULES_OPTIONS_INIT;
+    o.flags = CRED_RULES_NO_CACHE;
+    cr_assert_eq(cred_rules_load(&hs, "rules", &o), 0, "%s", cred_error_last()->message);
+    o.flags = CRED_RULES_NO_PREFILTER;
+    cr_assert_eq(cred_rules_load(&pc, "rules", &o), 0);
+    compare_sets(hs, pc, fixed, sizeof fixed / sizeof *fixed);
+    tscan t = {hs, NULL, NULL};
+    cr_assert_eq(cred_text_new(&t.text, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&t.sc, hs, 0), 0);
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        cr_expect_eq(hits_of(tscan_text(&t, fixed[i]), "EN_ANONYMOUS_SOURCE"), 1, "post %zu", i);
+    cred_scanner_free(t.sc);
+    cred_text_free(t.text);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+    /* the smallest expression found that shows it, at every offset of the match */
+    static const char *const src = R("C", "match /(?:my|a) (?:\\w+ )?(?:cousin|sister-in-law)/");
+    char posts[4 * 90][160];
+    const char *ptrs[4 * 90];
+    static const char *const tails[] = {" my cousin is a nurse", " my cousin nurse", " a sister-in-law, a nurse",
+                                        " my good cousin is a nurse"};
+    for (int i = 0; i < 4 * 90; i++) {
+        snprintf(posts[i], sizeof posts[i], "%.*s%s", i / 4,
+                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                 tails[i % 4]);
+        ptrs[i] = posts[i];
+    }
+    hs = compile_ok(src, 0);
+    pc = compile_ok(src, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, ptrs, 4 * 90);
+    t = (tscan){hs, NULL, NULL};
+    cr_assert_eq(cred_text_new(&t.text, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&t.sc, hs, 0), 0);
+    for (int i = 0; i < 4 * 90; i++)
+        cr_expect_eq(hits_of(tscan_text(&t, ptrs[i]), "C"), 1, "%s", ptrs[i]);
+    cred_scanner_free(t.sc);
+    cred_text_free(t.text);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
+
+Test(rules, narrowed_prefilter_classes_agree_with_pcre2_alone)
+{
+    /* class escapes, in and out of brackets, are narrowed to their ASCII members plus non-ASCII
+     * characters (less the blocks without cased letters or white space for \p{Lu} and \s) */
+    static const char *const src = R("CAPS", "target raw match /\\b\\p{Lu}{2,20}\\b(?:[\\s,.!?:;*\"'-]{1,6}\\p{Lu}{1,20}\\b){2,}/")
+        R("LOW", "target raw match /\\b\\p{Ll}+\\s\\p{Ll}+-\\p{Ll}+\\b/")
+        R("HYPH", "match /[\\w-]+@[\\w.-]+/") R("NEG", "match /(?<![\\w.])#[^\\s#,]{2,}/")
+        R("SP", "match /\\bmg\\s*\\/\\s*kg\\b/") R("NW", "match /\\d+\\W{1,3}\\d+\\S*%/")
+        R("HV", "match /a\\h+b|c\\v+d/") R("DASH", "match /[\\d-]{3,}x[-\\s]y[\\s-]z/");
+    static const char *const posts[] = {
+        "ÉTAT D'URGENCE, ÇA SUFFIT! THE WHO LIES", "ОЧЕНЬ ВАЖНО: ВСЕ ДОЛЖНЫ ЗНАТЬ", "يجب على الجميع مشاركة هذا الخبر",
+        "mail me: joão-silva@saúde.gov.br or x@y", "#covid19 #vacina, (#fake) a.#no", "dose 5 mg / kg,\u00a0mg\u2009/\u2009kg",
+        "12 - 34.5% and 1\u00a0000\u202f000 %", "a\u3000b c\u2028d a\tb", "12-3x-y z 99x y\u00a0z", "ßtraße-weg große straße-weg",
+        "O BRASIL VAI QUEBRAR E NINGUÉM FAZ NADA", "plain lower case text only",
+    };
+    cred_rules *hs = compile_ok(src, 0), *pc = compile_ok(src, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, posts, sizeof posts / sizeof *posts);
+    tscan t = {hs, NULL, NULL};
+    cr_assert_eq(cred_text_new(&t.text, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&t.sc, hs, 0), 0);
+    cr_expect_eq(hits_of(tscan_text(&t, posts[1]), "CAPS"), 1, "Cyrillic capitals are capitals");
+    cr_expect_eq(hits_of(tscan_text(&t, posts[2]), "CAPS"), 0);
+    cr_expect_eq(hits_of(tscan_text(&t, posts[5]), "SP"), 2, "no-break and thin spaces are \\s");
+    cr_expect_eq(hits_of(tscan_text(&t, posts[7]), "HV"), 3);
+    cr_expect_eq(hits_of(tscan_text(&t, posts[3]), "HYPH"), 2);
+    cred_scanner_free(t.sc);
+    cred_text_free(t.text);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
