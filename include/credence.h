@@ -1416,10 +1416,18 @@ typedef struct cred_train_options {
     double holdout;          /**< fraction kept for calibration when no calibration set is given
                                   (default 0.2, stratified) */
     uint64_t seed;           /**< hold-out and folds (default 1) */
+    double nb_alpha;         /**< > 0: scale each lexical feature by its naive-Bayes log-count ratio on the
+                                  fitted examples, smoothed by nb_alpha (NB-LR, after Wang & Manning 2012);
+                                  the table stores the scaled weights, so scoring is unchanged. 0: off */
+    int refit;               /**< 1: after calibrating on the hold-out, fit again on the fitted and held-out
+                                  examples together and keep that calibration (no effect with a separate
+                                  calibration set or without a hold-out) */
+    int threshold_f1;        /**< 1: set the unreliable band to the threshold that maximises F1 on the
+                                  calibration examples instead of cost_fp / (1 + cost_fp) */
 } cred_train_options;
 
-#define CRED_TRAIN_OPTIONS_VERSION 1
-#define CRED_TRAIN_OPTIONS_INIT {CRED_TRAIN_OPTIONS_VERSION, 1.5, 2.0, 0.05, 60, 1, 0, CRED_CALIB_PLATT, 0.2, 1}
+#define CRED_TRAIN_OPTIONS_VERSION 2
+#define CRED_TRAIN_OPTIONS_INIT {CRED_TRAIN_OPTIONS_VERSION, 1.5, 2.0, 0.05, 60, 1, 0, CRED_CALIB_PLATT, 0.2, 1, 0, 0, 0}
 
 /** What a fit did. */
 typedef struct cred_train_report {
@@ -1445,12 +1453,22 @@ CRED_API int cred_train(cred_model **out, cred_train_report *report, const cred_
 
 /**
  * k-fold cross-validation (stratified, folds drawn with opts->seed): for each fold, fit on the
- * others (calibrating on a hold-out of them) and predict the fold.
+ * others (calibrating on a hold-out of them) and predict the fold. With lexical features, copies of
+ * a post (the same lexical features: equal up to case, punctuation and spacing) form one group, and
+ * a group is never split between folds, so a forwarded copy cannot leak a label into its own test.
  * @param[out] p  receives the out-of-fold probability of every example.
  * @return as cred_train(); CRED_EINVAL when k < 2 or k exceeds either class's count.
  */
 CRED_API int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_model *base,
                            const cred_train_options *opts);
+
+/**
+ * cred_train_cv(), also giving per example the verdict threshold of the fold's model (p >= t is
+ * unreliable; chosen on that model's own calibration examples with opts->threshold_f1).
+ * @param[out] t  receives the threshold of every example, or NULL.
+ */
+CRED_API int cred_train_cv_verdicts(double *p, double *t, const cred_features *f, unsigned int k,
+                                    const cred_model *base, const cred_train_options *opts);
 
 /** One lexical weight with the first n-gram seen in its bucket (collisions share a bucket). */
 typedef struct cred_lexical_weight {
@@ -1558,6 +1576,7 @@ typedef struct cred_corpus_stats {
     uint64_t dedup_bytes;    /**< near-duplicate signatures */
     uint64_t file_bytes;     /**< all segment files */
     int64_t first_date, last_date; /**< CRED_DATE_UNKNOWN when no post is dated */
+    uint64_t dict_bytes, postings_bytes, positions_bytes, doc_table_bytes; /**< parts of index_bytes */
 } cred_corpus_stats;
 
 CRED_API int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out);
@@ -1686,6 +1705,9 @@ typedef struct cred_server_options {
     double threshold;          /**< near-duplicate threshold (default 0.45) */
     unsigned int ttl_seconds;  /**< Redis store: expiry of keys and buckets (default 30 days) */
     FILE *log;                 /**< one line per problem (never a token or a body), or NULL */
+    const char *store_replicas; /**< Redis store: NULL, or comma-separated "redis://HOST:PORT" read
+                                    replicas of `store`: lookups go to them (each thread to one),
+                                    writes to `store`, which also answers when no replica does */
 } cred_server_options;
 
 enum {
@@ -1695,7 +1717,7 @@ enum {
 
 #define CRED_SERVER_OPTIONS_VERSION 1
 #define CRED_SERVER_OPTIONS_INIT {CRED_SERVER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, \
-                                  1000, 0, 0, 0, 0.45, 0, NULL}
+                                  1000, 0, 0, 0, 0.45, 0, NULL, NULL}
 
 /**
  * Load rules, weights, token and corpus, connect the store, bind and start serving.
@@ -1749,7 +1771,8 @@ CRED_API int cred_out_format_parse(cred_out_format *out, const char *name);
 typedef struct cred_out cred_out;
 
 /**
- * A writer of records to a stdio stream (borrowed; not closed by cred_out_free()).
+ * A writer of records to a stdio stream (borrowed; not closed by cred_out_free()). fp may be NULL for
+ * a writer used with cred_out_render() only (what cred_out_score() would write is then dropped).
  * @return 0; CRED_ENOMEM.
  */
 CRED_API int cred_out_new(cred_out **out, FILE *fp, cred_out_format format);
@@ -1801,6 +1824,17 @@ typedef struct cred_scored_post {
  * @return 0; CRED_EIO when the stream fails; CRED_ENOMEM.
  */
 CRED_API int cred_out_score(cred_out *o, const cred_scored_post *rec);
+
+/**
+ * Render one scored post in memory instead of writing it: the bytes cred_out_score() would write for
+ * it (jsonl: the JSON object and its newline, byte for byte the line `credence score --output jsonl`
+ * writes for that post; csv: its row, preceded by the header row on the writer's first record).
+ * Nothing reaches the stream; output pending from cred_out_score() stays pending. Thread-compatible:
+ * one writer per thread. No allocation once the writer's buffers have grown.
+ * @param[out] out, len  the rendered bytes, owned by o and valid until its next call.
+ * @return 0; CRED_EINVAL for a table or html writer or a NULL argument; CRED_ENOMEM.
+ */
+CRED_API int cred_out_render(cred_out *o, const cred_scored_post *rec, const char **out, size_t *len);
 
 /** Write what the format writes at the end (table, html) and flush. @return 0; CRED_EIO; CRED_ENOMEM. */
 CRED_API int cred_out_finish(cred_out *o);

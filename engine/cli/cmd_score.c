@@ -8,9 +8,11 @@
  *   workers        analyse each post once with their own cred_text, scan it with their own
  *                  cred_scanner, sign it for near-duplicates (cred_dedup_sign()) and compute its
  *                  lexical signal when the model has one, copying all of it into the batch;
- *   main thread    takes the batches back in input order: near-duplicate lookup from the signature
- *                  (cred_dedup needs one writer, and "earlier" must mean earlier in the input),
- *                  scoring and output. It never analyses a post again.
+ *   main thread    takes the batches back in input order and links near-duplicates from the
+ *                  signatures (cred_dedup needs one writer, and "earlier" must mean earlier in the
+ *                  input), keeping each post's match, cluster and ids in the batch;
+ *   writer thread  takes the linked batches in order, scores and writes them, and frees them.
+ * Nothing analyses a post twice, and the two serial stages (linking, output) run side by side.
  * Near-duplicates are therefore linked in input order: a copy read before its original is the origin
  * of the cluster (Telegram and WhatsApp exports are chronological; merge several inputs in date order
  * with `credence dups` when origins across files matter).
@@ -116,6 +118,11 @@ typedef struct slot {
     int arc; /* analysis or signing failure (stops the run, as it did when the main thread analysed) */
     cred_dup_signature sig;   /* arrays in the batch's arena */
     cred_lexical_signal *lex; /* in the arena; NULL when the model has no lexical table */
+    /* set by the main thread (linking), read by the writer */
+    cred_dup_match m;
+    cred_dup_cluster cl;
+    bool have_cluster;
+    const char *parent_id, *origin_id, *origin_source; /* in the arena */
 } slot;
 
 typedef struct batch {
@@ -133,6 +140,9 @@ typedef struct pipeline {
     size_t inflight;
     batch *work_head, *work_tail;
     batch *done[MAX_INFLIGHT];
+    batch *out_head, *out_tail; /* linked batches, in input order, for the writer */
+    pthread_cond_t cv_out;
+    bool linking_finished;
     uint64_t n_batches; /* batches made by the reader */
     bool reader_finished, abort;
     /* reader */
@@ -469,18 +479,16 @@ static const char *hit_quote(const cred_post *p, const hit_copy *h, size_t *len)
     return field + h->span.start;
 }
 
-static int consume_post(consumer *c, slot *s)
+/* Main thread: link the post into the near-duplicate index and keep what its record needs. */
+static int link_post(consumer *c, cli_arena *arena, slot *s)
 {
     const cred_post *p = &s->post;
     int rc = s->arc;
     if (rc < 0)
         return rc;
-    cred_dup_match m;
-    cred_dup_cluster cl;
-    bool have_cluster = false;
-    if ((rc = cred_dedup_add_signed(c->dedup, &m, &s->sig, p->date, p->source)) < 0)
+    if ((rc = cred_dedup_add_signed(c->dedup, &s->m, &s->sig, p->date, p->source)) < 0)
         return rc;
-    have_cluster = cred_dedup_cluster(c->dedup, &cl, m.doc) == 0;
+    s->have_cluster = cred_dedup_cluster(c->dedup, &s->cl, s->m.doc) == 0;
     /* remember the id and source of this doc number */
     if (!GROW(c->docs, c->cap_docs, c->n_docs + 1))
         return CRED_ENOMEM;
@@ -492,7 +500,26 @@ static int consume_post(consumer *c, slot *s)
         return CRED_ENOMEM;
     memcpy(c->ids + c->ids_len, p->id, id_len);
     c->ids_len += id_len;
+    uint32_t origin = s->have_cluster ? s->cl.origin : s->m.origin;
+    const char *origin_source = NULL;
+    if (origin < c->n_docs && c->docs[origin].source)
+        origin_source = c->sources[c->docs[origin].source - 1];
+    /* copies: c->ids moves as it grows, and the writer reads them later */
+    const char *parent = s->m.parent == CRED_DUP_NO_DOC ? NULL : doc_id(c, s->m.parent);
+    const char *oid = doc_id(c, origin);
+    s->parent_id = parent ? cli_arena_strdup(arena, parent) : NULL;
+    s->origin_id = oid && origin == s->m.doc ? p->id : oid ? cli_arena_strdup(arena, oid) : NULL;
+    s->origin_source = origin_source ? cli_arena_strdup(arena, origin_source) : NULL;
+    if ((parent && !s->parent_id) || (oid && !s->origin_id) || (origin_source && !s->origin_source))
+        return CRED_ENOMEM;
+    return 0;
+}
 
+/* Writer thread: score the linked post and write its record. */
+static int write_post(consumer *c, slot *s)
+{
+    const cred_post *p = &s->post;
+    int rc;
     if (!GROW(c->hits, c->cap_hits, s->n_hits + 1))
         return CRED_ENOMEM;
     for (size_t k = 0; k < s->n_hits; k++) {
@@ -511,24 +538,66 @@ static int consume_post(consumer *c, slot *s)
     }
     cred_scan_result scan = {c->hits, s->n_hits, s->total, s->suppressed};
     /* the lexical signal comes from the worker (s->lex), so the scorer needs no doc */
-    cred_score_input in = {p, NULL, &scan, &m, have_cluster ? &cl : NULL};
+    cred_score_input in = {p, NULL, &scan, &s->m, s->have_cluster ? &s->cl : NULL};
     const cred_score *score;
     if ((rc = cred_scorer_score_lexical(c->scorer, &score, &in, s->lex)) < 0)
         return rc;
-    uint32_t origin = have_cluster ? cl.origin : m.origin;
-    const char *origin_source = NULL;
-    if (origin < c->n_docs && c->docs[origin].source)
-        origin_source = c->sources[c->docs[origin].source - 1];
     cred_scored_post rec = {p,
                             NULL, /* the worker set p->lang, the only thing output takes from doc */
                             score,
-                            &m,
-                            have_cluster ? &cl : NULL,
-                            m.parent == CRED_DUP_NO_DOC ? NULL : doc_id(c, m.parent),
-                            doc_id(c, origin),
-                            origin_source};
-    c->posts++;
+                            &s->m,
+                            s->have_cluster ? &s->cl : NULL,
+                            s->parent_id,
+                            s->origin_id,
+                            s->origin_source};
     return cred_out_score(c->out, &rec);
+}
+
+typedef struct writer_ctx {
+    pipeline *pl;
+    consumer *c;
+    uint64_t posts; /* written */
+    int rc;
+} writer_ctx;
+
+/* Takes the linked batches in order, scores and writes them, frees them (making room for the reader). */
+static void *writer_main(void *arg)
+{
+    writer_ctx *w = arg;
+    pipeline *pl = w->pl;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        while (!pl->out_head && !pl->linking_finished && !pl->abort)
+            pthread_cond_wait(&pl->cv_out, &pl->mu);
+        batch *b = pl->abort ? NULL : pl->out_head;
+        if (b) {
+            pl->out_head = b->next;
+            if (!pl->out_head)
+                pl->out_tail = NULL;
+        }
+        pthread_mutex_unlock(&pl->mu);
+        if (!b)
+            break;
+        int rc = 0;
+        for (size_t i = 0; i < b->n && rc == 0; i++)
+            rc = write_post(w->c, &b->posts[i]);
+        if (rc == 0)
+            w->posts += b->n;
+        batch_free(b);
+        pthread_mutex_lock(&pl->mu);
+        pl->inflight--;
+        if (rc < 0) {
+            w->rc = rc;
+            pl->abort = true;
+            pthread_cond_broadcast(&pl->cv_done);
+        }
+        pthread_cond_broadcast(&pl->cv_free);
+        pthread_cond_broadcast(&pl->cv_work);
+        pthread_mutex_unlock(&pl->mu);
+        if (rc < 0)
+            break;
+    }
+    return NULL;
 }
 
 /* ---- progress ------------------------------------------------------------------------------------- */
@@ -592,9 +661,10 @@ static int run(int argc, char **argv)
     memset(&c, 0, sizeof c);
     cred_model *model = NULL;
     FILE *fp = stdout;
-    pthread_t reader, workers[MAX_WORKERS];
+    pthread_t reader, writer, workers[MAX_WORKERS];
     int n_workers = 0;
-    bool reader_started = false;
+    bool reader_started = false, writer_started = false;
+    writer_ctx wctx = {&pl, &c, 0, 0};
     cred_out_format fmt;
     cred_out_options oo = CRED_OUT_OPTIONS_INIT;
     cred_dedup_options dopts = CRED_DEDUP_OPTIONS_INIT;
@@ -653,11 +723,17 @@ static int run(int argc, char **argv)
     pthread_cond_init(&pl.cv_free, NULL);
     pthread_cond_init(&pl.cv_work, NULL);
     pthread_cond_init(&pl.cv_done, NULL);
+    pthread_cond_init(&pl.cv_out, NULL);
     if (pthread_create(&reader, NULL, reader_main, &pl) != 0) {
         cli_error(&a, 0, "cannot start a thread");
         goto done;
     }
     reader_started = true;
+    if (pthread_create(&writer, NULL, writer_main, &wctx) != 0) {
+        cli_error(&a, 0, "cannot start a thread");
+        goto done;
+    }
+    writer_started = true;
     for (; n_workers < (int)threads; n_workers++)
         if (pthread_create(&workers[n_workers], NULL, worker_main, &pl) != 0)
             break;
@@ -678,15 +754,26 @@ static int run(int argc, char **argv)
         if (!b)
             break;
         for (size_t i = 0; i < b->n && out_rc == 0; i++)
-            out_rc = consume_post(&c, &b->posts[i]);
+            out_rc = link_post(&c, &b->arena, &b->posts[i]);
         bytes_seen = b->bytes_done;
-        batch_free(b);
+        c.posts += b->n;
         pthread_mutex_lock(&pl.mu);
-        pl.inflight--;
-        if (out_rc < 0)
+        b->next = NULL;
+        if (out_rc < 0) {
+            batch_free(b);
+            pl.inflight--;
             pl.abort = true;
-        pthread_cond_broadcast(&pl.cv_free);
-        pthread_cond_broadcast(&pl.cv_work);
+            pthread_cond_broadcast(&pl.cv_free);
+            pthread_cond_broadcast(&pl.cv_work);
+            pthread_cond_broadcast(&pl.cv_out);
+        } else {
+            if (pl.out_tail)
+                pl.out_tail->next = b;
+            else
+                pl.out_head = b;
+            pl.out_tail = b;
+            pthread_cond_signal(&pl.cv_out);
+        }
         pthread_mutex_unlock(&pl.mu);
         if (out_rc < 0)
             break;
@@ -695,6 +782,15 @@ static int run(int argc, char **argv)
             last_shown = now_s();
         }
     }
+    pthread_mutex_lock(&pl.mu);
+    pl.linking_finished = true;
+    pthread_cond_broadcast(&pl.cv_out);
+    pthread_mutex_unlock(&pl.mu);
+    pthread_join(writer, NULL);
+    writer_started = false;
+    if (wctx.rc < 0 && out_rc == 0)
+        out_rc = wctx.rc;
+    c.posts = wctx.posts;
     pthread_join(reader, NULL);
     reader_started = false;
     for (int i = 0; i < n_workers; i++)
@@ -713,13 +809,17 @@ static int run(int argc, char **argv)
     cli_totals_print(&a, &pl.totals, a.npos);
     exit_code = c.posts == 0 && (pl.totals.skipped || pl.totals.failed_files) ? 1 : 0;
 done:
-    if (reader_started) {
+    if (reader_started || writer_started) {
         pthread_mutex_lock(&pl.mu);
         pl.abort = true;
         pthread_cond_broadcast(&pl.cv_free);
         pthread_cond_broadcast(&pl.cv_work);
+        pthread_cond_broadcast(&pl.cv_out);
         pthread_mutex_unlock(&pl.mu);
-        pthread_join(reader, NULL);
+        if (reader_started)
+            pthread_join(reader, NULL);
+        if (writer_started)
+            pthread_join(writer, NULL);
     }
     for (int i = 0; i < n_workers; i++)
         pthread_join(workers[i], NULL);
@@ -729,6 +829,11 @@ done:
         batch *n = pl.work_head->next;
         batch_free(pl.work_head);
         pl.work_head = n;
+    }
+    while (pl.out_head) {
+        batch *n = pl.out_head->next;
+        batch_free(pl.out_head);
+        pl.out_head = n;
     }
     cred_out_free(c.out);
     cred_scorer_free(c.scorer);

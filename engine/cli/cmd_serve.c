@@ -21,7 +21,8 @@ static const cli_option options[] = {
     {"token-file", 0, "FILE", "file holding the bearer token for write and admin endpoints"},
     {"auth-reads", 0, NULL, "read endpoints (score, search, posts/{id}, clusters, metrics) need the token too"},
     {"threads", 'j', "N", "HTTP worker threads (default: the number of cores)"},
-    {"store", 0, "URL", "near-duplicate store: memory (default) or redis://HOST:PORT"},
+    {"store", 0, "URL", "near-duplicate store: memory (default) or redis://HOST:PORT (the primary)"},
+    {"store-replica", 0, "URL", "Redis read replica for lookups, redis://HOST:PORT (repeatable; writes go to --store)"},
     {"rate", 0, "N", "requests per second allowed per client address (default 1000; 0: no limit)"},
     {"burst", 0, "N", "burst of that limit (default 2 x rate)"},
     {"idle-timeout", 0, "S", "close connections silent for S seconds (default 5)"},
@@ -33,6 +34,36 @@ static const cli_option options[] = {
 };
 
 static int run(int argc, char **argv);
+
+/* Every --store-replica value (the option is repeatable), comma-separated; NULL when none. */
+static char *replicas_of(int argc, char **argv)
+{
+    size_t cap = 1;
+    for (int i = 1; i < argc; i++)
+        cap += strlen(argv[i]) + 1;
+    char *out = calloc(1, cap);
+    if (!out)
+        return NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--store-replica") == 0 && i + 1 < argc)
+            v = argv[++i];
+        else if (strncmp(argv[i], "--store-replica=", 16) == 0)
+            v = argv[i] + 16;
+        if (v && *v) {
+            if (*out)
+                strcat(out, ",");
+            strcat(out, v);
+        }
+    }
+    if (!*out) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
 
 const cli_command cmd_serve = {
     "serve",
@@ -56,6 +87,7 @@ static int run(int argc, char **argv)
     }
     int exit_code = 2;
     cred_server *srv = NULL;
+    char *replicas = NULL;
     cred_server_options o = CRED_SERVER_OPTIONS_INIT;
     double threads = 0, rate = 1000, burst = 0, idle = 5, ttl = 30 * 86400.0, grace = 10000;
     if (a.npos) {
@@ -77,6 +109,7 @@ static int run(int argc, char **argv)
     o.weights = cli_get(&a, "weights", NULL);
     o.token_file = cli_get(&a, "token-file", NULL);
     o.store = cli_get(&a, "store", NULL);
+    o.store_replicas = replicas = replicas_of(argc, argv);
     o.threads = (unsigned)threads;
     o.rate = rate > 0 ? rate : -1;
     o.burst = burst;
@@ -125,6 +158,7 @@ static int run(int argc, char **argv)
     exit_code = 0;
 done:
     cred_server_free(srv);
+    free(replicas);
     free(a.pos);
     return exit_code;
 }

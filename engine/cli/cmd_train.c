@@ -22,9 +22,12 @@ static const cli_option options[] = {
     {"l2-lexical", 0, "L", "L2 penalty on lexical weights (default 0.05)"},
     {"lexical", 0, NULL, "also learn a lexical signal: hashed word and character n-grams"},
     {"bits", 0, "B", "lexical table of 2^B weights (default 18)"},
+    {"nb", 0, "A", "scale lexical features by naive-Bayes log-count ratios smoothed by A (default 1; 0: off)"},
+    {"no-refit", 0, NULL, "keep the model fitted without the calibration hold-out (default: refit on all)"},
+    {"threshold", 0, "KIND", "unreliable band: cost (default, p >= C/(1+C)) or f1 (best F1 on the calibration set)"},
     {"no-sign", 0, NULL, "let rule weights change sign (default: positive rules stay >= 0, nice rules <= 0)"},
     {"epochs", 0, "N", "most coordinate-descent passes (default 60)"},
-    {"cv", 0, "K", "k-fold cross-validation: print out-of-fold figures"},
+    {"cv", 0, "K", "k-fold cross-validation (copies kept in one fold): print out-of-fold figures"},
     {"seed", 0, "N", "seed of hold-outs and folds (default 1)"},
     {"output", 0, "FORMAT", "report format: table (default) or json"},
     {NULL, 0, NULL, NULL},
@@ -128,7 +131,7 @@ static int run(int argc, char **argv)
     cred_rules *rules = NULL;
     cred_model *base = NULL, *model = NULL;
     cred_features *f = NULL, *cf = NULL;
-    double *p = NULL;
+    double *p = NULL, *tf = NULL;
     unsigned char *y = NULL;
     const char **lang = NULL;
     learn_lang *langs = NULL;
@@ -139,6 +142,7 @@ static int run(int argc, char **argv)
     double seed = 1;
     const char *fmt = cli_get(&a, "output", "table");
     const char *cal = cli_get(&a, "calibration", "platt");
+    const char *thr = cli_get(&a, "threshold", "cost");
     if (a.npos) {
         cli_error(&a, 0, "unexpected argument '%s' (the data comes with --data or --dataset)", a.pos[0]);
         goto done;
@@ -147,6 +151,12 @@ static int run(int argc, char **argv)
         cli_error(&a, 0, "--output must be json or table, not '%s'", fmt);
         goto done;
     }
+    if (strcmp(thr, "cost") != 0 && strcmp(thr, "f1") != 0) {
+        cli_error(&a, 0, "--threshold must be cost or f1, not '%s'", thr);
+        goto done;
+    }
+    o.threshold_f1 = strcmp(thr, "f1") == 0;
+    o.refit = !cli_has(&a, "no-refit");
     if (strcmp(cal, "platt") == 0)
         o.calibration = CRED_CALIB_PLATT;
     else if (strcmp(cal, "isotonic") == 0)
@@ -161,6 +171,7 @@ static int run(int argc, char **argv)
         !cli_get_double(&a, "l2", o.l2_rules, 0, 1e6, &o.l2_rules) ||
         !cli_get_double(&a, "l2-lexical", o.l2_lexical, 0, 1e6, &o.l2_lexical) ||
         !cli_get_double(&a, "holdout", o.holdout, 0, 0.9, &o.holdout) ||
+        !cli_get_double(&a, "nb", 1, 0, 1e6, &o.nb_alpha) ||
         !cli_get_double(&a, "seed", 1, 0, 9007199254740992.0, &seed) ||
         !get_uint(&a, "epochs", o.epochs, 1, 100000, &o.epochs) ||
         !get_uint(&a, "cv", 0, 0, 100, &k) ||
@@ -206,9 +217,10 @@ static int run(int argc, char **argv)
     }
     const char *opath = cli_get(&a, "out", k ? NULL : "credence.weights");
     snprintf(note, sizeof note, "trained on %s (%zu examples, %zu unreliable%s%s); cost_fp %g, l2 %g, l2_lexical %g%s, "
-                           "calibration %s, seed %g",
+                           "nb %g, %s, threshold %s, calibration %s, seed %g",
                     src.name, n, cred_dataset_positives(ds), cds ? "; calibrated on " : "", cds ? "the val split" : "",
-                    o.cost_fp, o.l2_rules, o.l2_lexical, o.lexical ? ", lexical" : "", cal, seed);
+                    o.cost_fp, o.l2_rules, o.l2_lexical, o.lexical ? ", lexical" : "", o.nb_alpha,
+                    o.refit ? "refit" : "no refit", thr, cal, seed);
     if (k) {
         p = malloc(n * sizeof *p);
         y = malloc(n);
@@ -217,7 +229,15 @@ static int run(int argc, char **argv)
             cli_error(&a, CRED_ENOMEM, "out of memory");
             goto done;
         }
-        if ((rc = cred_train_cv(p, f, k, base, &o)) < 0) {
+        /* each fold's model also picks its best-F1 threshold on its own calibration examples */
+        cred_train_options ocv = o;
+        ocv.threshold_f1 = 1;
+        tf = malloc(n * sizeof *tf);
+        if (!tf) {
+            cli_error(&a, CRED_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = cred_train_cv_verdicts(p, tf, f, k, base, &ocv)) < 0) {
             cli_error(&a, rc, "cross-validation failed");
             goto done;
         }
@@ -228,6 +248,16 @@ static int run(int argc, char **argv)
         cred_model_params mp;
         cred_model_params_get(base, &mp);
         double t = o.cost_fp / (1 + o.cost_fp);
+        size_t vtp = 0, vfp = 0, vfn = 0;
+        double tsum = 0;
+        for (size_t i = 0; i < n; i++) {
+            bool flag = p[i] >= tf[i];
+            vtp += flag && y[i];
+            vfp += flag && !y[i];
+            vfn += !flag && y[i];
+            tsum += tf[i];
+        }
+        double vf1 = vtp ? 2.0 * (double)vtp / (double)(2 * vtp + vfp + vfn) : 0;
         cred_metrics m;
         if ((rc = cred_metrics_compute(&m, p, y, n, t)) < 0) {
             cli_error(&a, rc, "cannot compute the metrics");
@@ -238,9 +268,14 @@ static int run(int argc, char **argv)
         snprintf(name, sizeof name, "%s (%u-fold cross-validation)", src.name, k);
         learn_report(stdout, strcmp(fmt, "json") == 0, name, "trained per fold", &m, langs, nl > 0 ? (size_t)nl : 0,
                      NULL, 0, NAN, NAN);
+        if (strcmp(fmt, "json") != 0)
+            printf("\nbest-F1 thresholds chosen per fold on its training part (calibration hold-out), mean %.3f:\n"
+                   "  precision %.4f   recall %.4f   F1 %.4f   (tp %zu  fp %zu  fn %zu)\n",
+                   tsum / (double)n, vtp + vfp ? (double)vtp / (double)(vtp + vfp) : 0,
+                   vtp + vfn ? (double)vtp / (double)(vtp + vfn) : 0, vf1, vtp, vfp, vfn);
         size_t used = strlen(note);
-        snprintf(note + used, sizeof note - used, "; %u-fold CV: roc_auc %.4f, f1 %.4f, ece %.4f", k, m.roc_auc, m.f1,
-                 m.ece);
+        snprintf(note + used, sizeof note - used, "; %u-fold CV: roc_auc %.4f, f1 %.4f, f1 at per-fold best-F1 "
+                 "thresholds %.4f, ece %.4f", k, m.roc_auc, m.f1, vf1, m.ece);
     }
     if (!opath) {
         exit_code = 0;
@@ -265,6 +300,7 @@ done:
     free(lang);
     free(y);
     free(p);
+    free(tf);
     cred_features_free(f);
     cred_features_free(cf);
     cred_model_free(model);

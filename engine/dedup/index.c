@@ -7,7 +7,9 @@
  *
  * Memory layout: per-post records in parallel arrays; signatures only for indexed posts ("entries":
  * one per short post, one per window of a long one); per band an open-addressing table of entry
- * numbers with an 8-bit tag, the band key itself being read back from the stored signature.
+ * numbers with an 8-bit tag, the band key itself being read back from the stored signature. A band's
+ * slots and tags are interleaved in 64-byte blocks of LSH_BLOCK, so a lookup's first touch of a band
+ * is one cache line, not two.
  *
  * Bucket cap: a band value shared by many entries (every variant of one template has the same value
  * in each band that misses its numbers) holds at most BUCKET_CAP slots of its band's table: the
@@ -18,6 +20,9 @@
  * differs (the numbers, the edits) have rare values and keep finding the exact sibling or copy.
  */
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dedup.h"
 
@@ -25,6 +30,20 @@
 #define MAX_CANDIDATES 1024     /* distinct entries verified per query */
 #define BUCKET_CAP 8            /* entries kept per band value: the earliest and the most recent */
 #define SEEN_SLOTS 4096         /* must be a power of two > 2 * MAX_CANDIDATES */
+#define LSH_BLOCK 12            /* slots per 64-byte block of a band's table */
+
+/* 12 slots (entry + 1, 0 when empty) and their tags in one cache line. */
+typedef struct lsh_block {
+    uint32_t slot[LSH_BLOCK];
+    uint8_t tag[LSH_BLOCK];
+    uint8_t pad_[64 - 5 * LSH_BLOCK];
+} lsh_block;
+
+_Static_assert(sizeof(lsh_block) == 64, "an LSH block is one cache line");
+_Static_assert(LSH_BLOCK == 12 && offsetof(lsh_block, tag) == 48, "probe() loads a block as 4 x 16 bytes");
+
+#define LSH_SLOT(t, i) ((t)[(i) / LSH_BLOCK].slot[(i) % LSH_BLOCK])
+#define LSH_TAG(t, i) ((t)[(i) / LSH_BLOCK].tag[(i) % LSH_BLOCK])
 
 /* ---- u64 -> u32 map (open addressing, linear probing; value 0 marks an empty slot) ------------- */
 
@@ -148,11 +167,14 @@ struct cred_dedup {
     size_t cap_ent;
     uint8_t *sig;     /* n_ent * DD_K */
     uint32_t *ent_doc;
+    int64_t *ent_date; /* the date of ent_doc (read with it: no dependent miss in probe()) */
 
-    /* LSH: per band, slots of entry + 1 and tags */
+    /* LSH: per band, lsh_cap slots (a multiple of LSH_BLOCK) of entry + 1 and tags */
     size_t lsh_cap;
-    uint32_t **slot;
-    uint8_t **tag;
+    bool broken;      /* a resize failed half-way: every later add or query fails with CRED_ENOMEM */
+    lsh_block **lsh;
+    size_t *lsh_used;  /* per band, occupied slots (entries past a full bucket replace others) */
+    size_t lsh_most;   /* the largest of lsh_used: the tables grow with it, not with n_ent */
 
     dd_map exact;     /* key.lo -> first doc with that dedup text */
     dd_map clusters;  /* origin -> index in crec */
@@ -203,10 +225,10 @@ int cred_dedup_new(cred_dedup **out, const cred_dedup_options *opts)
     cred_dedup *d = calloc(1, sizeof *d);
     CRED_TRY_ALLOC(d);
     d->o = o;
-    d->slot = calloc(o.bands, sizeof *d->slot);
-    d->tag = calloc(o.bands, sizeof *d->tag);
-    CRED_TRY_ALLOC(d->slot);
-    CRED_TRY_ALLOC(d->tag);
+    d->lsh = calloc(o.bands, sizeof *d->lsh);
+    d->lsh_used = calloc(o.bands, sizeof *d->lsh_used);
+    CRED_TRY_ALLOC(d->lsh);
+    CRED_TRY_ALLOC(d->lsh_used);
     size_t want = o.capacity ? o.capacity + o.capacity / 3 + 64 : 1024;
     CRED_TRY(lsh_resize(d, want));
     if (o.capacity)
@@ -231,12 +253,11 @@ void cred_dedup_free(cred_dedup *d)
     free(d->facts);
     free(d->sig);
     free(d->ent_doc);
-    for (unsigned b = 0; d->slot && b < d->o.bands; b++) {
-        free(d->slot[b]);
-        free(d->tag[b]);
-    }
-    free(d->slot);
-    free(d->tag);
+    free(d->ent_date);
+    for (unsigned b = 0; d->lsh && b < d->o.bands; b++)
+        free(d->lsh[b]);
+    free(d->lsh);
+    free(d->lsh_used);
     map_free(&d->exact);
     map_free(&d->clusters);
     map_free(&d->spread);
@@ -255,8 +276,8 @@ size_t cred_dedup_count(const cred_dedup *d)
 size_t cred_dedup_memory(const cred_dedup *d)
 {
     size_t per_doc = 3 * sizeof(uint32_t) + sizeof(uint16_t) + 1 + sizeof(int64_t) + sizeof(uint64_t);
-    size_t m = sizeof *d + d->cap_docs * per_doc + d->cap_ent * (DD_K + sizeof(uint32_t));
-    m += d->o.bands * d->lsh_cap * (sizeof(uint32_t) + 1);
+    size_t m = sizeof *d + d->cap_docs * per_doc + d->cap_ent * (DD_K + sizeof(uint32_t) + sizeof(int64_t));
+    m += d->o.bands * (d->lsh_cap / LSH_BLOCK) * sizeof(lsh_block);
     m += (d->exact.cap + d->clusters.cap + d->spread.cap) * (sizeof(uint64_t) + sizeof(uint32_t));
     m += d->cap_crec * sizeof(cluster_rec);
     return m;
@@ -307,68 +328,108 @@ static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry)
     uint64_t h = band_hash(d, es, b);
     uint8_t tag = (uint8_t)(h >> 56);
     size_t i = band_pos(h, d->lsh_cap);
-    uint32_t *slot = d->slot[b];
-    uint8_t *tags = d->tag[b];
+    lsh_block *t = d->lsh[b];
     unsigned n_equal = 0;
     size_t first = SIZE_MAX, second = SIZE_MAX; /* slots of the two earliest entries of the value */
-    for (; slot[i]; i = i + 1 == d->lsh_cap ? 0 : i + 1) {
-        if (tags[i] != tag || !band_equal(d, d->sig + (size_t)(slot[i] - 1) * DD_K, es, b))
+    uint32_t first_e = 0, second_e = 0;
+    for (uint32_t v; (v = LSH_SLOT(t, i)); i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+        if (LSH_TAG(t, i) != tag || !band_equal(d, d->sig + (size_t)(v - 1) * DD_K, es, b))
             continue;
         n_equal++;
-        if (first == SIZE_MAX || slot[i] < slot[first]) {
-            second = first;
-            first = i;
-        } else if (second == SIZE_MAX || slot[i] < slot[second]) {
-            second = i;
+        if (first == SIZE_MAX || v < first_e) {
+            second = first, second_e = first_e;
+            first = i, first_e = v;
+        } else if (second == SIZE_MAX || v < second_e) {
+            second = i, second_e = v;
         }
     }
     if (n_equal >= BUCKET_CAP)
         i = second;
-    slot[i] = entry + 1;
-    tags[i] = tag;
+    else if (++d->lsh_used[b] > d->lsh_most)
+        d->lsh_most = d->lsh_used[b];
+    LSH_SLOT(t, i) = entry + 1;
+    LSH_TAG(t, i) = tag;
 }
 
+/* Grow every band's table to cap slots. The entries a band keeps (its buckets) do not depend on the
+ * table's size, so each band's surviving entries are moved, in entry order, without replaying the
+ * bucket caps: one sequential pass over the old table marks them, one pass over their signatures
+ * places them. */
 static int lsh_resize(cred_dedup *d, size_t cap)
 {
+    cap = (cap + LSH_BLOCK - 1) / LSH_BLOCK * LSH_BLOCK;
     if (cap >= (1ULL << 32) - 1)
         return cred__error(CRED_ELIMIT, "dedup index full");
+    uint64_t *kept = NULL;
+    size_t words = ((size_t)d->n_ent + 63) / 64;
+    if (d->n_ent && !(kept = malloc(words * sizeof *kept)))
+        return cred__error_nomem();
     for (unsigned b = 0; b < d->o.bands; b++) {
-        uint32_t *slot = calloc(cap, sizeof *slot);
-        uint8_t *tag = malloc(cap);
-        if (!slot || !tag) {
-            free(slot);
-            free(tag);
+        lsh_block *t = aligned_alloc(64, cap / LSH_BLOCK * sizeof *t); /* one block, one line */
+        if (t)
+            memset(t, 0, cap / LSH_BLOCK * sizeof *t);
+        if (!t) {
+            free(kept);
+            d->broken = b > 0; /* the bands before b are at the new size: the index is unusable */
             return cred__error_nomem();
         }
-        free(d->slot[b]);
-        free(d->tag[b]);
-        d->slot[b] = slot;
-        d->tag[b] = tag;
+        if (kept) {
+            memset(kept, 0, words * sizeof *kept);
+            const lsh_block *old = d->lsh[b];
+            for (size_t i = 0; i < d->lsh_cap / LSH_BLOCK; i++)
+                for (unsigned k = 0; k < LSH_BLOCK; k++) {
+                    uint32_t v = old[i].slot[k];
+                    if (v)
+                        kept[(v - 1) >> 6] |= 1ULL << ((v - 1) & 63);
+                }
+        }
+        free(d->lsh[b]);
+        d->lsh[b] = t;
+        d->lsh_used[b] = 0; /* recounted below */
+        for (size_t w = 0; w < words; w++)
+            for (uint64_t bits = kept[w]; bits; bits &= bits - 1) {
+                uint32_t e = (uint32_t)(w * 64 + (unsigned)__builtin_ctzll(bits));
+                uint64_t h = band_hash(d, d->sig + (size_t)e * DD_K, b);
+                size_t i = band_pos(h, cap);
+                while (LSH_SLOT(t, i))
+                    i = i + 1 == cap ? 0 : i + 1;
+                LSH_SLOT(t, i) = e + 1;
+                LSH_TAG(t, i) = (uint8_t)(h >> 56);
+                d->lsh_used[b]++;
+            }
     }
+    free(kept);
     d->lsh_cap = cap;
-    for (unsigned b = 0; b < d->o.bands; b++)
-        for (uint32_t e = 0; e < d->n_ent; e++)
-            lsh_put(d, b, e);
     return 0;
 }
 
 static int add_entry(cred_dedup *d, const dd_sig *sig, uint32_t doc)
 {
     int rc = 0;
-    if ((size_t)(d->n_ent + 1) * 4 > d->lsh_cap * 3)
-        CRED_TRY(lsh_resize(d, d->lsh_cap * 2));
+    if (d->broken)
+        return cred__error_nomem();
+    /* The fullest band's load between 1/2 and 3/4: growing by half (not doubling) and by the slots in
+     * use (not the entries: those past a full bucket take no new slot) keeps the tables, most of the
+     * index's memory, about half the size; a resize costs one pass over the entries (lsh_resize). */
+    if ((d->lsh_most + 1) * 4 > d->lsh_cap * 3)
+        CRED_TRY(lsh_resize(d, d->lsh_cap + d->lsh_cap / 2));
     if (d->n_ent + 1 > d->cap_ent) {
         size_t c = d->cap_ent;
         CRED_TRY(CRED_GROW(d->ent_doc, d->cap_ent, (size_t)d->n_ent + 1));
         uint8_t *s = realloc(d->sig, d->cap_ent * DD_K);
-        if (!s) {
+        if (s)
+            d->sig = s;
+        int64_t *t = s ? realloc(d->ent_date, d->cap_ent * sizeof *t) : NULL;
+        if (t)
+            d->ent_date = t;
+        if (!s || !t) {
             d->cap_ent = c;
             return cred__error_nomem();
         }
-        d->sig = s;
     }
     memcpy(d->sig + (size_t)d->n_ent * DD_K, sig->v, DD_K);
     d->ent_doc[d->n_ent] = doc;
+    d->ent_date[d->n_ent] = d->date[doc];
     for (unsigned b = 0; b < d->o.bands; b++)
         lsh_put(d, b, d->n_ent);
     d->n_ent++;
@@ -424,28 +485,61 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
     /* The tables and signatures are far larger than the caches: each stage below starts the memory
      * loads of the next for all its items at once, so that the misses overlap instead of following one
      * another. 1: the band slots; 2: the slots' entries whose tag matches; 3: their signatures
-     * (band value, seen once), 4: their posts' records; then the verification. */
+     * (band value, seen once), 4: their posts' records (the dates are the
+     * entries' own, fetched in 3); then the verification. */
     uint64_t hs[DD_K];
     for (unsigned b = 0; b < d->o.bands; b++) {
         hs[b] = band_hash(d, q->v, b);
         size_t i = band_pos(hs[b], d->lsh_cap);
-        __builtin_prefetch(&d->slot[b][i]);
-        __builtin_prefetch(&d->tag[b][i]);
+        __builtin_prefetch(&d->lsh[b][i / LSH_BLOCK]);
     }
     size_t n = 0;
     for (unsigned b = 0; b < d->o.bands; b++) {
         uint64_t h = hs[b];
         uint8_t tag = (uint8_t)(h >> 56);
-        const uint32_t *slot = d->slot[b];
-        const uint8_t *tags = d->tag[b];
+        const lsh_block *t = d->lsh[b];
         /* a band value holds at most BUCKET_CAP entries (lsh_put), so the run ends soon */
-        for (size_t i = band_pos(h, d->lsh_cap); slot[i]; i = i + 1 == d->lsh_cap ? 0 : i + 1) {
-            if (tags[i] != tag)
-                continue;
-            CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
-            d->hits[n++] = (hit){slot[i] - 1, b, NO_DOC};
-            __builtin_prefetch(d->sig + (size_t)(slot[i] - 1) * DD_K + (size_t)b * d->o.rows);
+#if defined(__SSE2__)
+        /* a block at a time: the slots of the run (up to its first empty slot) whose tag matches */
+        size_t i = band_pos(h, d->lsh_cap), blk = i / LSH_BLOCK, n_blk = d->lsh_cap / LSH_BLOCK;
+        unsigned from = (unsigned)(i % LSH_BLOCK);
+        const __m128i want = _mm_set1_epi8((char)tag), zero = _mm_setzero_si128();
+        for (;;) {
+            const lsh_block *k = &t[blk];
+            unsigned tags = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_load_si128((const __m128i *)(const void *)k->tag), want));
+            unsigned empty = 0;
+            for (unsigned w = 0; w < LSH_BLOCK / 4; w++) {
+                __m128i v = _mm_load_si128((const __m128i *)(const void *)(k->slot + 4 * w));
+                empty |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, zero))) << (4 * w);
+            }
+            unsigned live = (0xfffu << from) & 0xfffu;
+            empty &= live;
+            tags &= live;
+            if (empty)
+                tags &= (empty & (0u - empty)) - 1; /* the slots before the first empty one */
+            for (; tags; tags &= tags - 1) {
+                uint32_t e = k->slot[__builtin_ctz(tags)] - 1;
+                CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
+                d->hits[n++] = (hit){e, b, NO_DOC};
+                __builtin_prefetch(d->sig + (size_t)e * DD_K + (size_t)b * d->o.rows);
+            }
+            if (empty)
+                break;
+            from = 0;
+            if (++blk == n_blk)
+                blk = 0;
         }
+#else
+        for (size_t i = band_pos(h, d->lsh_cap); LSH_SLOT(t, i); i = i + 1 == d->lsh_cap ? 0 : i + 1) {
+            if (LSH_TAG(t, i) != tag)
+                continue;
+            uint32_t e = LSH_SLOT(t, i) - 1;
+            CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
+            d->hits[n++] = (hit){e, b, NO_DOC};
+            __builtin_prefetch(d->sig + (size_t)e * DD_K + (size_t)b * d->o.rows);
+        }
+#endif
     }
     size_t m = 0;
     for (size_t k = 0; k < n && *budget; k++) {
@@ -458,20 +552,20 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
         if (--*budget == 0)
             break;
         __builtin_prefetch(&d->ent_doc[e]);
+        __builtin_prefetch(&d->ent_date[e]);
         __builtin_prefetch(es);
         __builtin_prefetch(es + DD_K - 1);
         d->hits[m++].entry = e;
     }
     for (size_t k = 0; k < m; k++) {
         uint32_t doc = d->ent_doc[d->hits[k].entry];
-        __builtin_prefetch(&d->date[doc]);
         if (whole != NO_DOC)
             __builtin_prefetch(&d->rel[doc]);
         d->hits[k].doc = doc;
     }
     for (size_t k = 0; k < m; k++) {
         uint32_t doc = d->hits[k].doc;
-        if (!date_ok(d->date[doc], qdate) || own_whole(d, doc, whole))
+        if (!date_ok(d->ent_date[d->hits[k].entry], qdate) || own_whole(d, doc, whole))
             continue;
         double j = cred_dedup__estimate(q, (const dd_sig *)(d->sig + (size_t)d->hits[k].entry * DD_K));
         if (j < d->o.threshold)
@@ -590,6 +684,8 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_dup_signature *q, int
     lk->n_index = 0;
     if (q->long_words != d->o.long_words || q->window_words != d->o.window_words)
         return cred__error(CRED_EINVAL, "dedup signature made with other window options");
+    if (d->broken)
+        return cred__error_nomem();
     if (q->empty)
         return 0;
     uint32_t e = map_get(&d->exact, q->key_lo);

@@ -6,12 +6,15 @@
  * and nice rules <= 0; |rule weight| <= 20) and shortened by backtracking until the objective falls
  * (Armijo), so every step decreases the objective. Rule weights are pulled towards the rule files'
  * weights (a prior, as SpamAssassin's and rspamd's rescoring start from the hand-set scores);
- * lexical weights towards zero. A reliable example's loss is multiplied by cost_fp.
+ * lexical weights towards zero. A reliable example's loss is multiplied by cost_fp. With nb_alpha,
+ * lexical features are scaled by naive-Bayes log-count ratios of the fitted examples (NB-LR).
  *
  * Then z = bias + Σ w·x is calibrated on held-out examples: Platt scaling (a 2-parameter logistic
  * fit with Platt's smoothed targets, by Newton) or isotonic regression (pool adjacent violators,
- * one table point per block). Everything is deterministic: orders are fixed and random choices come
- * from splitmix64 seeded with opts->seed.
+ * one table point per block). Optionally the unreliable band is set to the best-F1 threshold on
+ * those examples, and the weights are fitted again on all examples (refit), keeping calibration and
+ * band. k-fold CV keeps copies of a post (equal lexical features) in one fold. Everything is
+ * deterministic: orders are fixed and random choices come from splitmix64 seeded with opts->seed.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -131,6 +134,41 @@ static double coord_step(fit_state *s, const uint32_t *rows, const float *vals, 
     return 0;
 }
 
+/*
+ * Naive-Bayes log-count ratios of the lexical columns over the fitted rows (Wang & Manning 2012):
+ * r = log((α + P_b) / ‖α + P‖₁) − log((α + N_b) / ‖α + N‖₁), P_b (N_b) the unreliable (reliable)
+ * fitted examples where bucket b occurs, the norms over the buckets that occur. Each lexical value
+ * of c is multiplied by its r, so the fit sees NB-scaled features; weights fitted on them are
+ * multiplied by r afterwards, giving a table that scores the unscaled features alike.
+ */
+static double *nb_ratios(csc *c, const cred_features *f, const size_t *idx, double alpha)
+{
+    double *r = calloc(f->n_buckets + 1, sizeof *r);
+    if (!r)
+        return NULL;
+    double sp = 0, sn = 0;
+    for (size_t b = 0; b < f->n_buckets; b++) {
+        size_t j = f->n_rules + b, pos = 0, cnt = c->ptr[j + 1] - c->ptr[j];
+        if (!cnt)
+            continue;
+        for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
+            pos += f->y[idx[c->row[k]]];
+        sp += alpha + (double)pos;
+        sn += alpha + (double)(cnt - pos);
+    }
+    for (size_t b = 0; b < f->n_buckets; b++) {
+        size_t j = f->n_rules + b, pos = 0, cnt = c->ptr[j + 1] - c->ptr[j];
+        if (!cnt)
+            continue;
+        for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
+            pos += f->y[idx[c->row[k]]];
+        r[b] = log((alpha + (double)pos) / sp) - log((alpha + (double)(cnt - pos)) / sn);
+        for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
+            c->val[k] = (float)((double)c->val[k] * r[b]);
+    }
+    return r;
+}
+
 typedef struct fit_result {
     double *w;       /* n_rules + n_buckets */
     double bias;
@@ -146,6 +184,7 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
     csc c = {0, NULL, NULL, NULL};
     fit_state s = {n, NULL, NULL, NULL};
     unsigned char *y = malloc(n ? n : 1);
+    double *nbr = NULL;
     double *center = malloc((f->n_rules + 1) * sizeof *center);
     s.cost = malloc((n ? n : 1) * sizeof *s.cost);
     s.m = malloc((n ? n : 1) * sizeof *s.m);
@@ -157,6 +196,8 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
     bool lexical = o->lexical && f->has_lex;
     CRED_TRY(csc_build(&c, f, idx, n, lexical));
     memcpy(center, r->w, f->n_rules * sizeof *center);
+    if (lexical && o->nb_alpha > 0)
+        CRED_TRY_ALLOC(nbr = nb_ratios(&c, f, idx, o->nb_alpha));
     if (!lexical)
         for (size_t b = 0; b < f->n_buckets; b++)
             r->w[f->n_rules + b] = 0;
@@ -213,12 +254,16 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
         prev = obj;
     }
     r->epochs = epoch;
+    if (nbr)
+        for (size_t b = 0; b < f->n_buckets; b++)
+            r->w[f->n_rules + b] *= nbr[b];
     r->lexical_buckets = 0;
     for (size_t b = 0; b < f->n_buckets; b++)
         if (r->w[f->n_rules + b] != 0)
             r->lexical_buckets++;
 done:
     csc_free(&c);
+    free(nbr);
     free(y);
     free(center);
     free(s.cost);
@@ -356,7 +401,7 @@ static int calibrate(cred_model *m, const double *z, const unsigned char *y, siz
 static int check_options(const cred_features *f, const cred_train_options *o)
 {
     if (!f || !o || !(o->cost_fp > 0) || !(o->l2_rules >= 0) || !(o->l2_lexical >= 0) || !(o->holdout >= 0) ||
-        !(o->holdout < 1) || o->epochs == 0 || o->cost_fp > 1000)
+        !(o->holdout < 1) || o->epochs == 0 || o->cost_fp > 1000 || !(o->nb_alpha >= 0) || o->nb_alpha > 1e6)
         return cred__error(CRED_EINVAL, "training options out of range");
     if (o->lexical && !f->has_lex)
         return cred__error(CRED_EINVAL, "a lexical fit needs features built with lexical options");
@@ -459,6 +504,48 @@ static size_t count_pos(const cred_features *f, const size_t *idx, size_t n)
     return p;
 }
 
+/*
+ * The threshold t maximising F1 (unreliable = p >= t) over the n probabilities p, ties towards the
+ * t closest to dflt; dflt when there is no positive.
+ */
+static double f1_threshold(double *p, const unsigned char *y, size_t n, double dflt)
+{
+    zy *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return dflt;
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (zy){p[i], y[i]};
+        np += y[i];
+    }
+    if (np == 0) {
+        free(v);
+        return dflt;
+    }
+    qsort(v, n, sizeof *v, cmp_zy);
+    /* walk thresholds from the top: everything at or above v[i].z is flagged */
+    double best = -1, bt = dflt;
+    size_t tp = 0, flagged = 0;
+    for (size_t i = n; i > 0;) {
+        size_t j = i;
+        while (j > 0 && v[j - 1].z == v[i - 1].z) {
+            tp += v[j - 1].y;
+            flagged++;
+            j--;
+        }
+        double f1 = 2.0 * (double)tp / (double)(flagged + np);
+        /* midpoint between this block and the next lower one, so that unseen p between them split evenly */
+        double t = j > 0 ? (v[i - 1].z + v[j - 1].z) / 2 : v[i - 1].z;
+        if (f1 > best + 1e-12 || (fabs(f1 - best) <= 1e-12 && fabs(t - dflt) < fabs(bt - dflt))) {
+            best = f1;
+            bt = t;
+        }
+        i = j;
+    }
+    free(v);
+    return bt;
+}
+
 /* Fit on fit[0..nf), calibrate on cal[0..nc) of cf (f itself or a calibration set). */
 static int train_idx(cred_model **out, cred_train_report *rep, const cred_features *f, const size_t *fit, size_t nf,
                      const cred_features *cf, const size_t *cal, size_t nc, const cred_model *base,
@@ -483,6 +570,47 @@ static int train_idx(cred_model **out, cred_train_report *rep, const cred_featur
         y[i] = cf->y[cal[i]];
     }
     CRED_TRY(calibrate(m, z, y, nc, o->calibration));
+    if (o->threshold_f1 && nc) {
+        for (size_t i = 0; i < nc; i++)
+            z[i] = cred_model_probability(m, z[i]);
+        cred_model_params p;
+        cred_model_params_get(m, &p);
+        p.unreliable_below = 100 * (1 - f1_threshold(z, y, nc, 1 - p.unreliable_below / 100));
+        if (p.credible_min < p.unreliable_below)
+            p.credible_min = p.unreliable_below;
+        CRED_TRY(cred_model_params_set(m, &p));
+    }
+    if (o->refit && cf == f && nc) {
+        /* fit again on everything, keeping the calibration and bands just set */
+        size_t *all = malloc((nf + nc) * sizeof *all);
+        CRED_TRY_ALLOC(all);
+        memcpy(all, fit, nf * sizeof *all);
+        memcpy(all + nf, cal, nc * sizeof *all);
+        free(r.w);
+        r.w = NULL;
+        cred_model *m2 = NULL;
+        rc = start_weights(&r, f, base);
+        if (rc == 0)
+            rc = fit_weights(&r, f, all, nf + nc, o);
+        free(all);
+        if (rc == 0)
+            rc = make_model(&m2, base, f, &r, o);
+        if (rc == 0) {
+            cred_calibration cal_m;
+            cred_model_params p;
+            cred_model_calibration_get(m, &cal_m);
+            cred_model_params_get(m, &p);
+            if ((rc = cred_model_calibration_set(m2, &cal_m)) == 0)
+                rc = cred_model_params_set(m2, &p);
+        }
+        if (rc < 0) {
+            cred_model_free(m2);
+            goto done;
+        }
+        cred_model_free(m);
+        m = m2;
+        nf += nc;
+    }
     if (rep) {
         rep->n_fit = nf;
         rep->n_calib = nc;
@@ -552,7 +680,57 @@ done:
     return rc;
 }
 
-int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_model *base,
+typedef struct keyed {
+    uint64_t key;
+    size_t i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Duplicate groups: lead[i] = the first example with the same lexical features as i (the same stems,
+ * numbers and links in the same order: a copy up to case, accents the stemmer folds, punctuation and
+ * spacing), else i. Without lexical features every example is its own group.
+ */
+static int dup_groups(size_t *lead, const cred_features *f)
+{
+    size_t n = f->n;
+    for (size_t i = 0; i < n; i++)
+        lead[i] = i;
+    if (!f->has_lex || n < 2)
+        return 0;
+    keyed *kv = malloc(n * sizeof *kv);
+    if (!kv)
+        return cred__error_nomem();
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t a = f->row[i], b = f->row[i + 1];
+        while (a < b && f->col[a] < f->n_rules)
+            a++;
+        if (a == b)
+            continue; /* no lexical feature: not a copy of anything */
+        uint64_t h = cred_hash64(f->col + a, (b - a) * sizeof *f->col, 0x6475706cULL);
+        h ^= cred_hash64(f->val + a, (b - a) * sizeof *f->val, h);
+        kv[m++] = (keyed){h, i};
+    }
+    qsort(kv, m, sizeof *kv, cmp_keyed);
+    for (size_t s = 0; s < m;) {
+        size_t e = s + 1;
+        while (e < m && kv[e].key == kv[s].key)
+            lead[kv[e++].i] = kv[s].i;
+        s = e;
+    }
+    free(kv);
+    return 0;
+}
+
+static int cv_run(double *p, double *t, const cred_features *f, unsigned int k, const cred_model *base,
                   const cred_train_options *opts)
 {
     cred_train_options o = CRED_TRAIN_OPTIONS_INIT;
@@ -583,11 +761,13 @@ int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_
         CRED_TRY(cred_model_default(&def));
         base = def;
     }
-    /* stratified folds: shuffle each class, deal round-robin */
+    /* stratified folds of duplicate groups: shuffle each class's groups (by their first example's
+       label), deal them round-robin; a copy goes to its group's fold */
+    CRED_TRY(dup_groups(rest, f));
     for (int cls = 0; cls < 2; cls++) {
         size_t cnt = 0;
         for (size_t i = 0; i < n; i++)
-            if (f->y[i] == cls)
+            if (f->y[i] == cls && rest[i] == i)
                 all[cnt++] = i;
         uint64_t s = o.seed * 7919 + (uint64_t)cls;
         for (size_t i = cnt; i > 1; i--) {
@@ -598,6 +778,8 @@ int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_
         for (size_t i = 0; i < cnt; i++)
             fold[all[i]] = i % k;
     }
+    for (size_t i = 0; i < n; i++)
+        fold[i] = fold[rest[i]];
     for (unsigned int fk = 0; fk < k; fk++) {
         size_t nr = 0, nf = 0, nc = 0;
         for (size_t i = 0; i < n; i++)
@@ -614,8 +796,11 @@ int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_
         cred_model_params mp;
         cred_model_params_get(m, &mp);
         for (size_t i = 0; i < n; i++)
-            if (fold[i] == fk)
+            if (fold[i] == fk) {
                 p[i] = cred_model_probability(m, cred_learn__margin(f, i, mp.bias, w));
+                if (t)
+                    t[i] = 1 - mp.unreliable_below / 100;
+            }
         cred_model_free(m);
         m = NULL;
     }
@@ -629,4 +814,16 @@ done:
     free(cal);
     free(w);
     return rc;
+}
+
+int cred_train_cv(double *p, const cred_features *f, unsigned int k, const cred_model *base,
+                  const cred_train_options *opts)
+{
+    return cv_run(p, NULL, f, k, base, opts);
+}
+
+int cred_train_cv_verdicts(double *p, double *t, const cred_features *f, unsigned int k, const cred_model *base,
+                           const cred_train_options *opts)
+{
+    return cv_run(p, t, f, k, base, opts);
 }

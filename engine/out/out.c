@@ -40,7 +40,7 @@ int cred_out_new(cred_out **out, FILE *fp, cred_out_format format)
 
 int cred_out_open(cred_out **out, FILE *fp, cred_out_format format, const cred_out_options *opts)
 {
-    if (!out || !fp)
+    if (!out)
         return cred__error(CRED_EINVAL, "cred_out_open: NULL argument");
     if ((unsigned)format > CRED_OUT_HTML)
         return cred__error(CRED_EINVAL, "cred_out_open: unknown format %d", (int)format);
@@ -117,6 +117,8 @@ int cred_out__flush_if(cred_out *o, size_t threshold)
 {
     if (o->failed)
         return cred__error_nomem();
+    if (o->buf.len >= threshold && o->buf.len && !o->fp) /* no stream: cred_out_render() only */
+        cred_buf_clear(&o->buf);
     if (o->buf.len >= threshold && o->buf.len) {
         if (fwrite(o->buf.ptr, 1, o->buf.len, o->fp) != o->buf.len)
             return cred__error(CRED_EIO, "cannot write output: %s", strerror(ferror(o->fp) ? errno : EIO));
@@ -190,7 +192,7 @@ int cred_out_post(cred_out *o, const cred_post *p, const cred_doc *doc)
 int cred_out_flush(cred_out *o)
 {
     int rc = cred_out__flush_if(o, 1);
-    if (rc == 0 && fflush(o->fp) != 0)
+    if (rc == 0 && o->fp && fflush(o->fp) != 0)
         rc = cred__error(CRED_EIO, "cannot write output: %s", strerror(errno));
     return rc;
 }

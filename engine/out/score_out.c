@@ -13,31 +13,219 @@
 
 /* ---- JSON helpers -------------------------------------------------------------------------------- */
 
+/* jsonl records are written straight into o->buf (no yajl_gen): the same bytes yajl wrote (no spaces,
+ * escapes \" \\ \b \f \n \r \t and \u00XX for the other control bytes, "/" as is), with one
+ * reservation per string and no allocation once the buffer has grown. jw tracks the commas. */
+typedef struct jw {
+    cred_out *o;
+    int depth;
+    bool first[8];
+} jw;
+
+static void jw_raw(jw *w, const char *s, size_t n)
+{
+    if (cred_buf_put(&w->o->buf, s, n) < 0)
+        w->o->failed = true;
+}
+
+static void jw_sep(jw *w)
+{
+    if (w->first[w->depth])
+        w->first[w->depth] = false;
+    else
+        jw_raw(w, ",", 1);
+}
+
+static void jw_open(jw *w, const char *c)
+{
+    jw_raw(w, c, 1);
+    if (w->depth < 7)
+        w->first[++w->depth] = true;
+}
+
+static void jw_close(jw *w, const char *c)
+{
+    jw_raw(w, c, 1);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+/* "key": (keys are literals that need no escaping) */
+static void jw_key(jw *w, const char *key)
+{
+    size_t n = strlen(key);
+    jw_sep(w);
+    cred_buf *b = &w->o->buf;
+    if (cred_buf_reserve(b, n + 3) < 0) {
+        w->o->failed = true;
+        return;
+    }
+    char *d = b->ptr + b->len;
+    *d++ = '"';
+    memcpy(d, key, n);
+    d += n;
+    *d++ = '"';
+    *d++ = ':';
+    b->len = (size_t)(d - b->ptr);
+}
+
+static const unsigned char json_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/* A JSON string of valid UTF-8 s. */
+static void jw_escaped(jw *w, const unsigned char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    cred_buf *b = &w->o->buf;
+    if (cred_buf_reserve(b, len + 2) < 0) {
+        w->o->failed = true;
+        return;
+    }
+    char *d = b->ptr + b->len;
+    *d++ = '"';
+    size_t i = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < len && !json_esc[s[j]])
+            j++;
+        memcpy(d, s + i, j - i);
+        d += j - i;
+        if (j == len)
+            break;
+        b->len = (size_t)(d - b->ptr);
+        if (cred_buf_reserve(b, len - j + 8) < 0) {
+            w->o->failed = true;
+            return;
+        }
+        d = b->ptr + b->len;
+        unsigned char c = s[j];
+        *d++ = '\\';
+        switch (c) {
+        case '"': *d++ = '"'; break;
+        case '\\': *d++ = '\\'; break;
+        case '\b': *d++ = 'b'; break;
+        case '\f': *d++ = 'f'; break;
+        case '\n': *d++ = 'n'; break;
+        case '\r': *d++ = 'r'; break;
+        case '\t': *d++ = 't'; break;
+        default:
+            memcpy(d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 15];
+            d += 5;
+            break;
+        }
+        i = j + 1;
+    }
+    *d++ = '"';
+    b->len = (size_t)(d - b->ptr);
+}
+
+/* A JSON string of s (invalid UTF-8 repaired, as cred_out__put_bytes()). */
+static void jw_bytes(jw *w, const char *s, size_t len)
+{
+    if (cred_utf8_invalid_count(s, len) == 0) {
+        jw_escaped(w, (const unsigned char *)s, len);
+        return;
+    }
+    cred_out *o = w->o;
+    cred_buf_clear(&o->scratch);
+    if (cred_utf8_sanitize(&o->scratch, s, len) < 0) {
+        o->failed = true;
+        return;
+    }
+    jw_escaped(w, (const unsigned char *)o->scratch.ptr, o->scratch.len);
+}
+
+/* "key": value, nothing when value is NULL. */
+static void jw_str(jw *w, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    jw_key(w, key);
+    jw_bytes(w, value, strlen(value));
+}
+
 /* A number rounded to `decimals`, written without trailing zeros (0.5, 1.25, -3). */
-static void put_num(cred_out *o, const char *key, double v, int decimals)
+static void put_num(jw *w, const char *key, double v, int decimals)
 {
     char s[48];
     if (!isfinite(v))
         v = 0;
     int n = snprintf(s, sizeof s, "%.*f", decimals, v);
-    if (strchr(s, '.')) {
+    if (n < 0 || n >= (int)sizeof s)
+        n = 0;
+    if (memchr(s, '.', (size_t)n)) {
         while (n > 0 && s[n - 1] == '0')
             n--;
         if (n > 0 && s[n - 1] == '.')
             n--;
     }
-    s[n] = '\0';
-    if (strcmp(s, "-0") == 0)
-        strcpy(s, "0"), n = 1;
+    if (n == 2 && s[0] == '-' && s[1] == '0')
+        s[0] = '0', n = 1;
     if (key)
-        cred_out__put_key(o, key);
-    yajl_gen_number(o->g, s, (size_t)n);
+        jw_key(w, key);
+    else
+        jw_sep(w);
+    jw_raw(w, s, (size_t)n);
 }
 
-static void put_int(cred_out *o, const char *key, long long v)
+static void put_int(jw *w, const char *key, long long v)
 {
-    cred_out__put_key(o, key);
-    yajl_gen_integer(o->g, v);
+    char s[24], *e = s + sizeof s, *d = e;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--d = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--d = '-';
+    jw_key(w, key);
+    jw_raw(w, d, (size_t)(e - d));
+}
+
+static void put_bool(jw *w, const char *key)
+{
+    jw_key(w, key);
+    jw_raw(w, "true", 4);
+}
+
+/* "key": ISO 8601 UTC date, nothing when unknown (as cred_out__put_date()). Years 1000-9999 are
+ * converted here (days to civil date, Hinnant's algorithm); others go through gmtime_r and strftime. */
+static void put_date(jw *w, const char *key, int64_t t)
+{
+    if (t == CRED_DATE_UNKNOWN)
+        return;
+    char s[40];
+    if (t >= -30610224000LL && t <= 253402300799LL) { /* 1000-01-01 .. 9999-12-31 */
+        int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+        int64_t sec = t - days * 86400;
+        int64_t z = days + 719468;
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int64_t mp = (5 * doy + 2) / 153;
+        int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+        int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+        int y = (int)(yoe + era * 400 + (m <= 2));
+        int hh = (int)(sec / 3600), mm = (int)(sec / 60 % 60), ss = (int)(sec % 60);
+        char *p = s;
+        p[0] = (char)('0' + y / 1000), p[1] = (char)('0' + y / 100 % 10), p[2] = (char)('0' + y / 10 % 10);
+        p[3] = (char)('0' + y % 10), p[4] = '-', p[5] = (char)('0' + m / 10), p[6] = (char)('0' + m % 10);
+        p[7] = '-', p[8] = (char)('0' + d / 10), p[9] = (char)('0' + d % 10), p[10] = 'T';
+        p[11] = (char)('0' + hh / 10), p[12] = (char)('0' + hh % 10), p[13] = ':';
+        p[14] = (char)('0' + mm / 10), p[15] = (char)('0' + mm % 10), p[16] = ':';
+        p[17] = (char)('0' + ss / 10), p[18] = (char)('0' + ss % 10), p[19] = 'Z', p[20] = '\0';
+    } else {
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            return;
+    }
+    jw_str(w, key, s);
 }
 
 static const char *target_field(cred_rule_target t)
@@ -60,112 +248,110 @@ static void write_jsonl(cred_out *o, const cred_scored_post *r)
 {
     const cred_post *p = r->post;
     const cred_score *s = r->score;
-    yajl_gen g = o->g;
-    yajl_gen_reset(g, NULL);
-    yajl_gen_map_open(g);
-    cred_out__put_str(o, "id", p->id);
-    cred_out__put_str(o, "source", p->source);
-    cred_out__put_str(o, "author", p->author);
-    cred_out__put_date(o, "date", p->date);
-    cred_out__put_str(o, "lang", p->lang ? p->lang : r->doc ? r->doc->lang : NULL);
-    put_int(o, "validity", s->validity);
-    put_num(o, "p_unreliable", s->p_unreliable, 4);
-    cred_out__put_str(o, "verdict", cred_verdict_name(s->verdict));
-    put_num(o, "z", s->z, 3);
-    cred_out__put_key(o, "flags");
-    yajl_gen_array_open(g);
+    jw w = {o, 0, {true}};
+    jw_open(&w, "{");
+    jw_str(&w, "id", p->id);
+    jw_str(&w, "source", p->source);
+    jw_str(&w, "author", p->author);
+    put_date(&w, "date", p->date);
+    jw_str(&w, "lang", p->lang ? p->lang : r->doc ? r->doc->lang : NULL);
+    put_int(&w, "validity", s->validity);
+    put_num(&w, "p_unreliable", s->p_unreliable, 4);
+    jw_str(&w, "verdict", cred_verdict_name(s->verdict));
+    put_num(&w, "z", s->z, 3);
+    jw_key(&w, "flags");
+    jw_open(&w, "[");
     for (unsigned b = 0; b < CRED_FLAG_COUNT_; b++)
         if (s->flags & (1u << b)) {
             const char *n = cred_flag_name(1u << b);
-            yajl_gen_string(g, (const unsigned char *)n, strlen(n));
+            jw_sep(&w);
+            jw_escaped(&w, (const unsigned char *)n, strlen(n));
         }
-    yajl_gen_array_close(g);
-    cred_out__put_key(o, "reasons");
-    yajl_gen_array_open(g);
+    jw_close(&w, "]");
+    jw_key(&w, "reasons");
+    jw_open(&w, "[");
     for (size_t i = 0; i < s->n_contribs; i++) {
         const cred_contribution *c = &s->contribs[i];
-        yajl_gen_map_open(g);
-        cred_out__put_str(o, "rule", c->rule);
-        cred_out__put_str(o, "category", c->category);
-        put_num(o, "points", c->points, 3);
+        jw_sep(&w);
+        jw_open(&w, "{");
+        jw_str(&w, "rule", c->rule);
+        jw_str(&w, "category", c->category);
+        put_num(&w, "points", c->points, 3);
         if (c->has_span) {
             const char *field = target_field(c->target);
             if (c->quote) {
-                cred_out__put_key(o, "quote");
-                cred_out__put_bytes(o, c->quote, c->quote_len);
+                jw_key(&w, "quote");
+                jw_bytes(&w, c->quote, c->quote_len);
             }
-            put_int(o, "start", c->span.start);
-            put_int(o, "end", c->span.end);
+            put_int(&w, "start", c->span.start);
+            put_int(&w, "end", c->span.end);
             if (field)
-                cred_out__put_str(o, "field", field);
+                jw_str(&w, "field", field);
         }
-        cred_out__put_str(o, "explain", c->explain);
-        if (c->hit_flags & CRED_HIT_CAPPED) {
-            cred_out__put_key(o, "capped");
-            yajl_gen_bool(g, 1);
-        }
-        if (c->hit_flags & CRED_HIT_GROUP_LIMITED) {
-            cred_out__put_key(o, "group_limited");
-            yajl_gen_bool(g, 1);
-        }
+        jw_str(&w, "explain", c->explain);
+        if (c->hit_flags & CRED_HIT_CAPPED)
+            put_bool(&w, "capped");
+        if (c->hit_flags & CRED_HIT_GROUP_LIMITED)
+            put_bool(&w, "group_limited");
         if (c->hit_flags & (CRED_HIT_CAPPED | CRED_HIT_GROUP_LIMITED))
-            put_num(o, "raw_points", c->raw_points, 3);
+            put_num(&w, "raw_points", c->raw_points, 3);
         if (c->kind == CRED_CONTRIB_LEXICAL && s->n_terms) {
-            cred_out__put_key(o, "terms");
-            yajl_gen_array_open(g);
+            jw_key(&w, "terms");
+            jw_open(&w, "[");
             for (size_t t = 0; t < s->n_terms; t++) {
                 const cred_lexical_term *lt = &s->terms[t];
-                yajl_gen_map_open(g);
+                jw_sep(&w);
+                jw_open(&w, "{");
                 if (lt->raw.end <= p->text_len && lt->raw.start <= lt->raw.end) {
-                    cred_out__put_key(o, "quote");
-                    cred_out__put_bytes(o, p->text + lt->raw.start, lt->raw.end - lt->raw.start);
+                    jw_key(&w, "quote");
+                    jw_bytes(&w, p->text + lt->raw.start, lt->raw.end - lt->raw.start);
                 }
-                put_num(o, "points", lt->points, 3);
-                put_int(o, "start", lt->raw.start);
-                put_int(o, "end", lt->raw.end);
-                yajl_gen_map_close(g);
+                put_num(&w, "points", lt->points, 3);
+                put_int(&w, "start", lt->raw.start);
+                put_int(&w, "end", lt->raw.end);
+                jw_close(&w, "}");
             }
-            yajl_gen_array_close(g);
+            jw_close(&w, "]");
         }
-        yajl_gen_map_close(g);
+        jw_close(&w, "}");
     }
-    yajl_gen_array_close(g);
+    jw_close(&w, "]");
     if (s->suppressed) {
-        cred_out__put_key(o, "suppressed");
-        yajl_gen_map_open(g);
-        put_int(o, "hits", (long long)s->suppressed);
-        put_num(o, "points", s->suppressed_points, 3);
-        yajl_gen_map_close(g);
+        jw_key(&w, "suppressed");
+        jw_open(&w, "{");
+        put_int(&w, "hits", (long long)s->suppressed);
+        put_num(&w, "points", s->suppressed_points, 3);
+        jw_close(&w, "}");
     }
     if (r->dup) {
         const cred_dup_match *d = r->dup;
-        cred_out__put_key(o, "duplicate");
-        yajl_gen_map_open(g);
-        cred_out__put_str(o, "relation", cred_dup_relation_name(d->relation));
-        cred_out__put_str(o, "parent", r->parent_id);
-        cred_out__put_str(o, "origin", r->origin_id);
-        put_num(o, "similarity", d->similarity, 3);
+        jw_key(&w, "duplicate");
+        jw_open(&w, "{");
+        jw_str(&w, "relation", cred_dup_relation_name(d->relation));
+        jw_str(&w, "parent", r->parent_id);
+        jw_str(&w, "origin", r->origin_id);
+        put_num(&w, "similarity", d->similarity, 3);
         if (r->cluster) {
-            cred_out__put_key(o, "cluster");
-            yajl_gen_map_open(g);
-            cred_out__put_str(o, "id", r->origin_id);
-            put_int(o, "size", r->cluster->size);
-            put_int(o, "sources", r->cluster->sources);
-            cred_out__put_date(o, "first_seen", r->cluster->first_seen);
-            cred_out__put_date(o, "last_seen", r->cluster->last_seen);
-            yajl_gen_map_close(g);
+            jw_key(&w, "cluster");
+            jw_open(&w, "{");
+            jw_str(&w, "id", r->origin_id);
+            put_int(&w, "size", r->cluster->size);
+            put_int(&w, "sources", r->cluster->sources);
+            put_date(&w, "first_seen", r->cluster->first_seen);
+            put_date(&w, "last_seen", r->cluster->last_seen);
+            jw_close(&w, "}");
         }
-        yajl_gen_map_close(g);
+        jw_close(&w, "}");
     }
-    cred_out__put_str(o, "forwarded_from", p->forwarded_from);
+    jw_str(&w, "forwarded_from", p->forwarded_from);
     if (p->line)
-        put_int(o, "line", (long long)p->line);
+        put_int(&w, "line", (long long)p->line);
     if (!(o->opts.flags & CRED_OUT_NO_TEXT)) {
-        cred_out__put_key(o, "text");
-        cred_out__put_bytes(o, p->text, p->text_len);
+        jw_key(&w, "text");
+        jw_bytes(&w, p->text, p->text_len);
     }
-    yajl_gen_map_close(g);
-    cred_out__raw(o, "\n", 1);
+    jw_close(&w, "}");
+    jw_raw(&w, "\n", 1);
 }
 
 /* ---- CSV ------------------------------------------------------------------------------------------ */
@@ -719,6 +905,30 @@ int cred_out_score(cred_out *o, const cred_scored_post *r)
     }
     }
     return cred_out__flush_if(o, FLUSH_BYTES);
+}
+
+int cred_out_render(cred_out *o, const cred_scored_post *r, const char **out, size_t *len)
+{
+    if (!o || !r || !r->post || !r->score || !out || !len)
+        return cred__error(CRED_EINVAL, "cred_out_render: NULL argument");
+    if (o->format != CRED_OUT_JSONL && o->format != CRED_OUT_CSV)
+        return cred__error(CRED_EINVAL, "cred_out_render: only jsonl and csv records are rendered one by one");
+    if (o->failed)
+        return cred__error_nomem();
+    size_t start = o->buf.len; /* output still pending from cred_out_score() stays pending */
+    if (o->format == CRED_OUT_JSONL)
+        write_jsonl(o, r);
+    else
+        write_csv(o, r);
+    if (o->failed) {
+        o->buf.len = start;
+        o->failed = false;
+        return cred__error_nomem();
+    }
+    *out = o->buf.ptr + start;
+    *len = o->buf.len - start;
+    o->buf.len = start; /* the bytes stay in place until the next call */
+    return 0;
 }
 
 int cred_out_finish(cred_out *o)

@@ -1,9 +1,13 @@
 /*
  * The endpoints. Every pool thread keeps one srv_worker: a cred_text (arena and caches), a scanner and
  * a scorer for the engine snapshot it last saw (rebuilt when a reload installed a new one), a jsonl
- * writer whose FILE writes into a buffer (so /v1/score returns byte for byte the record
- * `credence score --output jsonl` writes), and the store's lookup scratch. A request allocates its
- * reader, its body and its reply; everything else is reused.
+ * writer without a stream that renders each record in memory (cred_out_render(): /v1/score returns
+ * byte for byte the record `credence score --output jsonl` writes), and the store's lookup scratch.
+ * A request allocates its reader, its body and its reply; everything else is reused.
+ *
+ * With --index, /v1/score also asks the corpus for an earlier stored copy when the near-duplicate
+ * store has none (a post stored before a restart, or by `credence index`): the record's "duplicate"
+ * then names that copy, its cluster's origin, size, sources and first and last sighting.
  *
  * Request bodies are post records as the jsonl reader reads them (`credence parse` documents the
  * fields): /v1/score takes one JSON object (pretty-printed or not), /v1/posts takes JSON lines or one
@@ -24,32 +28,23 @@ struct srv_worker {
     srv_engine *eng;        /* the snapshot scanner and scorer were made for (one reference) */
     cred_scanner *scanner;
     cred_scorer *scorer;
-    cred_out *out;
-    FILE *fp;               /* fopencookie: writes land in `render` */
-    cred_buf render;
+    cred_out *out;          /* jsonl, no stream: cred_out_render() */
+    const char *rendered;   /* the last record rendered (owned by out) */
+    size_t rendered_len;
     srv_dup dup;
 };
 
 static _Thread_local srv_worker *tl_worker;
-
-static ssize_t cookie_write(void *c, const char *buf, size_t size)
-{
-    srv_worker *w = c;
-    return cred_buf_put(&w->render, buf, size) < 0 ? -1 : (ssize_t)size;
-}
 
 void srv_worker_free(srv_worker *w)
 {
     if (!w)
         return;
     cred_out_free(w->out);
-    if (w->fp)
-        fclose(w->fp);
     cred_scanner_free(w->scanner);
     cred_scorer_free(w->scorer);
     srv_engine_put(w->eng);
     cred_text_free(w->text);
-    cred_buf_free(&w->render);
     cred_buf_free(&w->dup.strings);
     free(w);
 }
@@ -62,19 +57,18 @@ srv_worker *srv_worker_get(cred_server *s)
         if (!w)
             return NULL;
         w->server = s;
-        cookie_io_functions_t io = {NULL, cookie_write, NULL, NULL};
-        if (cred_text_new(&w->text, NULL) < 0 || !(w->fp = fopencookie(w, "w", io)) ||
-            cred_out_new(&w->out, w->fp, CRED_OUT_JSONL) < 0) {
+        if (cred_text_new(&w->text, NULL) < 0 || cred_out_new(&w->out, NULL, CRED_OUT_JSONL) < 0) {
             srv_worker_free(w);
             return NULL;
         }
-        setvbuf(w->fp, NULL, _IONBF, 0);
         pthread_mutex_lock(&s->workers_mu);
         w->next = s->workers;
         s->workers = w;
         pthread_mutex_unlock(&s->workers_mu);
         tl_worker = w;
     }
+    if (w->eng && w->eng->gen == atomic_load(&s->engine_gen))
+        return w; /* the snapshot this thread holds is the current one: no lock */
     srv_engine *e = srv_engine_get(s);
     if (e == w->eng) {
         srv_engine_put(e);
@@ -204,7 +198,88 @@ typedef struct scored {
     bool have_dup;
 } scored;
 
-static int score_post(cred_server *s, srv_worker *w, cred_post *p, bool remember, scored *out)
+/* Strings of the corpus handle are valid until its next call: keep them in d->strings at once. */
+static size_t keep_n(srv_dup *d, const char *s)
+{
+    return s && *s ? srv_dup_keep(d, s) : 0;
+}
+
+/*
+ * The store saw no earlier copy of this post: ask the corpus (--index) for one stored before, and
+ * fill w->dup with where it was seen: the copy (parent), its cluster's origin and the origin's source,
+ * the cluster's size and sources (its stored posts) and its first and last sighting. false: none.
+ */
+static bool corpus_copy(cred_server *s, srv_worker *w, const cred_doc *doc, const cred_post *p)
+{
+    srv_dup *d = &w->dup;
+    cred_corpus_post cp;
+    bool found = false;
+    pthread_mutex_lock(&s->corpus_mu);
+    if (!s->corpus || cred_corpus_find_copy(s->corpus, &cp, doc, p->date) < 0 || cp.relation == CRED_DUP_NONE ||
+        !cp.post.id || !*cp.post.id || (p->id && strcmp(cp.post.id, p->id) == 0))
+        goto done;
+    srv_dup_reset(d);
+    d->m.relation = cp.relation;
+    d->m.similarity = cp.similarity;
+    size_t po = keep_n(d, cp.post.id);
+    size_t oo = keep_n(d, cp.origin_id && *cp.origin_id ? cp.origin_id : cp.post.id);
+    size_t so = keep_n(d, cp.post.source);
+    int64_t first = cp.post.date, last = cp.post.date;
+    srv_dup_fix(d, po, oo, so);
+    if (!po || !oo)
+        goto done; /* out of memory: nothing seen */
+    found = true;
+    d->have_cluster = true;
+    d->cl.origin = CRED_DUP_NO_DOC;
+    d->cl.size = 1;
+    d->cl.sources = cp.post.source ? 1 : 0;
+    char origin[512]; /* d->strings may move as more is kept */
+    snprintf(origin, sizeof origin, "%s", d->strings.ptr + oo - 1);
+    cred_corpus_post op;
+    if (strcmp(origin, cp.post.id) != 0 && cred_corpus_get(s->corpus, &op, origin) == 0) {
+        first = op.post.date;
+        so = keep_n(d, op.post.source);
+    }
+    /* the cluster's stored posts, newest first (ids holding a quote cannot be written in a query) */
+    char q[600];
+    const cred_search_result *res;
+    cred_search_options opts = CRED_SEARCH_OPTIONS_INIT;
+    opts.limit = 100;
+    opts.snippet_bytes = 0;
+    int n = strchr(origin, '"') ? -1 : snprintf(q, sizeof q, "cluster:\"%s\"", origin);
+    if (n > 0 && (size_t)n < sizeof q && cred_corpus_search(s->corpus, &res, q, (size_t)n, &opts) == 0 &&
+        res->n_hits) {
+        d->cl.size = (uint32_t)(res->matches > res->n_hits ? res->matches : res->n_hits);
+        d->cl.sources = 0;
+        for (size_t i = 0; i < res->n_hits; i++) {
+            const char *src = res->hits[i].post.post.source;
+            bool again = !src;
+            for (size_t j = 0; j < i && !again; j++) {
+                const char *o = res->hits[j].post.post.source;
+                again = o && strcmp(o, src) == 0;
+            }
+            d->cl.sources += !again;
+            int64_t t = res->hits[i].post.post.date;
+            if (t != CRED_DATE_UNKNOWN && (first == CRED_DATE_UNKNOWN || t < first))
+                first = t;
+            if (t != CRED_DATE_UNKNOWN && (last == CRED_DATE_UNKNOWN || t > last))
+                last = t;
+        }
+    }
+    /* the cluster as it would be with this post in it */
+    d->cl.size++;
+    if (p->date != CRED_DATE_UNKNOWN && (last == CRED_DATE_UNKNOWN || p->date > last))
+        last = p->date;
+    d->cl.first_seen = first;
+    d->cl.last_seen = last;
+    srv_dup_fix(d, po, oo, so);
+done:
+    pthread_mutex_unlock(&s->corpus_mu);
+    return found;
+}
+
+static int score_post(cred_server *s, srv_worker *w, cred_post *p, bool remember, bool consult_corpus,
+                      scored *out)
 {
     const cred_scan_result *res = NULL;
     int rc = cred_text_analyse(w->text, &out->doc, p->text, p->text_len, p->lang);
@@ -221,6 +296,9 @@ static int score_post(cred_server *s, srv_worker *w, cred_post *p, bool remember
     out->have_dup = s->store->ops->lookup(s->store, &w->dup, out->doc, p, remember) == 0;
     if (!out->have_dup)
         atomic_fetch_add(&s->metrics.store_failures, 1);
+    if (consult_corpus && s->corpus && (!out->have_dup || w->dup.m.relation == CRED_DUP_NONE) &&
+        corpus_copy(s, w, out->doc, p))
+        out->have_dup = true;
     cred_score_input in = {p, out->doc, res, out->have_dup ? &w->dup.m : NULL,
                            out->have_dup && w->dup.have_cluster ? &w->dup.cl : NULL};
     return cred_scorer_score(w->scorer, &out->score, &in);
@@ -236,11 +314,7 @@ static int render(srv_worker *w, const cred_post *p, const scored *sc)
                             sc->have_dup ? w->dup.parent_id : NULL,
                             sc->have_dup ? w->dup.origin_id : NULL,
                             sc->have_dup ? w->dup.origin_source : NULL};
-    cred_buf_clear(&w->render);
-    int rc = cred_out_score(w->out, &rec);
-    if (rc == 0)
-        rc = cred_out_flush(w->out);
-    return rc;
+    return cred_out_render(w->out, &rec, &w->rendered, &w->rendered_len);
 }
 
 static void flags_text(char *out, size_t cap, unsigned int flags)
@@ -302,7 +376,7 @@ void srv_handle_score(cred_server *s, srv_reply *r, char *body, size_t len, bool
     char id[64];
     fix_post(s, &p, body, len, id, sizeof id);
     scored sc;
-    if ((rc = score_post(s, w, &p, remember, &sc)) < 0 || (rc = render(w, &p, &sc)) < 0) {
+    if ((rc = score_post(s, w, &p, remember, true, &sc)) < 0 || (rc = render(w, &p, &sc)) < 0) {
         srv_reply_error(r, E_INTERNAL, "scoring failed: %s", cred_strerror(rc));
         goto done;
     }
@@ -319,7 +393,7 @@ void srv_handle_score(cred_server *s, srv_reply *r, char *body, size_t len, bool
         atomic_fetch_add(&s->metrics.ingested, 1);
     }
     r->status = 200;
-    cred_buf_put(&r->body, w->render.ptr, w->render.len);
+    cred_buf_put(&r->body, w->rendered, w->rendered_len);
 done:
     cred_reader_free(rd);
 }
@@ -384,7 +458,7 @@ void srv_handle_posts(cred_server *s, srv_reply *r, char *body, size_t len)
         size_t b = line && line <= n_lines ? starts[line] - 1 : len;
         fix_post(s, &p, body + a, b - a, id, sizeof id);
         scored sc;
-        if ((rc = score_post(s, w, &p, true, &sc)) < 0 || (rc = corpus_add(s, &p, sc.score)) < 0)
+        if ((rc = score_post(s, w, &p, true, false, &sc)) < 0 || (rc = corpus_add(s, &p, sc.score)) < 0)
             break;
         srv_json_str(&ids, p.id, strlen(p.id));
         cred_buf_putc(&ids, ',');

@@ -1,61 +1,136 @@
 /*
  * The Redis backend of the near-duplicate store, so that several `credence serve` instances behind a
  * load balancer share one memory of what was forwarded where (the way rspamd's fuzzy storage shares
- * hashes). Keys, all with a TTL (ttl_seconds, refreshed on every write):
+ * hashes across servers). Keys, all with a TTL (ttl_seconds, refreshed on every write):
  *
  *   cred:x:<key>          exact key (XXH3-128 of the dedup text) -> id of the first post with that text
- *   cred:p:<id>           post record: 128-byte MinHash signature, date, origin id, source
+ *   cred:p:<id>           post record: 128-byte MinHash signature, then "date\torigin\tsource"
  *   cred:b:<band>:<hash>  LSH bucket (a set of post ids), 32 bands of 4 signature bytes
  *   cred:cz:<origin>      cluster size (INCR)
  *   cred:cs:<origin>      cluster sources (a set; SCARD)
  *   cred:n                posts stored (INCR)
  *
- * A lookup is at most three pipelined round trips: GET of the exact key with SMEMBERS of the 32
- * buckets; MGET of the candidates' records; GET/SCARD of the cluster counters. A write (?remember=1,
- * /v1/posts) is one MULTI/EXEC. Signatures and keys are those of cred_dedup (engine/dedup/dedup.h), so
- * a post found here is what the embedded store would find, short of the transcript windows.
+ * A lookup is one round trip: EVALSHA_RO of a read-only Lua script (loaded once per connection) that
+ * reads the exact key and the union of the 32 buckets (SUNION), the candidates' records, keeps the most similar earlier one
+ * (the same estimate as cred_dedup: equal signature bytes, corrected for chance) and returns its
+ * cluster counters. A write (?remember=1, /v1/posts) is one more round trip: one MULTI/EXEC whose
+ * replies carry the new cluster size and sources. Signatures come from the public cred_dedup_sign().
  *
- * Connections come from a small pool (hiredis contexts are not thread-safe). When Redis cannot be
- * reached (connect or command timeout 250 ms), the lookup degrades to the embedded store, the failure
- * is counted, and a new connection is tried at most every 500 ms: requests never wait on a dead Redis.
+ * Each thread keeps its own connections (hiredis contexts are not thread-safe; no lock on the request
+ * path): one to the primary, for writes, and one to a read replica (--store-replica, repeatable; the
+ * threads are spread over them), for lookups; without a reachable replica lookups go to the primary.
+ * When Redis cannot be reached (connect or command timeout 250 ms), the lookup degrades to the
+ * embedded store, the failure is counted, and that thread tries a new connection at most every
+ * 500 ms: requests never wait on a dead Redis.
  */
 #include <hiredis/hiredis.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dedup/dedup.h"
 #include "server/server_int.h"
 
-#define POOL 16
 #define BANDS 32
 #define ROWS 4
 #define MAX_CANDIDATES 64
+#define MAX_REPLICAS 16
+#define SIG_BYTES CRED_DUP_SIG_BYTES
+
+/*
+ * KEYS[1] exact key, KEYS[2..33] the band buckets. ARGV: own id ("" when none), date ("" when
+ * unknown), signature (128 bytes), threshold, max candidates.
+ * Returns {relation (0 none, 1 exact, 2 near), similarity (string), best id, origin, cluster size,
+ * cluster sources, origin's date (string, "" when unknown)}.
+ */
+static const char lookup_lua[] =
+    "local own, date, sig = ARGV[1], tonumber(ARGV[2]), ARGV[3]\n"
+    "local thr, maxc = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local function rec_of(id)\n"
+    "  local r = redis.call('GET', 'cred:p:' .. id)\n"
+    "  if not r or #r <= 128 then return nil end\n"
+    "  local rest = string.sub(r, 129)\n"
+    "  local d, o = string.match(rest, '^([^\\t]*)\\t([^\\t]*)')\n"
+    "  if not d then return nil end\n"
+    "  return r, tonumber(d), o\n"
+    "end\n"
+    "local function earlier(d)\n"
+    "  return date == nil or d == nil or d <= date\n"
+    "end\n"
+    "local rel, sim, best, borigin = 0, 0, '', ''\n"
+    "local ex = redis.call('GET', KEYS[1])\n"
+    "if ex and ex ~= own then\n"
+    "  local r, d, o = rec_of(ex)\n"
+    "  if r then rel, sim, best, borigin = 1, 1, ex, o end\n"
+    "end\n"
+    "if rel == 0 then\n"
+    "  local m = redis.call('SUNION', unpack(KEYS, 2, #KEYS))\n"
+    "  local q, n = nil, 0\n"
+    "  for _, id in ipairs(m) do\n"
+    "    if n < maxc and id ~= own then\n"
+    "      n = n + 1\n"
+    "      local r, d, o = rec_of(id)\n"
+    "      if r and earlier(d) then\n"
+    "        q = q or {string.byte(sig, 1, 128)}\n"
+    "        local b, eq = {string.byte(r, 1, 128)}, 0\n"
+    "        for j = 1, 128 do if b[j] == q[j] then eq = eq + 1 end end\n"
+    "        local c = 1 / 256\n"
+    "        local jac = (eq / 128 - c) / (1 - c)\n"
+    "        if jac > 1 then jac = 1 end\n"
+    "        if jac >= thr and jac > sim then rel, sim, best, borigin = 2, jac, id, o end\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local origin = rel ~= 0 and borigin or own\n"
+    "if origin == '' then origin = own end\n"
+    "local size = tonumber(redis.call('GET', 'cred:cz:' .. origin) or '0')\n"
+    "local sources = redis.call('SCARD', 'cred:cs:' .. origin)\n"
+    "local first = ''\n"
+    "if origin ~= '' then\n"
+    "  local r, d = rec_of(origin)\n"
+    "  if r and d then first = string.format('%.0f', d) end\n"
+    "end\n"
+    "return {rel, string.format('%.6f', sim), best, origin, size, sources, first}\n";
+
+typedef struct endpoint {
+    char host[256];
+    int port;
+} endpoint;
+
+typedef struct rconn rconn;
 
 typedef struct redis_store {
     srv_store base;
-    char host[256];
-    int port;
+    uint64_t serial;            /* tells stores apart in the threads' caches */
+    endpoint primary;
+    endpoint replicas[MAX_REPLICAS];
+    int n_replicas;
     double threshold;
     unsigned int ttl;
     srv_store *fallback;
-    pthread_mutex_t mu;         /* pool, retry clock */
-    redisContext *pool[POOL];
-    int n_pool;
-    double retry_after;         /* no connection attempt before this time */
+    char sha[48];               /* SHA1 of lookup_lua */
+    pthread_mutex_t mu;         /* the registry of per-thread connections (first use only) */
+    rconn *conns;
+    atomic_uint next_thread;
     atomic_llong failures;
-    struct rscratch *scratches; /* every thread's scratch, freed with the store */
 } redis_store;
 
-typedef struct rscratch {       /* per thread: dedup preparation and shingles */
-    struct rscratch *next;
-    redis_store *owner;
-    dd_prep prep;
-    uint64_t *sh;
-    size_t cap_sh;
-} rscratch;
+struct rconn {                  /* one thread's connections and scratch */
+    rconn *next;
+    pthread_t thread;
+    redisContext *primary, *replica;
+    double primary_retry, replica_retry; /* no connection attempt before these times */
+    unsigned int replica_ix;
+    cred_dup_signature sig;
+};
 
-static _Thread_local rscratch *tl_scratch;
+static atomic_uint_fast64_t store_serial = 1;
+
+#define TL_SLOTS 4
+static _Thread_local struct {
+    uint64_t serial;
+    rconn *conn;
+} tl_conns[TL_SLOTS];
 
 static double mono(void)
 {
@@ -64,353 +139,371 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static redisContext *take(redis_store *r)
+/* The calling thread's connections to r (made at first use). NULL on ENOMEM. */
+static rconn *conn_of(redis_store *r)
 {
+    for (int i = 0; i < TL_SLOTS; i++)
+        if (tl_conns[i].serial == r->serial)
+            return tl_conns[i].conn;
+    pthread_t self = pthread_self();
     pthread_mutex_lock(&r->mu);
-    redisContext *c = r->n_pool ? r->pool[--r->n_pool] : NULL;
-    bool may_connect = mono() >= r->retry_after;
-    pthread_mutex_unlock(&r->mu);
-    if (c || !may_connect)
-        return c;
-    struct timeval tv = {0, 250000};
-    c = redisConnectWithTimeout(r->host, r->port, tv);
-    if (!c || c->err) {
-        if (c)
-            redisFree(c);
-        pthread_mutex_lock(&r->mu);
-        r->retry_after = mono() + 0.5;
-        pthread_mutex_unlock(&r->mu);
-        return NULL;
+    rconn *c = r->conns;
+    while (c && !pthread_equal(c->thread, self))
+        c = c->next;
+    if (!c && (c = calloc(1, sizeof *c))) {
+        c->thread = self;
+        c->replica_ix = atomic_fetch_add(&r->next_thread, 1);
+        cred_dup_signature init = CRED_DUP_SIGNATURE_INIT;
+        c->sig = init;
+        c->next = r->conns;
+        r->conns = c;
     }
-    redisSetTimeout(c, tv);
+    pthread_mutex_unlock(&r->mu);
+    if (c) {
+        int slot = (int)(r->serial % TL_SLOTS);
+        tl_conns[slot].serial = r->serial;
+        tl_conns[slot].conn = c;
+    }
     return c;
 }
 
-/* Return a context to the pool, or drop it when it failed. */
-static void give(redis_store *r, redisContext *c, bool ok)
+/* Connect to e and load the lookup script. NULL when unreachable. */
+static redisContext *dial(redis_store *r, const endpoint *e)
 {
-    if (!c)
-        return;
-    pthread_mutex_lock(&r->mu);
-    if (ok && !c->err && r->n_pool < POOL) {
-        r->pool[r->n_pool++] = c;
-        c = NULL;
-    } else if (!ok)
-        r->retry_after = mono() + 0.5;
-    pthread_mutex_unlock(&r->mu);
-    if (c)
-        redisFree(c);
-}
-
-static rscratch *scratch(redis_store *r)
-{
-    if (tl_scratch && tl_scratch->owner == r)
-        return tl_scratch;
-    rscratch *sc = calloc(1, sizeof *sc);
-    if (!sc)
+    struct timeval tv = {0, 250000};
+    redisContext *c = redisConnectWithTimeout(e->host, e->port, tv);
+    if (!c || c->err) {
+        if (c)
+            redisFree(c);
         return NULL;
-    sc->owner = r;
-    pthread_mutex_lock(&r->mu);
-    sc->next = r->scratches;
-    r->scratches = sc;
-    pthread_mutex_unlock(&r->mu);
-    return tl_scratch = sc;
+    }
+    redisSetTimeout(c, tv);
+    redisReply *rep = redisCommand(c, "SCRIPT LOAD %s", lookup_lua);
+    bool ok = rep && rep->type == REDIS_REPLY_STRING && strcmp(rep->str, r->sha) == 0;
+    if (rep)
+        freeReplyObject(rep);
+    if (!ok) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
 }
 
-typedef struct sigkey {
-    dd_sig sig;
-    char key[40];
-} sigkey;
-
-static int sign(redis_store *r, sigkey *out, const cred_doc *doc)
+/* The thread's connection to the primary (for writes), connecting when allowed. */
+static redisContext *primary(redis_store *r, rconn *rc)
 {
-    rscratch *sc = scratch(r);
-    if (!sc)
-        return CRED_ENOMEM;
-    int rc = cred_dedup__prep_doc(&sc->prep, doc);
-    if (rc < 0)
-        return rc;
-    dd_key k = cred_dedup__key(sc->prep.text.ptr ? sc->prep.text.ptr : "", sc->prep.text.len);
-    snprintf(out->key, sizeof out->key, "%016llx%016llx", (unsigned long long)k.hi, (unsigned long long)k.lo);
-    long n = cred_dedup__shingle_chars(&sc->sh, &sc->cap_sh, sc->prep.text.ptr ? sc->prep.text.ptr : "",
-                                       sc->prep.text.len);
-    if (n < 0)
-        return (int)n;
-    cred_dedup__sign(&out->sig, sc->sh, (size_t)n);
-    return 0;
+    if (!rc->primary && mono() >= rc->primary_retry && !(rc->primary = dial(r, &r->primary)))
+        rc->primary_retry = mono() + 0.5;
+    return rc->primary;
 }
 
-static void band_key(char *out, size_t cap, const dd_sig *s, int b)
+/* The thread's connection for lookups: its replica, else the primary. */
+static redisContext *reader(redis_store *r, rconn *rc, bool *is_replica)
 {
-    const uint8_t *v = s->v + b * ROWS;
-    snprintf(out, cap, "cred:b:%d:%02x%02x%02x%02x", b, v[0], v[1], v[2], v[3]);
+    *is_replica = false;
+    if (r->n_replicas) {
+        if (!rc->replica && mono() >= rc->replica_retry &&
+            !(rc->replica = dial(r, &r->replicas[rc->replica_ix % (unsigned)r->n_replicas])))
+            rc->replica_retry = mono() + 0.5;
+        if (rc->replica) {
+            *is_replica = true;
+            return rc->replica;
+        }
+    }
+    return primary(r, rc);
 }
 
-/* A stored record: 128 signature bytes, then "date\torigin\tsource". */
-static bool parse_record(const redisReply *rep, dd_sig *sig, long long *date, char *origin, size_t ocap)
+/* Drop a connection that failed; the thread reconnects at most every 500 ms. */
+static void drop(rconn *rc, bool replica)
 {
-    if (!rep || rep->type != REDIS_REPLY_STRING || rep->len < DD_K + 1)
+    redisContext **c = replica ? &rc->replica : &rc->primary;
+    if (*c)
+        redisFree(*c);
+    *c = NULL;
+    *(replica ? &rc->replica_retry : &rc->primary_retry) = mono() + 0.5;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static void hex_key(char *out, size_t cap, const cred_dup_signature *sig)
+{
+    if (cap < 33)
+        return;
+    for (int i = 0; i < 16; i++) {
+        out[i] = hexdigits[(sig->key_hi >> (60 - 4 * i)) & 15];
+        out[16 + i] = hexdigits[(sig->key_lo >> (60 - 4 * i)) & 15];
+    }
+    out[32] = '\0';
+}
+
+/* "cred:b:<band>:<8 hex digits of the band's 4 signature bytes>" */
+static void band_key(char *out, size_t cap, const uint8_t *v, int b)
+{
+    if (cap < 20)
+        return;
+    v += b * ROWS;
+    char *p = out;
+    memcpy(p, "cred:b:", 7), p += 7;
+    if (b >= 10)
+        *p++ = (char)('0' + b / 10);
+    *p++ = (char)('0' + b % 10);
+    *p++ = ':';
+    for (int i = 0; i < ROWS; i++) {
+        *p++ = hexdigits[v[i] >> 4];
+        *p++ = hexdigits[v[i] & 15];
+    }
+    *p = '\0';
+}
+
+typedef struct found {
+    int relation;
+    double similarity;
+    char best[256], origin[256];
+    long long size, sources, first;
+} found;
+
+static bool str_of(const redisReply *e, char *out, size_t cap)
+{
+    if (!e || e->type != REDIS_REPLY_STRING || e->len >= cap)
         return false;
-    memcpy(sig->v, rep->str, DD_K);
-    const char *p = rep->str + DD_K, *end = rep->str + rep->len;
-    *date = strtoll(p, NULL, 10);
-    const char *t = memchr(p, '\t', (size_t)(end - p));
-    if (!t)
-        return false;
-    t++;
-    const char *t2 = memchr(t, '\t', (size_t)(end - t));
-    size_t n = (size_t)((t2 ? t2 : end) - t);
-    if (n >= ocap)
-        return false;
-    memcpy(origin, t, n);
-    origin[n] = '\0';
+    memcpy(out, e->str, e->len);
+    out[e->len] = '\0';
     return true;
 }
 
-static int do_lookup(redis_store *r, redisContext *c, srv_dup *out, const sigkey *sk, const cred_post *p,
-                     bool remember)
+/* One round trip: the lookup script. 0; CRED_EIO. */
+static int lookup_once(redis_store *r, redisContext *c, found *f, const cred_dup_signature *sig, const cred_post *p)
 {
-    redisReply *rep = NULL;
-    char key[128];
-    /* round trip 1: exact key and the 32 buckets */
-    snprintf(key, sizeof key, "cred:x:%s", sk->key);
-    redisAppendCommand(c, "GET %s", key);
-    for (int b = 0; b < BANDS; b++) {
-        band_key(key, sizeof key, &sk->sig, b);
-        redisAppendCommand(c, "SMEMBERS %s", key);
+    char keys[1 + BANDS][48], date[32], thr[32], maxc[16];
+    const char *argv[3 + 1 + BANDS + 5];
+    size_t lens[3 + 1 + BANDS + 5];
+    int n = 0;
+    argv[n] = "EVALSHA_RO", lens[n++] = 10;
+    argv[n] = r->sha, lens[n++] = strlen(r->sha);
+    argv[n] = "33", lens[n++] = 2;
+    char hex[40];
+    hex_key(hex, sizeof hex, sig);
+    snprintf(keys[0], sizeof keys[0], "cred:x:%s", hex);
+    for (int b = 0; b < BANDS; b++)
+        band_key(keys[1 + b], sizeof keys[0], sig->sigs, b);
+    for (int k = 0; k <= BANDS; k++)
+        argv[n] = keys[k], lens[n++] = strlen(keys[k]);
+    if (p->date != CRED_DATE_UNKNOWN)
+        snprintf(date, sizeof date, "%lld", (long long)p->date);
+    else
+        date[0] = '\0';
+    snprintf(thr, sizeof thr, "%.6f", r->threshold);
+    snprintf(maxc, sizeof maxc, "%d", MAX_CANDIDATES);
+    argv[n] = p->id ? p->id : "", lens[n++] = p->id ? strlen(p->id) : 0;
+    argv[n] = date, lens[n++] = strlen(date);
+    argv[n] = (const char *)sig->sigs, lens[n++] = SIG_BYTES;
+    argv[n] = thr, lens[n++] = strlen(thr);
+    argv[n] = maxc, lens[n++] = strlen(maxc);
+    redisReply *rep = redisCommandArgv(c, n, argv, lens);
+    if (!rep)
+        return CRED_EIO;
+    int rc = 0;
+    char num[64];
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 7 || rep->element[0]->type != REDIS_REPLY_INTEGER ||
+        !str_of(rep->element[1], num, sizeof num) || !str_of(rep->element[2], f->best, sizeof f->best) ||
+        !str_of(rep->element[3], f->origin, sizeof f->origin) || rep->element[4]->type != REDIS_REPLY_INTEGER ||
+        rep->element[5]->type != REDIS_REPLY_INTEGER)
+        rc = CRED_EIO; /* an error reply (e.g. a replica without the script): treated as unreachable */
+    else {
+        f->relation = (int)rep->element[0]->integer;
+        f->similarity = strtod(num, NULL);
+        f->size = rep->element[4]->integer;
+        f->sources = rep->element[5]->integer;
+        f->first = CRED_DATE_UNKNOWN;
+        if (str_of(rep->element[6], num, sizeof num) && num[0])
+            f->first = strtoll(num, NULL, 10);
     }
-    char *exact = NULL;
-    char *cand[MAX_CANDIDATES];
-    int n_cand = 0, rc = 0;
-    for (int i = 0; i <= BANDS; i++) {
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* One round trip: the write as one MULTI/EXEC; f's cluster counters become those after it. */
+static int write_once(redis_store *r, redisContext *c, found *f, const cred_dup_signature *sig, const cred_post *p)
+{
+    const char *origin = f->origin[0] ? f->origin : p->id;
+    const char *source = p->source ? p->source : "";
+    char rec[SIG_BYTES + 600], hex[40], key[64];
+    memcpy(rec, sig->sigs, SIG_BYTES);
+    char date[32] = ""; /* empty when unknown */
+    if (p->date != CRED_DATE_UNKNOWN)
+        snprintf(date, sizeof date, "%lld", (long long)p->date);
+    int n = snprintf(rec + SIG_BYTES, sizeof rec - SIG_BYTES, "%s\t%.250s\t%.250s", date, origin, source);
+    size_t rec_len = SIG_BYTES + (size_t)n;
+    hex_key(hex, sizeof hex, sig);
+    redisAppendCommand(c, "MULTI");
+    redisAppendCommand(c, "SET cred:x:%s %s NX EX %u", hex, p->id, r->ttl);
+    redisAppendCommand(c, "SET cred:p:%s %b EX %u", p->id, rec, rec_len, r->ttl);
+    int queued = 2;
+    for (int b = 0; b < BANDS; b++) {
+        band_key(key, sizeof key, sig->sigs, b);
+        redisAppendCommand(c, "SADD %s %s", key, p->id);
+        redisAppendCommand(c, "EXPIRE %s %u", key, r->ttl);
+        queued += 2;
+    }
+    redisAppendCommand(c, "INCR cred:cz:%s", origin);
+    redisAppendCommand(c, "EXPIRE cred:cz:%s %u", origin, r->ttl);
+    redisAppendCommand(c, "SADD cred:cs:%s %s", origin, source);
+    redisAppendCommand(c, "EXPIRE cred:cs:%s %u", origin, r->ttl);
+    redisAppendCommand(c, "SCARD cred:cs:%s", origin);
+    redisAppendCommand(c, "INCR cred:n");
+    redisAppendCommand(c, "EXEC");
+    queued += 6;
+    int rc = 0;
+    redisReply *rep;
+    for (int i = 0; i <= queued + 1; i++) { /* MULTI's OK, the QUEUED replies, then EXEC's array */
         if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep)
             return CRED_EIO;
-        if (i == 0 && rep->type == REDIS_REPLY_STRING)
-            exact = strndup(rep->str, rep->len);
-        if (i > 0 && rep->type == REDIS_REPLY_ARRAY)
-            for (size_t k = 0; k < rep->elements && n_cand < MAX_CANDIDATES; k++) {
-                const redisReply *e = rep->element[k];
-                bool dup = false;
-                for (int j = 0; j < n_cand && !dup; j++)
-                    dup = strlen(cand[j]) == e->len && memcmp(cand[j], e->str, e->len) == 0;
-                if (!dup && !(p->id && strlen(p->id) == e->len && memcmp(p->id, e->str, e->len) == 0))
-                    cand[n_cand++] = strndup(e->str, e->len);
-            }
-        freeReplyObject(rep);
-    }
-    /* round trip 2: the candidates' records (MGET), best earlier match */
-    const char *best = NULL;
-    double best_sim = 0;
-    char best_origin[512] = "";
-    if (exact && !(p->id && strcmp(exact, p->id) == 0)) {
-        snprintf(key, sizeof key, "cred:p:%.100s", exact);
-        redisReply *er = redisCommand(c, "GET %s", key);
-        if (!er) {
-            rc = CRED_EIO;
-            goto done;
-        }
-        dd_sig sig;
-        long long date;
-        if (parse_record(er, &sig, &date, best_origin, sizeof best_origin)) {
-            best = exact;
-            best_sim = 1;
-        }
-        freeReplyObject(er);
-    }
-    if (!best && n_cand) {
-        const char **argv = malloc((size_t)(n_cand + 1) * sizeof *argv);
-        size_t *lens = malloc((size_t)(n_cand + 1) * sizeof *lens);
-        char **keys = malloc((size_t)n_cand * sizeof *keys);
-        if (!argv || !lens || !keys) {
-            free(argv), free(lens), free(keys);
-            rc = CRED_ENOMEM;
-            goto done;
-        }
-        argv[0] = "MGET";
-        lens[0] = 4;
-        for (int i = 0; i < n_cand; i++) {
-            size_t n = strlen(cand[i]) + 8;
-            keys[i] = malloc(n);
-            snprintf(keys[i], n, "cred:p:%s", cand[i]);
-            argv[i + 1] = keys[i];
-            lens[i + 1] = strlen(keys[i]);
-        }
-        rep = redisCommandArgv(c, n_cand + 1, argv, lens);
-        for (int i = 0; i < n_cand; i++)
-            free(keys[i]);
-        free(keys), free(argv), free(lens);
-        if (!rep) {
-            rc = CRED_EIO;
-            goto done;
-        }
-        for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i < rep->elements && i < (size_t)n_cand; i++) {
-            dd_sig sig;
-            long long date;
-            char origin[512];
-            if (!parse_record(rep->element[i], &sig, &date, origin, sizeof origin))
-                continue; /* expired */
-            if (p->date != CRED_DATE_UNKNOWN && date != CRED_DATE_UNKNOWN && date > p->date)
-                continue; /* not earlier */
-            double sim = cred_dedup__estimate(&sk->sig, &sig);
-            if (sim >= r->threshold && sim > best_sim) {
-                best_sim = sim;
-                best = cand[i];
-                snprintf(best_origin, sizeof best_origin, "%s", origin);
-            }
-        }
-        freeReplyObject(rep);
-    }
-    const char *origin = best ? best_origin : p->id;
-    /* the write: one MULTI/EXEC */
-    if (remember) {
-        char rec[DD_K + 600];
-        memcpy(rec, sk->sig.v, DD_K);
-        int n = snprintf(rec + DD_K, sizeof rec - DD_K, "%lld\t%.250s\t%.250s", (long long)p->date, origin,
-                         p->source ? p->source : "");
-        size_t rec_len = DD_K + (size_t)n;
-        redisAppendCommand(c, "MULTI");
-        redisAppendCommand(c, "SET cred:x:%s %s NX EX %u", sk->key, p->id, r->ttl);
-        redisAppendCommand(c, "SET cred:p:%s %b EX %u", p->id, rec, rec_len, r->ttl);
-        int cmds = 3;
-        for (int b = 0; b < BANDS; b++) {
-            band_key(key, sizeof key, &sk->sig, b);
-            redisAppendCommand(c, "SADD %s %s", key, p->id);
-            redisAppendCommand(c, "EXPIRE %s %u", key, r->ttl);
-            cmds += 2;
-        }
-        redisAppendCommand(c, "INCR cred:cz:%s", origin);
-        redisAppendCommand(c, "EXPIRE cred:cz:%s %u", origin, r->ttl);
-        redisAppendCommand(c, "SADD cred:cs:%s %s", origin, p->source ? p->source : "");
-        redisAppendCommand(c, "EXPIRE cred:cs:%s %u", origin, r->ttl);
-        redisAppendCommand(c, "INCR cred:n");
-        redisAppendCommand(c, "EXEC");
-        cmds += 6;
-        for (int i = 0; i < cmds; i++) {
-            if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep) {
+        if (i == queued + 1) {
+            if (rep->type != REDIS_REPLY_ARRAY || rep->elements != (size_t)queued)
                 rc = CRED_EIO;
-                goto done;
+            else {
+                const redisReply *sz = rep->element[queued - 6], *sc = rep->element[queued - 2];
+                if (sz->type == REDIS_REPLY_INTEGER)
+                    f->size = sz->integer;
+                if (sc->type == REDIS_REPLY_INTEGER)
+                    f->sources = sc->integer;
             }
-            freeReplyObject(rep);
         }
-    }
-    /* round trip 3: the cluster */
-    redisAppendCommand(c, "GET cred:cz:%s", origin);
-    redisAppendCommand(c, "SCARD cred:cs:%s", origin);
-    redisAppendCommand(c, "GET cred:p:%s", origin);
-    long long size = 0, sources = 0, first = CRED_DATE_UNKNOWN;
-    for (int i = 0; i < 3; i++) {
-        if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep) {
-            rc = CRED_EIO;
-            goto done;
-        }
-        if (i == 0 && rep->type == REDIS_REPLY_STRING)
-            size = strtoll(rep->str, NULL, 10);
-        if (i == 1 && rep->type == REDIS_REPLY_INTEGER)
-            sources = rep->integer;
-        if (i == 2 && rep->type == REDIS_REPLY_STRING && rep->len > DD_K)
-            first = strtoll(rep->str + DD_K, NULL, 10);
         freeReplyObject(rep);
     }
-    if (!remember) /* the cluster as it would be with this post */
-        size++, sources = sources ? sources : (p->source != NULL);
-    out->m.relation = best ? (best_sim >= 1 && exact && strcmp(best, exact) == 0 ? CRED_DUP_EXACT : CRED_DUP_NEAR)
-                           : CRED_DUP_NONE;
-    out->m.similarity = best ? best_sim : 0;
-    out->have_cluster = true;
-    out->cl.origin = CRED_DUP_NO_DOC;
-    out->cl.size = (uint32_t)(size > 0 ? size : 1);
-    out->cl.sources = (uint32_t)sources;
-    out->cl.first_seen = first == 0 && !best ? p->date : first;
-    out->cl.last_seen = p->date != CRED_DATE_UNKNOWN ? p->date : out->cl.first_seen;
-    size_t po = best ? srv_dup_keep(out, best) : 0;
-    size_t oo = srv_dup_keep(out, origin);
-    srv_dup_fix(out, po, oo, 0);
-done:
-    free(exact);
-    for (int i = 0; i < n_cand; i++)
-        free(cand[i]);
     return rc;
 }
 
 static int r_lookup(srv_store *st, srv_dup *out, const cred_doc *doc, const cred_post *p, bool remember)
 {
     redis_store *r = (redis_store *)st;
-    sigkey sk;
-    int rc = sign(r, &sk, doc);
-    redisContext *c = rc == 0 ? take(r) : NULL;
-    if (c) {
-        srv_dup_reset(out);
-        rc = do_lookup(r, c, out, &sk, p, remember);
-        give(r, c, rc == 0);
-        if (rc == 0)
-            return 0;
+    rconn *rc = conn_of(r);
+    int err = rc ? cred_dedup_sign(&rc->sig, doc, NULL) : CRED_ENOMEM;
+    if (err == 0 && (rc->sig.empty || !rc->sig.n_sigs))
+        err = CRED_EINVAL; /* no dedup text: nothing to share; the embedded store answers */
+    found f;
+    memset(&f, 0, sizeof f);
+    bool ok = false;
+    if (err == 0) {
+        bool replica;
+        redisContext *c = reader(r, rc, &replica);
+        if (c && lookup_once(r, c, &f, &rc->sig, p) < 0) {
+            drop(rc, replica);
+            c = replica ? primary(r, rc) : NULL; /* a replica failed: the primary answers this one */
+            if (c && lookup_once(r, c, &f, &rc->sig, p) < 0) {
+                drop(rc, false);
+                c = NULL;
+            }
+        }
+        ok = c != NULL;
+        if (ok && remember) {
+            c = primary(r, rc);
+            if (!c || write_once(r, c, &f, &rc->sig, p) < 0) {
+                if (c)
+                    drop(rc, false);
+                ok = false;
+            }
+        }
     }
-    /* Redis is away: degrade to this instance's own memory, and say so in the metrics */
-    atomic_fetch_add(&r->failures, 1);
-    return r->fallback->ops->lookup(r->fallback, out, doc, p, remember);
+    if (!ok) { /* Redis is away: degrade to this instance's own memory, and say so in the metrics */
+        if (err != CRED_EINVAL)
+            atomic_fetch_add(&r->failures, 1);
+        return r->fallback->ops->lookup(r->fallback, out, doc, p, remember);
+    }
+    srv_dup_reset(out);
+    bool seen = f.relation == 1 || f.relation == 2;
+    if (!remember) /* the cluster as it would be with this post */
+        f.size++, f.sources = f.sources ? f.sources : (p->source != NULL);
+    out->m.relation = !seen ? CRED_DUP_NONE : f.relation == 1 ? CRED_DUP_EXACT : CRED_DUP_NEAR;
+    out->m.similarity = seen ? f.similarity : 0;
+    out->have_cluster = true;
+    out->cl.origin = CRED_DUP_NO_DOC;
+    out->cl.size = (uint32_t)(f.size > 0 ? f.size : 1);
+    out->cl.sources = (uint32_t)f.sources;
+    out->cl.first_seen = !seen && f.first == CRED_DATE_UNKNOWN ? p->date : f.first;
+    out->cl.last_seen = p->date != CRED_DATE_UNKNOWN ? p->date : out->cl.first_seen;
+    size_t po = seen ? srv_dup_keep(out, f.best) : 0;
+    size_t oo = srv_dup_keep(out, seen && f.origin[0] ? f.origin : p->id);
+    srv_dup_fix(out, po, oo, 0);
+    return 0;
 }
 
+/* Commands outside the request path (clusters, counts) use the thread's primary connection too. */
 static int r_cluster(srv_store *st, srv_dup *out, const char *id)
 {
     redis_store *r = (redis_store *)st;
-    redisContext *c = take(r);
+    rconn *rc = conn_of(r);
+    redisContext *c = rc ? primary(r, rc) : NULL;
     if (!c)
         return r->fallback->ops->cluster(r->fallback, out, id);
     srv_dup_reset(out);
-    int rc = CRED_ENOTFOUND;
+    int ret = CRED_ENOTFOUND;
     redisReply *rep = redisCommand(c, "GET cred:p:%s", id);
-    char origin[512];
-    dd_sig sig;
-    long long date;
     bool ok = rep != NULL;
-    if (rep && parse_record(rep, &sig, &date, origin, sizeof origin)) {
-        freeReplyObject(rep);
-        rep = redisCommand(c, "GET cred:cz:%s", origin);
-        redisReply *rs = redisCommand(c, "SCARD cred:cs:%s", origin);
-        ok = rep && rs;
-        if (ok) {
-            out->have_cluster = true;
-            out->cl.size = rep->type == REDIS_REPLY_STRING ? (uint32_t)strtoul(rep->str, NULL, 10) : 1;
-            out->cl.sources = rs->type == REDIS_REPLY_INTEGER ? (uint32_t)rs->integer : 0;
-            out->cl.first_seen = out->cl.last_seen = CRED_DATE_UNKNOWN;
-            out->m.relation = strcmp(origin, id) == 0 ? CRED_DUP_NONE : CRED_DUP_NEAR;
-            srv_dup_fix(out, 0, srv_dup_keep(out, origin), 0);
-            rc = 0;
+    if (rep && rep->type == REDIS_REPLY_STRING && rep->len > SIG_BYTES) {
+        char origin[512];
+        const char *t = memchr(rep->str + SIG_BYTES, '\t', rep->len - SIG_BYTES);
+        size_t n = 0;
+        if (t) {
+            t++;
+            const char *end = rep->str + rep->len, *t2 = memchr(t, '\t', (size_t)(end - t));
+            n = (size_t)((t2 ? t2 : end) - t);
         }
-        if (rs)
-            freeReplyObject(rs);
+        if (t && n < sizeof origin) {
+            memcpy(origin, t, n);
+            origin[n] = '\0';
+            freeReplyObject(rep);
+            rep = redisCommand(c, "GET cred:cz:%s", origin);
+            redisReply *rs = rep ? redisCommand(c, "SCARD cred:cs:%s", origin) : NULL;
+            ok = rep && rs;
+            if (ok) {
+                out->have_cluster = true;
+                out->cl.size = rep->type == REDIS_REPLY_STRING ? (uint32_t)strtoul(rep->str, NULL, 10) : 1;
+                out->cl.sources = rs->type == REDIS_REPLY_INTEGER ? (uint32_t)rs->integer : 0;
+                out->cl.first_seen = out->cl.last_seen = CRED_DATE_UNKNOWN;
+                out->m.relation = strcmp(origin, id) == 0 ? CRED_DUP_NONE : CRED_DUP_NEAR;
+                srv_dup_fix(out, 0, srv_dup_keep(out, origin), 0);
+                ret = 0;
+            }
+            if (rs)
+                freeReplyObject(rs);
+        }
     }
     if (rep)
         freeReplyObject(rep);
-    give(r, c, ok);
-    return rc;
+    if (!ok)
+        drop(rc, false);
+    return ret;
 }
 
 static long long r_count(srv_store *st)
 {
     redis_store *r = (redis_store *)st;
-    redisContext *c = take(r);
+    rconn *rc = conn_of(r);
+    redisContext *c = rc ? primary(r, rc) : NULL;
     if (!c)
         return -1;
     redisReply *rep = redisCommand(c, "GET cred:n");
     long long n = rep && rep->type == REDIS_REPLY_STRING ? strtoll(rep->str, NULL, 10) : rep ? 0 : -1;
     if (rep)
         freeReplyObject(rep);
-    give(r, c, rep != NULL);
+    else
+        drop(rc, false);
     return n;
 }
 
 static void r_free(srv_store *st)
 {
     redis_store *r = (redis_store *)st;
-    for (int i = 0; i < r->n_pool; i++)
-        redisFree(r->pool[i]);
-    while (r->scratches) {
-        rscratch *n = r->scratches->next;
-        cred_dedup__prep_free(&r->scratches->prep);
-        free(r->scratches->sh);
-        free(r->scratches);
-        r->scratches = n;
+    while (r->conns) {
+        rconn *n = r->conns->next;
+        if (r->conns->primary)
+            redisFree(r->conns->primary);
+        if (r->conns->replica)
+            redisFree(r->conns->replica);
+        cred_dup_signature_free(&r->conns->sig);
+        free(r->conns);
+        r->conns = n;
     }
     pthread_mutex_destroy(&r->mu);
     free(r);
@@ -418,33 +511,82 @@ static void r_free(srv_store *st)
 
 static const srv_store_ops redis_ops = {"redis", r_lookup, r_cluster, r_count, r_free};
 
-int srv_store_redis_new(srv_store **out, const char *url, double threshold, unsigned int ttl_seconds,
-                        srv_store *fallback)
+/* "redis://HOST[:PORT]" (PORT default 6379). */
+static int parse_url(endpoint *e, const char *url, size_t len, const char *what)
 {
-    const char *hp = url + strlen("redis://");
-    const char *colon = strrchr(hp, ':');
+    if (len < 8 || strncmp(url, "redis://", 8) != 0)
+        return cred__error(CRED_EINVAL, "%s: bad Redis address '%.*s' (redis://HOST:PORT)", what, (int)len, url);
+    const char *hp = url + 8, *end = url + len;
+    const char *colon = memchr(hp, ':', (size_t)(end - hp));
+    size_t hl = (size_t)((colon ? colon : end) - hp);
+    long port = 6379;
+    if (colon) {
+        char digits[8];
+        size_t dl = (size_t)(end - colon - 1);
+        char *stop;
+        if (dl == 0 || dl >= sizeof digits)
+            return cred__error(CRED_EINVAL, "%s: bad Redis port in '%.*s'", what, (int)len, url);
+        memcpy(digits, colon + 1, dl);
+        digits[dl] = '\0';
+        port = strtol(digits, &stop, 10);
+        if (*stop || port < 1 || port > 65535)
+            return cred__error(CRED_EINVAL, "%s: bad Redis port in '%.*s'", what, (int)len, url);
+    }
+    if (hl == 0 || hl >= sizeof e->host)
+        return cred__error(CRED_EINVAL, "%s: bad Redis address '%.*s' (redis://HOST:PORT)", what, (int)len, url);
+    memcpy(e->host, hp, hl);
+    e->host[hl] = '\0';
+    e->port = (int)port;
+    return 0;
+}
+
+int srv_store_redis_new(srv_store **out, const char *url, const char *replicas, double threshold,
+                        unsigned int ttl_seconds, srv_store *fallback)
+{
     redis_store *r = calloc(1, sizeof *r);
     if (!r)
         return cred__error_nomem();
-    size_t hl = colon ? (size_t)(colon - hp) : strlen(hp);
-    if (hl == 0 || hl >= sizeof r->host) {
-        free(r);
-        return cred__error(CRED_EINVAL, "--store: bad Redis address (redis://HOST:PORT)");
-    }
-    memcpy(r->host, hp, hl);
-    r->port = colon ? atoi(colon + 1) : 6379;
+    pthread_mutex_init(&r->mu, NULL);
+    r->base.ops = &redis_ops;
+    r->serial = atomic_fetch_add(&store_serial, 1);
     r->threshold = threshold;
     r->ttl = ttl_seconds;
     r->fallback = fallback;
-    r->base.ops = &redis_ops;
-    pthread_mutex_init(&r->mu, NULL);
-    /* a first connection now: a wrong address is an error at start, a Redis restart later is not */
-    redisContext *c = take(r);
-    if (!c) {
-        r_free(&r->base);
-        return cred__error(CRED_EIO, "cannot connect to Redis at %s", url);
+    int rc = parse_url(&r->primary, url, strlen(url), "--store");
+    for (const char *s = replicas; rc == 0 && s && *s;) {
+        size_t n = strcspn(s, ",");
+        if (n && r->n_replicas == MAX_REPLICAS)
+            rc = cred__error(CRED_EINVAL, "--store-replica: at most %d replicas", MAX_REPLICAS);
+        else if (n)
+            rc = parse_url(&r->replicas[r->n_replicas++], s, n, "--store-replica");
+        s += n + (s[n] == ',');
     }
-    give(r, c, true);
+    if (rc < 0) {
+        r_free(&r->base);
+        return rc;
+    }
+    /* a first connection now: a wrong address or a Redis without scripting is an error at start, a
+       Redis restart later is not. The primary computes the script's SHA1 for everybody. */
+    struct timeval tv = {0, 250000};
+    redisContext *c = redisConnectWithTimeout(r->primary.host, r->primary.port, tv);
+    redisReply *rep = c && !c->err ? redisCommand(c, "SCRIPT LOAD %s", lookup_lua) : NULL;
+    if (rep && rep->type == REDIS_REPLY_STRING && rep->len < sizeof r->sha)
+        memcpy(r->sha, rep->str, rep->len);
+    if (rep)
+        freeReplyObject(rep);
+    /* EVALSHA_RO (read-only scripts, which replicas run) came with Redis 7.0 */
+    rep = r->sha[0] ? redisCommand(c, "COMMAND INFO EVALSHA_RO") : NULL;
+    bool ro = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1 &&
+              rep->element[0]->type == REDIS_REPLY_ARRAY;
+    if (rep)
+        freeReplyObject(rep);
+    if (c)
+        redisFree(c);
+    if (!r->sha[0] || !ro) {
+        r_free(&r->base);
+        return cred__error(CRED_EIO, "%s %s", !r->sha[0] ? "cannot connect to Redis (or load a Lua script) at"
+                                                          : "Redis 7.0 or later is needed (EVALSHA_RO) at", url);
+    }
     *out = &r->base;
     return 0;
 }

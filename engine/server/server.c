@@ -190,6 +190,7 @@ int cred_server_reload(cred_server *s)
                 atomic_store(&e->hits[i], atomic_load(&old->hits[i]));
         }
         s->engine = e;
+        atomic_store(&s->engine_gen, e->gen);
         pthread_mutex_unlock(&s->eng_mu);
         srv_engine_put(old);
         atomic_fetch_add(&s->metrics.reloads, 1);
@@ -614,11 +615,13 @@ int cred_server_start(cred_server **out, const cred_server_options *opts)
     s->weights_path = dup_or_null(s->opts.weights);
     s->index_dir = dup_or_null(s->opts.index_dir);
     s->store_url = dup_or_null(s->opts.store);
+    s->store_replicas = dup_or_null(s->opts.store_replicas);
     CRED_TRY_ALLOC(s->rules_path);
     if (s->opts.token_file)
         CRED_TRY(read_token(s, s->opts.token_file));
     CRED_TRY(engine_load(s, &s->engine));
     s->engine->gen = ++s->next_gen;
+    atomic_store(&s->engine_gen, s->engine->gen);
     CRED_TRY(srv_store_memory_new(&s->memory, s->opts.threshold));
     s->store = s->memory;
     if (s->store_url && strcmp(s->store_url, "memory") != 0) {
@@ -626,8 +629,11 @@ int cred_server_start(cred_server **out, const cred_server_options *opts)
             rc = cred__error(CRED_EINVAL, "--store wants memory or redis://HOST:PORT");
             goto done;
         }
-        CRED_TRY(srv_store_redis_new(&s->store, s->store_url, s->opts.threshold,
+        CRED_TRY(srv_store_redis_new(&s->store, s->store_url, s->store_replicas, s->opts.threshold,
                                      s->opts.ttl_seconds ? s->opts.ttl_seconds : 30u * 86400u, s->memory));
+    } else if (s->store_replicas && *s->store_replicas) {
+        rc = cred__error(CRED_EINVAL, "--store-replica needs --store redis://HOST:PORT (the primary)");
+        goto done;
     }
     if (s->index_dir) {
         cred_corpus_options co = CRED_CORPUS_OPTIONS_INIT;
@@ -640,6 +646,9 @@ int cred_server_start(cred_server **out, const cred_server_options *opts)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->opts.idle_seconds, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)CRED_LIMIT_HTTP_CONNECTIONS, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        /* 16 KiB per connection (default 32): room for a 4 KiB token and the headers; libmicrohttpd
+           clears the pool at every request of a kept-alive connection, and that was 4% of the CPU */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         rc = cred__error(CRED_EIO, "cannot listen on %s: %s", s->opts.listen, strerror(errno));
@@ -716,6 +725,7 @@ void cred_server_free(cred_server *s)
     free(s->weights_path);
     free(s->index_dir);
     free(s->store_url);
+    free(s->store_replicas);
     free(s->buckets);
     pthread_mutex_destroy(&s->eng_mu);
     pthread_mutex_destroy(&s->reload_mu);

@@ -8,7 +8,7 @@
  *               /v1/score, /v1/posts, /v1/search, /v1/posts/{id}, /v1/clusters/{id}.
  *   metrics.c   Prometheus counters and latency histograms (lock-free atomics), /metrics text.
  *   store.c     the near-duplicate store interface and its embedded backend (cred_dedup + mutex).
- *   redis.c     the Redis backend of that interface (hiredis).
+ *   redis.c     the Redis backend of that interface (hiredis; a Lua lookup script, read replicas).
  *
  * Threads: libmicrohttpd calls the handlers from its pool threads. Shared state is either immutable
  * (an engine snapshot: rules + model, reference-counted, swapped under a mutex on reload), atomic
@@ -88,9 +88,11 @@ struct srv_store {
 };
 
 int srv_store_memory_new(srv_store **out, double threshold);
-/* url: "redis://HOST:PORT". fallback: the embedded store used while Redis is unreachable (borrowed). */
-int srv_store_redis_new(srv_store **out, const char *url, double threshold, unsigned int ttl_seconds,
-                        srv_store *fallback);
+/* url: "redis://HOST:PORT" (the primary: writes, and lookups when no replica answers). replicas: NULL
+ * or comma-separated "redis://HOST:PORT" read replicas for lookups. fallback: the embedded store used
+ * while Redis is unreachable (borrowed). */
+int srv_store_redis_new(srv_store **out, const char *url, const char *replicas, double threshold,
+                        unsigned int ttl_seconds, srv_store *fallback);
 void srv_dup_reset(srv_dup *d);
 /* Copy a string into d->strings; returns the offset + 1 (0 for NULL), resolved by srv_dup_fix(). */
 size_t srv_dup_keep(srv_dup *d, const char *s);
@@ -102,7 +104,7 @@ typedef struct srv_worker srv_worker;
 
 struct cred_server {
     cred_server_options opts;
-    char *rules_path, *weights_path, *index_dir, *store_url;
+    char *rules_path, *weights_path, *index_dir, *store_url, *store_replicas;
     char *token;
     size_t token_len;
     struct MHD_Daemon *daemon;
@@ -113,6 +115,7 @@ struct cred_server {
     pthread_mutex_t eng_mu;     /* guards `engine` and `next_gen` */
     srv_engine *engine;
     uint64_t next_gen;
+    atomic_uint_fast64_t engine_gen; /* engine->gen, read without the lock (a thread's snapshot is current) */
     pthread_mutex_t reload_mu;  /* one reload at a time */
 
     srv_store *memory;          /* embedded store (always present: the Redis fallback) */

@@ -105,6 +105,52 @@ Test(serve, remembers_posts_and_reports_where_a_forward_was_seen_before)
     server_cleanup(&s);
 }
 
+Test(serve, finds_an_earlier_copy_stored_in_the_corpus_after_a_restart)
+{
+    server s;
+    server_start(&s, NULL);
+    char idx[128];
+    snprintf(idx, sizeof idx, "%s/idx", s.dir);
+    server_stop(&s);
+    server_start_in(&s, s.dir, "--index", idx, NULL);
+    reply r = http(s.port, "POST", "/v1/posts", AUTH,
+                   "{\"id\":\"k1\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
+                   "say, share it now\",\"source\":\"Group A\",\"date\":\"2024-03-01T08:00:00Z\"}\n"
+                   "{\"id\":\"k2\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
+                   "say, share it now!!\",\"source\":\"Group B\",\"date\":\"2024-03-02T08:00:00Z\"}\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    reply_free(&r);
+    cr_assert_eq(server_stop(&s), 0);
+    /* a new process: its near-duplicate memory is empty, the corpus still knows both posts */
+    server_start_in(&s, s.dir, "--index", idx, NULL);
+    const char *copy = "{\"id\":\"k3\",\"text\":\"Gargling salt water twice a day protects you from the new flu, "
+                       "doctors say. Share it now\",\"source\":\"Group C\",\"date\":\"2024-03-05T08:00:00Z\"}";
+    r = http(s.port, "POST", "/v1/score", NULL, copy);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"relation\":\"exact\"") || strstr(r.body, "\"relation\":\"near\""), "%s", r.body);
+    cr_expect(strstr(r.body, "\"origin\":\"k1\""), "%s", r.body);
+    cr_expect(strstr(r.body, "\"parent\":\"k"), "%s", r.body);
+    cr_expect(strstr(r.body, "\"cluster\":{\"id\":\"k1\",\"size\":3,\"sources\":2,"
+                             "\"first_seen\":\"2024-03-01T08:00:00Z\",\"last_seen\":\"2024-03-05T08:00:00Z\"}"),
+              "the cluster as stored plus this post: %s", r.body);
+    reply_free(&r);
+    /* dated before anything stored: nothing was seen before it */
+    r = http(s.port, "POST", "/v1/score", NULL,
+             "{\"id\":\"k0\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors say, "
+             "share it now\",\"date\":\"2024-01-01T08:00:00Z\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"relation\":\"none\""), "%s", r.body);
+    reply_free(&r);
+    cr_expect_eq(server_stop(&s), 0);
+    /* without --index the corpus is not consulted */
+    server_start_in(&s, s.dir, NULL);
+    r = http(s.port, "POST", "/v1/score", NULL, copy);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"relation\":\"none\""), "%s", r.body);
+    reply_free(&r);
+    server_cleanup(&s);
+}
+
 Test(serve, ingests_json_lines_and_arrays_and_acknowledges_durable_posts)
 {
     server s;

@@ -21,16 +21,31 @@ static int free_port(void)
     return ntohs(sa.sin_port);
 }
 
-static pid_t redis_start(int port)
+/* Where the redis-server on `port` would keep its RDB file (a replica writes the one it receives). */
+static void redis_rdb(char *out, size_t cap, int port)
 {
-    char p[16];
+    snprintf(out, cap, "cred_test_redis_%d.rdb", port);
+}
+
+/* A redis-server on loopback port `port`; a read replica of `primary` when that is not 0. Its files
+ * go to /tmp, never to the working directory. */
+static pid_t redis_start_replica(int port, int primary)
+{
+    char p[16], m[16], rdb[64];
     snprintf(p, sizeof p, "%d", port);
+    snprintf(m, sizeof m, "%d", primary);
+    redis_rdb(rdb, sizeof rdb, port);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int null = open("/dev/null", O_RDWR);
         dup2(null, 0), dup2(null, 1), dup2(null, 2);
-        execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               (char *)NULL);
+        if (primary)
+            execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                   "no", "--dir", "/tmp", "--dbfilename", rdb, "--replicaof", "127.0.0.1", m, (char *)NULL);
+        else
+            execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                   "no", "--dir", "/tmp", "--dbfilename", rdb, (char *)NULL);
         _exit(127);
     }
     for (double until = t_now() + 10; t_now() < until; t_sleep_ms(20)) {
@@ -44,10 +59,52 @@ static pid_t redis_start(int port)
     return -1;
 }
 
+static pid_t redis_start(int port)
+{
+    return redis_start_replica(port, 0);
+}
+
+/* One inline command to the Redis on `port`; its whole answer (malloc'd). */
+static char *redis_ask(int port, const char *cmd)
+{
+    int fd = t_connect(port);
+    cr_assert(fd >= 0);
+    char req[256];
+    snprintf(req, sizeof req, "%s\r\nQUIT\r\n", cmd);
+    cr_assert(t_send_all(fd, req, strlen(req)));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    for (ssize_t k; len + 1 < cap && (k = recv(fd, buf + len, cap - len - 1, 0)) > 0;)
+        len += (size_t)k;
+    buf[len] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* Calls of one command in INFO commandstats ("cmdstat_evalsha_ro:calls=N,..."), 0 when never called. */
+static long redis_calls(int port, const char *command)
+{
+    char *info = redis_ask(port, "INFO commandstats");
+    char key[64];
+    snprintf(key, sizeof key, "cmdstat_%s:calls=", command);
+    const char *p = strstr(info, key);
+    long n = p ? atol(p + strlen(key)) : 0;
+    free(info);
+    return n;
+}
+
 static void redis_stop(pid_t pid)
 {
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+}
+
+static void redis_rdb_remove(int port)
+{
+    char rdb[64], path[80];
+    redis_rdb(rdb, sizeof rdb, port);
+    snprintf(path, sizeof path, "/tmp/%s", rdb);
+    unlink(path);
 }
 
 static bool have_redis(void)
@@ -142,4 +199,75 @@ Test(serve_redis, survives_a_redis_restart_under_load)
     reply_free(&r);
     server_cleanup(&s);
     redis_stop(redis);
+}
+
+Test(serve_redis, looks_up_on_a_read_replica_and_writes_to_the_primary)
+{
+    if (!have_redis())
+        cr_skip_test("redis-server is not installed");
+    int pp = free_port();
+    pid_t primary = redis_start(pp);
+    int rp = free_port();
+    pid_t replica = redis_start_replica(rp, pp);
+    char *role = NULL;
+    for (double until = t_now() + 10; t_now() < until; t_sleep_ms(50)) { /* the replica has synced */
+        free(role);
+        role = redis_ask(rp, "INFO replication");
+        if (strstr(role, "master_link_status:up"))
+            break;
+    }
+    cr_assert(strstr(role, "master_link_status:up"), "the replica did not sync: %s", role);
+    free(role);
+    char url[64], rurl[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", pp);
+    snprintf(rurl, sizeof rurl, "--store-replica=redis://127.0.0.1:%d", rp);
+    server a, b;
+    server_start(&a, "--store", url, rurl, NULL);
+    server_start(&b, "--store", url, rurl, NULL);
+    reply r = http(a.port, "POST", "/v1/score?remember=1", AUTH,
+                   "{\"id\":\"q1\",\"text\":\"Put an onion in your sock at night and it pulls the flu out of your "
+                   "body, my aunt swears by it\",\"source\":\"Group A\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    reply_free(&r);
+    cr_expect_gt(redis_calls(pp, "exec"), 0, "the write went to the primary");
+    /* instance b reads from the replica */
+    bool seen = false;
+    for (double until = t_now() + 5; !seen && t_now() < until; t_sleep_ms(50)) {
+        r = http(b.port, "POST", "/v1/score", NULL,
+                 "{\"id\":\"q2\",\"text\":\"Put an onion in your sock at night and it pulls the flu out of your "
+                 "body, my aunt swears by it!!\",\"source\":\"Group B\"}");
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        seen = strstr(r.body, "\"origin\":\"q1\"") != NULL;
+        reply_free(&r);
+    }
+    cr_expect(seen, "instance b never saw what a stored");
+    cr_expect_gt(redis_calls(rp, "evalsha_ro"), 0, "no lookup reached the replica");
+    cr_expect_eq(redis_calls(pp, "evalsha_ro"), 0, "a lookup went to the primary while the replica was up");
+    server_cleanup(&a);
+    server_cleanup(&b);
+    /* a replica that cannot be reached: lookups go to the primary */
+    server c;
+    server_start(&c, "--store", url, "--store-replica", "redis://127.0.0.1:1", NULL);
+    r = http(c.port, "POST", "/v1/score", NULL,
+             "{\"id\":\"q3\",\"text\":\"Put an onion in your sock at night and it pulls the flu out of your "
+             "body, my aunt swears by it\",\"source\":\"Group C\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"origin\":\"q1\""), "%s", r.body);
+    reply_free(&r);
+    cr_expect_gt(redis_calls(pp, "evalsha_ro"), 0, "the primary did not answer for the missing replica");
+    server_cleanup(&c);
+    /* a bad replica address is an error at start */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s serve --listen 127.0.0.1:0 --store %s --store-replica http://x 2>/dev/null",
+             getenv("CRED_BIN"), url);
+    int st = system(cmd);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d", st);
+    snprintf(cmd, sizeof cmd, "%s serve --listen 127.0.0.1:0 --store-replica %s 2>/dev/null", getenv("CRED_BIN"),
+             url);
+    st = system(cmd);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "a replica without a Redis primary: status %d", st);
+    redis_stop(replica);
+    redis_stop(primary);
+    redis_rdb_remove(rp);
+    redis_rdb_remove(pp);
 }

@@ -305,6 +305,42 @@ Test(dedup, many_posts_keep_their_links_through_table_growth)
     cr_expect_eq(cred_dedup_get(dd, &g, 5000), CRED_ENOTFOUND);
 }
 
+/* The band tables grow (by half, with the fullest band's slots in use) without changing a link: an
+ * index that starts small and grows many times gives every post the same match as one sized for all
+ * of them up front. Template siblings fill the bucket caps, so the growth moves capped buckets too. */
+Test(dedup, growing_tables_link_like_tables_sized_up_front)
+{
+    cred_dedup *big;
+    cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
+    o.capacity = 20000;
+    cr_assert_eq(cred_dedup_new(&big, &o), 0);
+    const char *templates[] = {"Clinic %d opens at %d on day %d, bring card %d and the form",
+                               "Warning: %d cases of fever in district %d, call %d before %d",
+                               "Forwarded news about vitamin %d curing %d people in village %d near %d"};
+    char buf[256];
+    size_t links = 0;
+    for (int i = 0; i < 6000; i++) {
+        int k = i % 5 == 4 ? i / 2 : i; /* every fifth post repeats the numbers of an earlier one */
+        snprintf(buf, sizeof buf, templates[k % 3], k, k * 7 % 1000, k % 31, k * 13 % 977);
+        if (i % 10 == 9)
+            strcat(buf, " pls share"); /* a near copy rather than an exact one */
+        const cred_doc *doc;
+        cred_dup_match a, b;
+        cr_assert_eq(cred_text_analyse(text, &doc, buf, strlen(buf), NULL), 0);
+        cr_assert_eq(cred_dedup_add(dd, &a, doc, CRED_DATE_UNKNOWN, NULL), 0);
+        cr_assert_eq(cred_dedup_add(big, &b, doc, CRED_DATE_UNKNOWN, NULL), 0);
+        cr_assert_eq(a.relation, b.relation, "post %d: %s vs %s", i, cred_dup_relation_name(a.relation),
+                     cred_dup_relation_name(b.relation));
+        cr_assert_eq(a.parent, b.parent, "post %d", i);
+        cr_assert_eq(a.origin, b.origin, "post %d", i);
+        cr_assert_float_eq(a.similarity, b.similarity, 1e-12, "post %d", i);
+        links += a.relation != CRED_DUP_NONE;
+    }
+    cr_expect_gt(links, 3000, "the posts are linked: %zu", links);
+    cr_expect_lt(cred_dedup_memory(dd), cred_dedup_memory(big));
+    cred_dedup_free(big);
+}
+
 /* Add (or query) a post to dd with cred_dedup_add() and to `other` from a cred_dedup_sign() signature
  * (through a copy of it, as a worker thread would hand it over): both must give the same links. */
 static void same_both_ways(cred_dedup *other, cred_dup_signature *sig, const char *s, uint32_t whole, bool query)

@@ -189,3 +189,38 @@ Test(out, formats_have_names)
     cr_expect_eq(cred_out_format_parse(&f, "xml"), CRED_ENOTFOUND);
     cr_expect_str_eq(cred_out_format_name(CRED_OUT_CSV), "csv");
 }
+
+#define EXPECTED_JSONL \
+    "{\"id\":\"p\\\"1\",\"source\":\"Grupo, \\\"Sa\xc3""\xba""de\\\"\",\"author\":\"A\\u0002/\\\\\",\"date\":\"1960-01-01T00:00:00Z\"," \
+    "\"validity\":17,\"p_unreliable\":0.8321,\"verdict\":\"unreliable\",\"z\":0,\"flags\":[\"unsourced_claim\"," \
+    "\"near_duplicate\"],\"reasons\":[{\"rule\":\"CURE\",\"category\":\"claim\",\"points\":-2.5," \
+    "\"quote\":\"ure\\\\\",\"start\":6,\"end\":10,\"explain\":\"Unsourced cure claim\"},{\"rule\":\"SHARE\"," \
+    "\"category\":\"pressure\",\"points\":0,\"quote\":\"say \\\"\",\"start\":0,\"end\":5,\"explain\":\"Share call\"," \
+    "\"capped\":true,\"raw_points\":0.8},{\"rule\":\"NEAR_DUPLICATE\",\"category\":\"duplicate\"," \
+    "\"points\":0.6,\"explain\":\"Edited copy\"}],\"suppressed\":{\"hits\":1,\"points\":0.8}," \
+    "\"duplicate\":{\"relation\":\"near\",\"parent\":\"p0\",\"origin\":\"p0\",\"similarity\":0.875," \
+    "\"cluster\":{\"id\":\"p0\",\"size\":2,\"sources\":1,\"first_seen\":\"2024-03-01T05:13:20Z\"," \
+    "\"last_seen\":\"10000-01-01T00:00:00Z\"}},\"forwarded_from\":\"Canal \xc3""\xa9\",\"line\":3," \
+    "\"text\":\"say \\\"cure\\\\now\\\"/\\t\\u0001\\u001F\x7f\\n\xe2""\x82""\xac""\xef""\xbf""\xbd!\\u0000end\"}\n"
+
+/* The jsonl writer's exact bytes: escapes (quote, backslash, control bytes, NUL; "/" and DEL as is),
+ * invalid UTF-8 repaired, numbers without trailing zeros ("-0" as "0"), dates before 1970 and after
+ * 9999. These are the bytes yajl_gen wrote before the writer was hand-tuned. */
+Test(out, jsonl_record_bytes_are_exact)
+{
+    static const char text[] = "say \"cure\\now\"/\t\x01\x1f\x7f\n\xe2\x82\xac\xff!\0end";
+    fixture f;
+    make(&f, "p\"1", text, 17);
+    f.post.text_len = sizeof text - 1;
+    f.post.author = "A\x02/\\";
+    f.post.forwarded_from = "Canal \xc3\xa9";
+    f.post.date = -315619200; /* 1960-01-01 */
+    f.cl.last_seen = 253402300800LL; /* 10000-01-01: past what the fast path converts */
+    f.score.z = -0.0004;
+    f.score.p_unreliable = 0.83215;
+    f.c[0].points = -2.5;
+    f.c[0].raw_points = -2.5;
+    char *s = write_all(CRED_OUT_JSONL, &f, 1, 0);
+    cr_expect_str_eq(s, EXPECTED_JSONL);
+    free(s);
+}
