@@ -11,7 +11,10 @@
  *          "que la", "the who"), prefixes (3-4 letters), and 1-term queries
  *          restricted to a middle time window.
  * Queries are drawn from random posts (so frequent words come up as often as they occur), with a
- * fixed seed; every query runs once on each engine.
+ * fixed seed; every query runs once on each engine. Each latency line has a *_cpu twin: the query's
+ * thread CPU time (the machine is shared). -profile N runs the credence query set N more times first
+ * (for perf record); -dump OUT writes each query's CPU ms, matches and top-10 ids:scores (to check
+ * that a change keeps the results).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -31,6 +34,14 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread (per-query figures on a shared machine). */
+static double tcpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -139,7 +150,8 @@ static int load(const char *path)
 int main(int argc, char **argv)
 {
     const char *file = NULL, *dir = "/tmp/bench_index_corpus";
-    int nq = 500, fts = 1, reuse = 0;
+    int nq = 500, fts = 1, reuse = 0, profile = 0;
+    const char *dump = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-q") && i + 1 < argc)
             nq = atoi(argv[++i]);
@@ -149,11 +161,15 @@ int main(int argc, char **argv)
             fts = 0;
         else if (!strcmp(argv[i], "-reuse"))
             reuse = 1; /* query the corpus a previous run built in DIR (no build figures) */
+        else if (!strcmp(argv[i], "-profile") && i + 1 < argc)
+            profile = atoi(argv[++i]); /* run the credence query set N more times first (for perf) */
+        else if (!strcmp(argv[i], "-dump") && i + 1 < argc)
+            dump = argv[++i]; /* write each query's top-10 ids and scores to FILE (result checks) */
         else
             file = argv[i];
     }
     if (!file) {
-        fprintf(stderr, "usage: bench_index [-q N] [-dir DIR] [-no-fts] FILE\n");
+        fprintf(stderr, "usage: bench_index [-q N] [-dir DIR] [-no-fts] [-reuse] [-profile N] [-dump OUT] FILE\n");
         return 2;
     }
     double t = now();
@@ -202,6 +218,9 @@ int main(int argc, char **argv)
     printf("credence_store_bytes=%" PRIu64 "\n", st.store_bytes);
     printf("credence_index_bytes=%" PRIu64 "\ncredence_text_bytes=%" PRIu64 "\ncredence_dedup_bytes=%" PRIu64
            "\ncredence_file_bytes=%" PRIu64 "\n", st.index_bytes, st.text_bytes, st.dedup_bytes, st.file_bytes);
+    printf("credence_dict_bytes=%" PRIu64 "\ncredence_postings_bytes=%" PRIu64 "\ncredence_positions_bytes=%" PRIu64
+           "\ncredence_doc_table_bytes=%" PRIu64 "\n", st.dict_bytes, st.postings_bytes, st.positions_bytes,
+           st.doc_table_bytes);
     fflush(stdout);
 opened:;
     double open_ms[5];
@@ -283,9 +302,15 @@ opened:;
             i++;
         }
     }
-    double *ms = malloc(n * sizeof *ms);
+    double *ms = malloc(n * sizeof *ms), *cms = malloc(n * sizeof *cms);
     cred_search_options so = CRED_SEARCH_OPTIONS_INIT;
     so.snippet_bytes = 0; /* ranking only, like the FTS5 query */
+    for (int rep = 0; rep < profile; rep++)
+        for (size_t i = 0; i < n; i++) {
+            const cred_search_result *r;
+            cred_corpus_search(c, &r, qs[i].cred, strlen(qs[i].cred), &so);
+        }
+    FILE *df = dump ? fopen(dump, "w") : NULL;
     size_t slowest = 0;
     double slow_ms = 0;
     for (int kind = 0; kind < NKINDS; kind++) {
@@ -294,18 +319,30 @@ opened:;
             if (qs[i].kind != kind)
                 continue;
             const cred_search_result *r;
-            double q0 = now();
+            double q0 = now(), qc = tcpu();
             if (cred_corpus_search(c, &r, qs[i].cred, strlen(qs[i].cred), &so) < 0) {
                 fprintf(stderr, "query %s: %s\n", qs[i].cred, cred_error_last()->message);
                 continue;
             }
             ms[k] = (now() - q0) * 1e3;
+            cms[k] = (tcpu() - qc) * 1e3;
+            if (df) {
+                fprintf(df, "%s\t%.3f\t%" PRIu64 "\t%zu", qs[i].cred, cms[k], r->matches, r->n_hits);
+                for (size_t h = 0; h < r->n_hits; h++)
+                    fprintf(df, "\t%s:%.9g", r->hits[h].post.post.id, r->hits[h].score);
+                fputc('\n', df);
+            }
             if (ms[k] > slow_ms)
                 slow_ms = ms[k], slowest = i;
             k++;
         }
         report("credence", kind_names[kind], ms, k);
+        char cname[64];
+        snprintf(cname, sizeof cname, "%s_cpu", kind_names[kind]);
+        report("credence", cname, cms, k);
     }
+    if (df)
+        fclose(df);
     printf("credence_slowest_query=%s\n", n ? qs[slowest].cred : "");
     cred_corpus_free(c);
     fflush(stdout);
@@ -349,14 +386,18 @@ opened:;
         for (size_t i = 0; i < n; i++) {
             if (qs[i].kind != kind)
                 continue;
-            double q0 = now();
+            double q0 = now(), qc = tcpu();
             sqlite3_bind_text(sel, 1, qs[i].fts, -1, SQLITE_STATIC);
             while (sqlite3_step(sel) == SQLITE_ROW)
                 ;
             sqlite3_reset(sel);
+            cms[k] = (tcpu() - qc) * 1e3;
             ms[k++] = (now() - q0) * 1e3;
         }
         report("fts5", kind_names[kind], ms, k);
+        char cname[64];
+        snprintf(cname, sizeof cname, "%s_cpu", kind_names[kind]);
+        report("fts5", cname, cms, k);
     }
     sqlite3_finalize(sel);
     sqlite3_close(db);

@@ -1,13 +1,16 @@
 /*
  * Building a segment: records are ordered by (date, seq) (older versions of an id in the same batch
  * dropped), split in two halves analysed on two threads (each with its own cred_text, term table,
- * postings and text blocks), then linked for near-duplicates in order, and the two term tables are
- * merged into one sorted dictionary with block postings. The partition is always two halves, so the
- * bytes do not depend on the number of threads.
+ * postings and text blocks) while the calling thread links them for near-duplicates in order, right
+ * behind the analysis; then the two term tables are merged into one sorted dictionary with block
+ * postings, the terms in two ranges of about equal postings encoded on two threads and joined. The
+ * partitions are fixed (two halves, a split at a dictionary block), so the bytes do not depend on the
+ * number of threads.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "index/index.h"
@@ -23,7 +26,17 @@ typedef struct wterm {
     cred_buf docs, pos;
 } wterm;
 
+/* How far the analysis threads are: linking (in the calling thread) follows them doc by doc. */
+typedef struct progress {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    size_t from[N_PARTS], to[N_PARTS], done[N_PARTS]; /* part p has analysed [from, from + done) */
+    bool failed;
+} progress;
+
 typedef struct worker {
+    progress *pr;
+    int part;
     ix_record *const *recs; /* the batch in final order */
     size_t from, to;
     cred_text *t;
@@ -271,12 +284,24 @@ static int term_cmp(const void *a, const void *b)
     return term_cmp_ctx_worker_key(sort_worker, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
+static void report_progress(worker *w, size_t done, bool failed)
+{
+    progress *pr = w->pr;
+    pthread_mutex_lock(&pr->m);
+    pr->done[w->part] = done;
+    pr->failed |= failed;
+    pthread_cond_broadcast(&pr->cv);
+    pthread_mutex_unlock(&pr->m);
+}
+
 static void *worker_run(void *arg)
 {
     worker *w = arg;
     int rc = 0;
     uint32_t blk_first = 0, blk_n = 0;
     for (size_t gd = w->from; gd < w->to; gd++) {
+        if (((gd - w->from) & 1023) == 0 && gd > w->from)
+            report_progress(w, gd - w->from, false);
         CRED_TRY(analyse_doc(w, gd));
         CRED_TRY(end_doc(w, (uint32_t)(gd - w->from), w->lens[gd]));
         if (blk_n == 0)
@@ -292,7 +317,36 @@ static void *worker_run(void *arg)
         CRED_TRY(flush_text_block(w, blk_first, blk_n));
 done:
     w->rc = rc;
+    report_progress(w, w->to - w->from, rc < 0);
     return NULL;
+}
+
+/* Wait until doc i has been analysed; false when an analysis thread failed. */
+static bool wait_analysed(progress *pr, size_t i, size_t *ready)
+{
+    if (i < *ready)
+        return true;
+    bool ok = true;
+    pthread_mutex_lock(&pr->m);
+    for (;;) {
+        if (pr->failed) {
+            ok = false;
+            break;
+        }
+        /* docs are ready up to the first part that is not finished */
+        size_t r = 0;
+        for (int p = 0; p < N_PARTS; p++) {
+            r = pr->from[p] + pr->done[p];
+            if (r < pr->to[p])
+                break;
+        }
+        *ready = r;
+        if (i < r)
+            break;
+        pthread_cond_wait(&pr->cv, &pr->m);
+    }
+    pthread_mutex_unlock(&pr->m);
+    return ok;
 }
 
 /* Sorting is done after the cluster terms are added (in the main thread). */
@@ -368,6 +422,52 @@ uint64_t ix_band_key(const uint8_t *v, unsigned b)
     return dd_mix64(((uint64_t)b << 32 | x) + 0x9e3779b97f4a7c15ULL);
 }
 
+/* Large tables that are read at random (signatures, the band and key hash tables) in transparent
+   huge pages where the system allows it: linking is bound by TLB and cache misses. free() releases. */
+static void *big_alloc(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < 4 * huge)
+        return malloc(bytes ? bytes : 1);
+    size_t len = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, len);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* Make room for the entries of n_sigs more signatures at once (no rehash while they are added). */
+static int lsh_reserve(lsh *l, size_t n_sigs)
+{
+    size_t want = l->n + n_sigs * BANDS, cap = l->cap ? l->cap : 1u << 16;
+    while (want * 2 > cap)
+        cap *= 2;
+    if (cap != l->cap) {
+        uint32_t *h = big_alloc(cap * sizeof *h);
+        if (!h)
+            return cred__error_nomem();
+        memset(h, 0xff, cap * sizeof *h);
+        for (size_t i = 0; i < l->n; i++) {
+            size_t s = (size_t)l->e[i].band & (cap - 1);
+            l->e[i].next = h[s];
+            h[s] = (uint32_t)i;
+        }
+        free(l->head);
+        l->head = h;
+        l->cap = cap;
+    }
+    if (want > l->cap_e && l->n == 0) {
+        free(l->e);
+        l->e = big_alloc(want * sizeof *l->e);
+        l->cap_e = l->e ? want : 0;
+        if (!l->e)
+            return cred__error_nomem();
+    }
+    return CRED_GROW(l->e, l->cap_e, want) < 0 ? CRED_ENOMEM : 0;
+}
+
 int ix_lsh_add(lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc)
 {
     if ((l->n + BANDS) * 2 > l->cap) {
@@ -406,6 +506,11 @@ typedef struct link_ctx {
     ix_record *const *recs;
     const dd_sig *sigs;
     lsh l;
+    /* seq, origin and date of the batch's exemplars (the only candidates), compact for the cache */
+    struct binfo {
+        uint64_t seq, origin;
+        int64_t date;
+    } *bi;
     /* exact keys: open addressing of (key, seg, doc) */
     uint64_t *kk;
     uint32_t *kseg, *kdoc;
@@ -445,10 +550,9 @@ static void cand_info(const link_ctx *c, uint32_t seg, uint32_t doc, uint64_t *s
                       int64_t *date)
 {
     if (seg == c->o->n_older) {
-        const ix_record *r = c->recs[doc];
-        *seq = r->seq;
-        *origin = r->origin;
-        *date = r->date;
+        *seq = c->bi[doc].seq;
+        *origin = c->bi[doc].origin;
+        *date = c->bi[doc].date;
     } else {
         const ix_link *l = &c->o->older[seg]->links[doc];
         *seq = l->seq;
@@ -458,10 +562,11 @@ static void cand_info(const link_ctx *c, uint32_t seg, uint32_t doc, uint64_t *s
 }
 
 static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const uint64_t *keys,
-                    const ix_build_opts *o, uint8_t *exemplar)
+                    const ix_build_opts *o, uint8_t *exemplar, progress *pr)
 {
+    size_t ready = 0;
     int rc = 0;
-    uint32_t *seen = NULL, *stamp = NULL;
+    uint64_t *seen = NULL;
     size_t n_seen = 0, cap_seen = 0;
     link_ctx c;
     memset(&c, 0, sizeof c);
@@ -474,13 +579,17 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
     c.kcap = 16;
     while (c.kcap < total * 2)
         c.kcap *= 2;
-    c.kk = malloc(c.kcap * sizeof *c.kk);
-    c.kseg = malloc(c.kcap * sizeof *c.kseg);
-    c.kdoc = malloc(c.kcap * sizeof *c.kdoc);
+    c.bi = big_alloc((n ? n : 1) * sizeof *c.bi);
+    CRED_TRY_ALLOC(c.bi);
+    c.kk = big_alloc(c.kcap * sizeof *c.kk);
+    c.kseg = big_alloc(c.kcap * sizeof *c.kseg);
+    c.kdoc = big_alloc(c.kcap * sizeof *c.kdoc);
     CRED_TRY_ALLOC(c.kk);
     CRED_TRY_ALLOC(c.kseg);
     CRED_TRY_ALLOC(c.kdoc);
     memset(c.kseg, 0xff, c.kcap * sizeof *c.kseg);
+    /* room for every signature up front: the table never rehashes while posts are linked */
+    CRED_TRY(lsh_reserve(&c.l, total));
     for (size_t s = 0; s < o->n_older; s++) {
         const ix_segment *seg = o->older[s];
         for (uint64_t i = 0; i < seg->meta.n_sigs; i++) {
@@ -491,9 +600,9 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
             CRED_TRY(ix_lsh_add(&c.l, seg->sigs[i].v, (uint32_t)s, d));
         }
     }
-    stamp = calloc(n ? n : 1, sizeof *stamp);
-    CRED_TRY_ALLOC(stamp);
     for (size_t i = 0; i < n; i++) {
+        if (!wait_analysed(pr, i, &ready))
+            goto done; /* the analysis error is reported by ix_build */
         ix_record *r = recs[i];
         exemplar[i] = 0;
         if (!r->linked) {
@@ -517,34 +626,50 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
                 double best = 0;
                 n_seen = 0;
                 unsigned tried = 0;
+                /* the band keys and their buckets first, so that the memory fetches overlap */
+                uint64_t bks[BANDS];
+                uint32_t first[BANDS];
+                for (unsigned b = 0; b < BANDS; b++) {
+                    bks[b] = ix_band_key(sigs[i].v, b);
+                    __builtin_prefetch(&c.l.head[(size_t)bks[b] & (c.l.cap - 1)]);
+                }
+                for (unsigned b = 0; b < BANDS; b++) {
+                    first[b] = c.l.head[(size_t)bks[b] & (c.l.cap - 1)];
+                    if (first[b] != UINT32_MAX)
+                        __builtin_prefetch(&c.l.e[first[b]]);
+                }
                 /* bounded work per post: at most 12 candidates, and none once a close copy (0.75) is found */
                 for (unsigned b = 0; b < BANDS && tried <= 12 && best < 0.75; b++) {
-                    uint64_t bk = ix_band_key(sigs[i].v, b);
+                    uint64_t bk = bks[b];
                     unsigned walked = 0;
                     /* newest first; a band shared by a viral template's thousands of posts is only
-                       looked at through its most recent entries */
-                    for (uint32_t e = c.l.head[(size_t)bk & (c.l.cap - 1)]; e != UINT32_MAX && walked < 8;
-                         e = c.l.e[e].next, walked++) {
+                       looked at through its 8 most recent entries (entries of other bands that share
+                       the bucket do not count, so the result does not depend on the table's size) */
+                    for (uint32_t e = first[b]; e != UINT32_MAX && walked < 8; e = c.l.e[e].next) {
                         const lsh_ent *le = &c.l.e[e];
+                        if (le->next != UINT32_MAX)
+                            __builtin_prefetch(&c.l.e[le->next]); /* the chain, while this one is read */
                         if (le->band != bk)
                             continue;
+                        walked++;
                         if (le->seg == o->n_older) {
-                            if (stamp[le->doc] == (uint32_t)i + 1)
-                                continue;
-                            stamp[le->doc] = (uint32_t)i + 1;
-                        } else {
-                            uint32_t tag = (le->doc & 0x7ffffffu) ^ (le->seg << 27);
-                            bool dup = false;
-                            for (size_t k = 0; k < n_seen && !dup; k++)
-                                dup = seen[k] == tag;
-                            if (dup)
-                                continue;
-                            if (CRED_GROW(seen, cap_seen, n_seen + 1) < 0) {
-                                rc = CRED_ENOMEM;
-                                goto done;
-                            }
-                            seen[n_seen++] = tag;
+                            __builtin_prefetch(sigs[le->doc].v);
+                            __builtin_prefetch(sigs[le->doc].v + 64);
+                            __builtin_prefetch(&c.bi[le->doc]);
                         }
+                        /* candidates already looked at for this post: a short list, cheaper than
+                           a per-doc stamp array that misses the cache */
+                        uint64_t tag = (uint64_t)le->seg << 32 | le->doc;
+                        bool dup = false;
+                        for (size_t k = 0; k < n_seen && !dup; k++)
+                            dup = seen[k] == tag;
+                        if (dup)
+                            continue;
+                        if (CRED_GROW(seen, cap_seen, n_seen + 1) < 0) {
+                            rc = CRED_ENOMEM;
+                            goto done;
+                        }
+                        seen[n_seen++] = tag;
                         if (++tried > 12)
                             break;
                         const uint8_t *cv = NULL;
@@ -585,13 +710,16 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
         }
         if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.6f) {
             exemplar[i] = 1;
+            c.bi[i].seq = r->seq;
+            c.bi[i].origin = r->origin;
+            c.bi[i].date = r->date;
             key_put(&c, keys[i], (uint32_t)o->n_older, (uint32_t)i);
             CRED_TRY(ix_lsh_add(&c.l, sigs[i].v, (uint32_t)o->n_older, (uint32_t)i));
         }
     }
 done:
     free(seen);
-    free(stamp);
+    free(c.bi);
     free(c.kk);
     free(c.kseg);
     free(c.kdoc);
@@ -608,10 +736,12 @@ typedef struct enc {
     size_t n_blocks, cap_blocks;
     ix_skip *skip;
     size_t cap_skip;
-    uint32_t bd[IX_BLOCK], bt[IX_BLOCK];
+    uint32_t bd[IX_BLOCK], bt[IX_BLOCK], bf[IX_BLOCK]; /* gaps - 1, tf - 1, first positions */
+    uint8_t bw[IX_BLOCK];    /* bits of each first position: those of its doc's length - 1 */
     uint32_t *bp;
     size_t cap_bp;
     uint64_t n_terms;
+    uint64_t gap_bytes, tf_bytes, pos_bytes, n_first, n_gaps, skip_bytes; /* statistics */
     const uint32_t *lens;
     double avgdl;
 } enc;
@@ -678,33 +808,40 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
                     return CRED_ENOMEM;
                 for (uint64_t j = 0; j < tf; j++) {
                     uint64_t x;
-                    if (!ix_get_varint(&pp, pe, &x))
+                    if (!ix_get_varint(&pp, pe, &x) || x >= len || (j && x == 0))
                         return cred__error(CRED_ERROR, "index build: bad worker positions");
-                    e->bp[npos++] = (uint32_t)x;
+                    if (j == 0) {
+                        e->bf[nblk - 1] = (uint32_t)x;
+                        e->bw[nblk - 1] = (uint8_t)ix_bits(len - 1);
+                    } else {
+                        e->bp[npos++] = (uint32_t)x - 1;
+                    }
                 }
             }
             if (nblk == IX_BLOCK || k + 1 == df) {
-                /* a block: widths, packed gaps, packed tf - 1; positions: width, packed deltas */
-                uint32_t od = 0, ot = 0, op = 0;
-                for (size_t j = 0; j < nblk; j++)
-                    od |= e->bd[j], ot |= e->bt[j];
-                uint8_t w[2] = {(uint8_t)ix_bits(od), (uint8_t)ix_bits(ot)};
-                if (cred_buf_put(&e->tmp, w, 2) < 0 || ix_pack(&e->tmp, e->bd, nblk, w[0]) < 0 ||
-                    ix_pack(&e->tmp, e->bt, nblk, w[1]) < 0)
+                /* a block: gaps - 1 and tf - 1, each patched frame of reference; positions likewise */
+                size_t l0 = e->tmp.len;
+                if (ix_pfor_pack(&e->tmp, e->bd, nblk) < 0)
                     return CRED_ENOMEM;
-                if (has_pos) {
-                    for (size_t j = 0; j < npos; j++)
-                        op |= e->bp[j];
-                    uint8_t wp = (uint8_t)ix_bits(op);
-                    if (cred_buf_putc(&e->pos, (char)wp) < 0 || ix_pack(&e->pos, e->bp, npos, wp) < 0)
-                        return CRED_ENOMEM;
-                }
+                size_t l1 = e->tmp.len;
+                if (ix_pfor_pack(&e->tmp, e->bt, nblk) < 0)
+                    return CRED_ENOMEM;
+                e->gap_bytes += l1 - l0;
+                e->tf_bytes += e->tmp.len - l1;
+                size_t l2 = e->pos.len;
+                if (has_pos && (ix_pack_widths(&e->pos, e->bf, e->bw, nblk) < 0 ||
+                                (npos && ix_pfor_pack(&e->pos, e->bp, npos) < 0)))
+                    return CRED_ENOMEM;
+                e->pos_bytes += e->pos.len - l2;
+                e->n_first += has_pos ? nblk : 0;
+                e->n_gaps += npos;
                 nblk = npos = 0;
             }
         }
     }
     if (nb > 1 && cred_buf_put(&e->post, e->skip, nb * sizeof *e->skip) < 0)
         return CRED_ENOMEM;
+    e->skip_bytes += nb > 1 ? nb * sizeof *e->skip : 0;
     if (cred_buf_put(&e->post, e->tmp.ptr, e->tmp.len) < 0)
         return CRED_ENOMEM;
     /* dictionary entry */
@@ -731,9 +868,19 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
     return 0;
 }
 
-static int merge_terms(enc *e, worker *ws)
+/* The merged dictionary order: per term, its index in each part (-1 when absent). */
+typedef struct mterm {
+    long idx[N_PARTS];
+} mterm;
+
+static int merge_order(worker *ws, mterm **out, size_t *n_out)
 {
-    size_t at[N_PARTS] = {0};
+    size_t at[N_PARTS] = {0}, cap = 0, n = 0;
+    for (int p = 0; p < N_PARTS; p++)
+        cap += ws[p].n_terms;
+    mterm *m = malloc((cap ? cap : 1) * sizeof *m);
+    if (!m)
+        return cred__error_nomem();
     for (;;) {
         const char *best = NULL;
         size_t best_len = 0;
@@ -751,21 +898,127 @@ static int merge_terms(enc *e, worker *ws)
                 best = k, best_len = t->klen;
         }
         if (!best)
-            return 0;
-        long idx[N_PARTS];
+            break;
         for (int p = 0; p < N_PARTS; p++) {
-            idx[p] = -1;
+            m[n].idx[p] = -1;
             if (at[p] >= ws[p].n_terms)
                 continue;
             const wterm *t = &ws[p].terms[ws[p].sorted[at[p]]];
             if (t->klen == best_len && memcmp(ws[p].kbuf.ptr + t->koff, best, best_len) == 0)
-                idx[p] = (long)ws[p].sorted[at[p]++];
+                m[n].idx[p] = (long)ws[p].sorted[at[p]++];
         }
-        /* copy the key: it may live in a buffer encode_term does not touch, but keep it simple */
-        int rc = encode_term(e, best, best_len, ws, idx);
-        if (rc < 0)
-            return rc;
+        n++;
     }
+    *out = m;
+    *n_out = n;
+    return 0;
+}
+
+typedef struct merge_job {
+    enc *e;
+    worker *ws;
+    const mterm *m;
+    size_t from, to;
+    int rc;
+} merge_job;
+
+static void *merge_run(void *arg)
+{
+    merge_job *j = arg;
+    j->rc = 0;
+    for (size_t i = j->from; i < j->to && j->rc == 0; i++) {
+        const mterm *t = &j->m[i];
+        int p = t->idx[0] >= 0 ? 0 : 1;
+        const wterm *w = &j->ws[p].terms[t->idx[p]];
+        j->rc = encode_term(j->e, j->ws[p].kbuf.ptr + w->koff, w->klen, j->ws, t->idx);
+    }
+    return NULL;
+}
+
+static uint64_t term_df(const worker *ws, const mterm *t)
+{
+    uint64_t df = 0;
+    for (int p = 0; p < N_PARTS; p++)
+        if (t->idx[p] >= 0)
+            df += ws[p].terms[t->idx[p]].df;
+    return df;
+}
+
+/* Append b (encoded on its own from a dictionary block boundary) to a: postings and positions one
+   after the other, b's dictionary blocks with their absolute offsets moved. */
+static int enc_append(enc *a, const enc *b)
+{
+    uint64_t post_base = a->post.len, pos_base = a->pos.len;
+    if (cred_buf_put(&a->post, b->post.ptr, b->post.len) < 0 || cred_buf_put(&a->pos, b->pos.ptr, b->pos.len) < 0 ||
+        CRED_GROW(a->blocks, a->cap_blocks, a->n_blocks + b->n_blocks) < 0)
+        return CRED_ENOMEM;
+    for (size_t k = 0; k < b->n_blocks; k++) {
+        const uint8_t *q = (const uint8_t *)b->dict.ptr + b->blocks[k];
+        const uint8_t *end = (const uint8_t *)b->dict.ptr + (k + 1 < b->n_blocks ? b->blocks[k + 1] : b->dict.len);
+        uint64_t po, qo;
+        if (!ix_get_varint(&q, end, &po) || !ix_get_varint(&q, end, &qo))
+            return cred__error(CRED_ERROR, "index build: bad dictionary block");
+        a->blocks[a->n_blocks++] = (uint32_t)a->dict.len;
+        if (ix_put_varint(&a->dict, po + post_base) < 0 || ix_put_varint(&a->dict, qo + pos_base) < 0 ||
+            cred_buf_put(&a->dict, q, (size_t)(end - q)) < 0)
+            return CRED_ENOMEM;
+    }
+    a->n_terms += b->n_terms;
+    a->gap_bytes += b->gap_bytes, a->tf_bytes += b->tf_bytes, a->pos_bytes += b->pos_bytes;
+    a->n_first += b->n_first, a->n_gaps += b->n_gaps, a->skip_bytes += b->skip_bytes;
+    return 0;
+}
+
+static void enc_free(enc *e)
+{
+    cred_buf_free(&e->post);
+    cred_buf_free(&e->pos);
+    cred_buf_free(&e->dict);
+    cred_buf_free(&e->tmp);
+    cred_buf_free(&e->last);
+    free(e->blocks);
+    free(e->skip);
+    free(e->bp);
+}
+
+/* The terms in two ranges of about the same number of postings, split at a dictionary block boundary,
+   encoded on two threads; the bytes are those of one pass over all terms. */
+static int merge_terms(enc *e, worker *ws, unsigned threads)
+{
+    mterm *m = NULL;
+    size_t n = 0;
+    int rc = merge_order(ws, &m, &n);
+    if (rc < 0)
+        return rc;
+    uint64_t total = 0, acc = 0;
+    for (size_t i = 0; i < n; i++)
+        total += term_df(ws, &m[i]);
+    size_t split = 0;
+    for (size_t i = 0; i < n && acc * 2 < total; i++) {
+        acc += term_df(ws, &m[i]);
+        split = i + 1;
+    }
+    split = (split + IX_DICT_BLOCK - 1) / IX_DICT_BLOCK * IX_DICT_BLOCK;
+    if (split > n)
+        split = n;
+    enc e2;
+    memset(&e2, 0, sizeof e2);
+    e2.lens = e->lens;
+    e2.avgdl = e->avgdl;
+    merge_job j1 = {e, ws, m, 0, split, 0}, j2 = {&e2, ws, m, split, n, 0};
+    pthread_t th;
+    bool started = threads > 1 && pthread_create(&th, NULL, merge_run, &j2) == 0;
+    merge_run(&j1);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        merge_run(&j2);
+    rc = j1.rc < 0 ? j1.rc : j2.rc;
+    if (rc == 0)
+        rc = enc_append(e, &e2);
+    enc_free(&e2);
+    free(m);
+    return rc;
 }
 
 static double cpu_now(void)
@@ -775,7 +1028,8 @@ static double cpu_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* CRED_INDEX_TIMING=1 prints the wall time of each build phase on stderr. */
+/* CRED_INDEX_TIMING=1 prints the wall and process CPU time of each build phase on stderr (and the link
+   thread's CPU time and the postings sizes). */
 static void phase(const char *name, double *t)
 {
     static int on = -1;
@@ -813,7 +1067,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     ix_link *links = NULL;
     ix_idmap *idmap = NULL;
     ix_sig *xs = NULL;
-    cred_buf textdir = CRED_BUF_INIT, text = CRED_BUF_INIT, dict = CRED_BUF_INIT;
+    cred_buf textdir = CRED_BUF_INIT, text = CRED_BUF_INIT, dict = CRED_BUF_INIT, dtab = CRED_BUF_INIT;
     CRED_TRY_ALLOC(ord);
     CRED_TRY_ALLOC(ids);
     /* newest version of each id only */
@@ -823,15 +1077,31 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
         ids[i].idx = i;
     }
     qsort(ids, n, sizeof *ids, idh_cmp);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i + 1 == n || ids[i + 1].hash != ids[i].hash)
-            ord[m++] = &recs[ids[i].idx];
-    n = m;
-    qsort(ord, n, sizeof *ord, rec_order);
+    /* the kept records in input order, which is usually already (date, seq) order: then no sort */
+    {
+        uint8_t *keep = calloc(n ? n : 1, 1);
+        CRED_TRY_ALLOC(keep);
+        for (size_t i = 0; i < n; i++)
+            if (i + 1 == n || ids[i + 1].hash != ids[i].hash)
+                keep[ids[i].idx] = 1;
+        size_t m = 0;
+        bool sorted = true;
+        for (size_t i = 0; i < n; i++) {
+            if (!keep[i])
+                continue;
+            ord[m] = &recs[i];
+            if (m && sorted && rec_order(&ord[m - 1], &ord[m]) > 0)
+                sorted = false;
+            m++;
+        }
+        free(keep);
+        n = m;
+        if (!sorted)
+            qsort(ord, n, sizeof *ord, rec_order);
+    }
     size_t nn = n ? n : 1;
-    sigs = malloc(nn * sizeof *sigs);
-    keys = malloc(nn * sizeof *keys);
+    sigs = big_alloc(nn * sizeof *sigs);
+    keys = big_alloc(nn * sizeof *keys);
     lens = malloc(nn * sizeof *lens);
     doc_block = malloc(nn * sizeof *doc_block);
     exemplar = malloc(nn);
@@ -842,8 +1112,14 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     CRED_TRY_ALLOC(exemplar);
     pthread_t th[N_PARTS];
     bool started[N_PARTS] = {false};
+    progress pr;
+    memset(&pr, 0, sizeof pr);
+    pthread_mutex_init(&pr.m, NULL);
+    pthread_cond_init(&pr.cv, NULL);
     for (int p = 0; p < N_PARTS; p++) {
         worker *w = &ws[p];
+        w->pr = &pr;
+        w->part = p;
         w->recs = ord;
         w->from = n * (size_t)p / N_PARTS;
         w->to = n * (size_t)(p + 1) / N_PARTS;
@@ -851,24 +1127,36 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
         w->keys = keys;
         w->lens = lens;
         w->doc_block = doc_block;
+        pr.from[p] = w->from;
+        pr.to[p] = w->to;
         CRED_TRY(cred_text_new(&w->t, NULL));
     }
     unsigned threads = o && o->threads ? o->threads : 2;
+    /* Both parts are analysed on threads while this thread links the posts behind them in order;
+       with one thread, analysis then linking. */
     for (int p = 0; p < N_PARTS; p++) {
-        if (threads > 1 && p + 1 < N_PARTS)
+        if (threads > 1)
             started[p] = pthread_create(&th[p], NULL, worker_run, &ws[p]) == 0;
         if (!started[p])
             worker_run(&ws[p]);
     }
+    ix_build_opts def = {2, 0.45, NULL, 0};
+    struct timespec l0, l1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &l0);
+    int lrc = link_all(ord, n, sigs, keys, o ? o : &def, exemplar, &pr);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &l1);
+    if (getenv("CRED_INDEX_TIMING"))
+        fprintf(stderr, "index build: link (thread) cpu %.3f s\n",
+                (double)(l1.tv_sec - l0.tv_sec) + (l1.tv_nsec - l0.tv_nsec) / 1e9);
     for (int p = 0; p < N_PARTS; p++)
         if (started[p])
             pthread_join(th[p], NULL);
+    pthread_mutex_destroy(&pr.m);
+    pthread_cond_destroy(&pr.cv);
     for (int p = 0; p < N_PARTS; p++)
         CRED_TRY(ws[p].rc);
-    phase("analyse", &t0);
-    ix_build_opts def = {2, 0.45, NULL, 0};
-    CRED_TRY(link_all(ord, n, sigs, keys, o ? o : &def, exemplar));
-    phase("link", &t0);
+    CRED_TRY(lrc);
+    phase("analyse and link", &t0);
     /* cluster terms: the origin of every post that has copies or is one */
     for (int p = 0; p < N_PARTS; p++) {
         worker *w = &ws[p];
@@ -898,8 +1186,13 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
             tl += lens[i];
         e.avgdl = n ? (double)tl / (double)n : 1;
     }
-    CRED_TRY(merge_terms(&e, ws));
+    CRED_TRY(merge_terms(&e, ws, threads));
     phase("merge postings", &t0);
+    if (getenv("CRED_INDEX_TIMING"))
+        fprintf(stderr, "index build: postings %zu bytes: gaps %llu, tf %llu, skip %llu; positions %zu bytes "
+                "(%llu first, %llu later)\n", e.post.len, (unsigned long long)e.gap_bytes,
+                (unsigned long long)e.tf_bytes, (unsigned long long)e.skip_bytes, e.pos.len,
+                (unsigned long long)e.n_first, (unsigned long long)e.n_gaps);
     /* doc table, id map, text */
     docs = calloc(nn, sizeof *docs);
     links = calloc(nn, sizeof *links);
@@ -977,7 +1270,8 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     static const char magic[ST_MAGIC_LEN] = {'C', 'R', 'E', 'D', 'S', 'E', 'G', '\0'};
     st_writer_begin(&sw, magic, IX_SEG_VERSION);
     CRED_TRY(st_writer_add(&sw, IX_SEC_META, &meta, sizeof meta, ST_CODEC_RAW));
-    CRED_TRY(st_writer_add(&sw, IX_SEC_DOCS, docs, n * sizeof *docs, ST_CODEC_RAW));
+    CRED_TRY(ix_docs_encode(&dtab, docs, n));
+    CRED_TRY(st_writer_add(&sw, IX_SEC_DOCS, dtab.ptr, dtab.len, ST_CODEC_ZSTD));
     CRED_TRY(st_writer_add(&sw, IX_SEC_LINKS, links, n * sizeof *links, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_IDMAP, idmap, n * sizeof *idmap, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_TEXTDIR, textdir.ptr, textdir.len, ST_CODEC_RAW));
@@ -993,18 +1287,12 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
 done:
     for (int p = 0; p < N_PARTS; p++)
         worker_free(&ws[p]);
-    cred_buf_free(&e.post);
-    cred_buf_free(&e.pos);
-    cred_buf_free(&e.dict);
-    cred_buf_free(&e.tmp);
-    cred_buf_free(&e.last);
-    free(e.blocks);
-    free(e.skip);
-    free(e.bp);
+    enc_free(&e);
     st_writer_free(&sw);
     cred_buf_free(&textdir);
     cred_buf_free(&text);
     cred_buf_free(&dict);
+    cred_buf_free(&dtab);
     free(ord);
     free(ids);
     free(sigs);

@@ -526,10 +526,14 @@ static int flush(cred_corpus *c, const cred_buf *extra, bool compact)
             }
         }
     }
-    CRED_TRY(cred_buf_put(&all, c->logrecs.ptr, c->logrecs.len));
-    if (extra)
-        CRED_TRY(cred_buf_put(&all, extra->ptr, extra->len));
-    CRED_TRY(ix_records_decode(&recs, &n, &all));
+    if (!compact && c->logrecs.len == 0 && extra) {
+        CRED_TRY(ix_records_decode(&recs, &n, extra)); /* no copy of a large batch */
+    } else {
+        CRED_TRY(cred_buf_put(&all, c->logrecs.ptr, c->logrecs.len));
+        if (extra)
+            CRED_TRY(cred_buf_put(&all, extra->ptr, extra->len));
+        CRED_TRY(ix_records_decode(&recs, &n, &all));
+    }
     ix_build_opts o;
     build_opts(c, &o, compact ? 0 : n_old);
     CRED_TRY(ix_build(&img, recs, n, &o));
@@ -645,6 +649,10 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
         out->text_bytes += st_file_find(&s->f, IX_SEC_TEXT)->len + st_file_find(&s->f, IX_SEC_TEXTDIR)->len;
         out->store_bytes += st_file_find(&s->f, IX_SEC_IDMAP)->len + st_file_find(&s->f, IX_SEC_LINKS)->len;
         out->dedup_bytes += st_file_find(&s->f, IX_SEC_SIGS)->len;
+        out->dict_bytes += st_file_find(&s->f, IX_SEC_DICT)->len;
+        out->postings_bytes += st_file_find(&s->f, IX_SEC_POST)->len;
+        out->positions_bytes += st_file_find(&s->f, IX_SEC_POS)->len;
+        out->doc_table_bytes += st_file_find(&s->f, IX_SEC_DOCS)->len;
     }
     for (size_t i = 0; i < c->n_segs; i++) {
         const ix_segment *s = c->segs[i];

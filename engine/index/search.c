@@ -2,8 +2,9 @@
  * Search: the query tree becomes, per segment, a tree of doc-at-a-time iterators over posting
  * cursors (term, or, and, and-not, phrase, all). Hits are ranked by BM25 with corpus-wide document
  * frequencies; a top-k heap with block-max pruning skips whole posting blocks whose best possible
- * score cannot enter the heap. Date filters become a doc id range (doc ids follow dates), so a time
- * window only ever removes work.
+ * score cannot enter the heap; a union of terms (a word's stems, a prefix, OR) runs block-max MaxScore
+ * (run_union), and a phrase checks positions only for docs whose score would enter the heap. Date
+ * filters become a doc id range (doc ids follow dates), so a time window only ever removes work.
  */
 #include <float.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@
 #define K1 1.2
 #define B 0.75
 #define MAX_POS 4096
+/* Block bounds are float maxima rounded up (so up to ~1.2e-7 above the best real score of the block):
+ * a range whose bound is at most the heap's minimum times UB_TIE is skipped. A doc there can beat the
+ * minimum by at most 2e-7 of it, which ranks as a tie (and on ties the older post, already in the heap,
+ * wins); without the margin a block whose best doc only ties the minimum could never be skipped. */
+#define UB_TIE (1 + 2e-7)
 
 typedef enum { IT_TERM, IT_OR, IT_AND, IT_NOT, IT_PHRASE, IT_ALL } it_kind;
 
@@ -26,6 +32,7 @@ typedef struct it {
     size_t nk;
     size_t n_pos_kids; /* AND-NOT: kids [0, n_pos_kids) required, the rest excluded */
     uint32_t n_docs;
+    bool lazy;        /* PHRASE at the root: matches its AND; the caller checks positions (phrase_ok) */
 } it;
 
 typedef struct hl_term {
@@ -166,7 +173,7 @@ static uint32_t it_seek(it *t, uint32_t target)
         uint32_t d = target;
         for (;;) {
             d = and_seek(t, d, t->nk);
-            if (d == IX_END || phrase_ok(cur_ss, t))
+            if (d == IX_END || t->lazy || phrase_ok(cur_ss, t))
                 break;
             d++;
         }
@@ -215,7 +222,11 @@ static double it_score(const search_state *ss, const it *t, uint32_t d, uint32_t
     return s;
 }
 
-/* Upper bound of the score of any doc in [d, *end]. */
+/*
+ * Upper bound of the score of any doc in [d, *end], for an iterator positioned at d (it matched d).
+ * Every kid of an OR is then at d or past it: a kid past d adds nothing before its doc, so the bound
+ * sums only the kids at d and ends before the next doc of the others.
+ */
 static double it_ub(const search_state *ss, it *t, uint32_t d, uint32_t *end)
 {
     double s = 0;
@@ -228,9 +239,25 @@ static double it_ub(const search_state *ss, it *t, uint32_t d, uint32_t *end)
         *end = ix_cursor_block_bound(&t->cur, d, &fmax);
         /* fmax was taken with the segment's avgdl; with a larger corpus avgdl every tf part grows by
            at most their ratio */
-        return *end == IX_END ? 0 : t->w * (K1 + 1) * fmax * ss->ub_scale * (1 + 1e-9);
+        return *end == IX_END ? 0 : t->w * (K1 + 1) * fmax * ss->ub_scale;
     }
-    case IT_OR:
+    case IT_OR: {
+        uint32_t next = IX_END;
+        for (size_t i = 0; i < t->nk; i++) {
+            it *k = t->k[i];
+            if (k->doc == d) {
+                uint32_t e;
+                s += it_ub(ss, k, d, &e);
+                if (e < *end)
+                    *end = e;
+            } else if (k->doc < next) {
+                next = k->doc;
+            }
+        }
+        if (next != IX_END && next - 1 < *end)
+            *end = next - 1;
+        return s;
+    }
     case IT_AND:
     case IT_PHRASE: {
         size_t n = t->kind == IT_AND ? t->n_pos_kids : t->nk;
@@ -244,6 +271,61 @@ static double it_ub(const search_state *ss, it *t, uint32_t d, uint32_t *end)
     }
     default:
         return 0;
+    }
+}
+
+/*
+ * Upper bound of the score of any doc in [target, *end], from the skip tables only (no decoding, the
+ * iterator need not be at target): per term the block holding its first doc >= target; an OR sums all
+ * its kids. Looser than it_ub, which knows which kids hold d; used to pass runs of weak blocks.
+ */
+static double it_ub_at(const search_state *ss, it *t, uint32_t target, uint32_t *end)
+{
+    double s = 0;
+    *end = IX_END;
+    switch (t->kind) {
+    case IT_TERM: {
+        if (t->w <= 0)
+            return 0;
+        float fmax;
+        *end = ix_cursor_block_bound(&t->cur, target, &fmax);
+        return *end == IX_END ? 0 : t->w * (K1 + 1) * fmax * ss->ub_scale;
+    }
+    case IT_OR:
+    case IT_AND:
+    case IT_PHRASE: {
+        size_t n = t->kind == IT_AND ? t->n_pos_kids : t->nk;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t e;
+            s += it_ub_at(ss, t->k[i], target, &e);
+            if (e < *end)
+                *end = e;
+        }
+        return s;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* An AND or phrase of single terms (or one term): no OR inside with more than one kid. */
+static bool single_terms(const it *t)
+{
+    switch (t->kind) {
+    case IT_TERM:
+        return true;
+    case IT_OR:
+        return t->nk <= 1 && (t->nk == 0 || single_terms(t->k[0]));
+    case IT_AND:
+    case IT_PHRASE: {
+        size_t n = t->kind == IT_AND ? t->n_pos_kids : t->nk;
+        for (size_t i = 0; i < n; i++)
+            if (!single_terms(t->k[i]))
+                return false;
+        return true;
+    }
+    default:
+        return false;
     }
 }
 
@@ -501,6 +583,14 @@ static int build_words(ctx *x, it **out, const char *text, size_t len, bool phra
         }
     }
     (void)phrase;
+    for (size_t i = 0; i < res->nk; i++) { /* a word with one term: the term itself (one level less to walk) */
+        it *o = res->k[i];
+        if (o->kind == IT_OR && o->nk == 1) {
+            res->k[i] = o->k[0];
+            o->nk = 0;
+            it_free(o);
+        }
+    }
     if (n == 1) { /* unwrap */
         it *o = res->k[0];
         res->nk = 0;
@@ -795,6 +885,207 @@ static uint32_t lower_date(const ix_segment *s, int64_t date)
     return lo;
 }
 
+/* ---- top-k over a union of terms: block-max MaxScore ------------------------------------------------ */
+
+/* The scoring terms of a tree of ORs over terms (a word and its stems, a prefix, a OR b); false when
+ * the tree has anything else (those go through the generic loop). */
+static bool union_terms(it *t, it ***v, size_t *n, size_t *cap)
+{
+    if (t->kind == IT_TERM) {
+        if (t->w <= 0)
+            return false;
+        if (CRED_GROW(*v, *cap, *n + 1) < 0)
+            return false;
+        (*v)[(*n)++] = t;
+        return true;
+    }
+    if (t->kind != IT_OR)
+        return false;
+    for (size_t i = 0; i < t->nk; i++)
+        if (!union_terms(t->k[i], v, n, cap))
+            return false;
+    return true;
+}
+
+typedef struct ms_ent {
+    it *t;
+    double ub;       /* the term's bound over the whole list */
+    double part;     /* its share of the current doc's score */
+    uint32_t blk_end;  /* the block bound below holds for docs up to blk_end (0 with blk_ub < 0: none yet) */
+    double blk_ub;
+} ms_ent;
+
+static int ms_cmp(const void *a, const void *b)
+{
+    const ms_ent *x = a, *y = b;
+    return x->ub < y->ub ? -1 : x->ub > y->ub;
+}
+
+/* Refresh e's block bound for doc d; false when its list has nothing from d on. */
+static bool ms_block(const search_state *ss, ms_ent *e, uint32_t d)
+{
+    if (e->blk_ub < 0 || d > e->blk_end) {
+        float f;
+        e->blk_end = ix_cursor_block_bound(&e->t->cur, d, &f);
+        e->blk_ub = e->t->w * (K1 + 1) * f * ss->ub_scale;
+    }
+    return e->blk_end != IX_END;
+}
+
+/*
+ * The top-k of docs [lo, hi) of segment si over the union of n terms. Terms sorted by their list's
+ * bound; the longest prefix whose bounds sum to at most the heap's minimum is non-essential (a doc
+ * holding only those cannot enter), so candidates come from the essential terms only. A candidate
+ * whose block bounds (essential terms at it, non-essential blocks around it) cannot beat the minimum
+ * skips the essential terms' blocks; otherwise it is scored, the non-essential terms probed from the
+ * largest bound down while they still can lift it over the minimum.
+ */
+static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, size_t n, uint32_t lo, uint32_t hi,
+                     size_t limit, uint64_t *matches)
+{
+    const ix_segment *s = x->seg;
+    ms_ent *e = malloc(n * sizeof *e);
+    double *cum = malloc((n + 1) * sizeof *cum);
+    double *part = malloc(n * sizeof *part);
+    if (!e || !cum || !part) {
+        free(e);
+        free(cum);
+        free(part);
+        return cred__error_nomem();
+    }
+    for (size_t i = 0; i < n; i++) {
+        it *t = terms[i];
+        t->doc = ix_cursor_seek(&t->cur, lo);
+        e[i] = (ms_ent){t, t->w * (K1 + 1) * t->cur.t.fmax * ss->ub_scale, 0, 0, -1};
+    }
+    qsort(e, n, sizeof *e, ms_cmp);
+    cum[0] = 0;
+    for (size_t j = 0; j < n; j++)
+        cum[j + 1] = cum[j] + e[j].ub;
+    size_t p = 0; /* e[0, p) non-essential */
+    for (;;) {
+        double thr = ss->n_heap == limit ? ss->heap[0].score * UB_TIE : -1;
+        while (p < n && cum[p + 1] <= thr)
+            p++;
+        uint32_t d = IX_END;
+        for (size_t j = p; j < n; j++)
+            if (e[j].t->doc < d)
+                d = e[j].t->doc;
+        if (d >= hi)
+            break;
+        uint32_t next = d + 1;
+        if (thr >= 0) {
+            /* three bounds, each tighter and dearer, each over a shorter range: the blocks of the
+               essential terms at d with the non-essential ones' whole-list bounds; with their block
+               bounds; with only those of them that hold d (positioning them at d) */
+            double bound = 0;
+            uint32_t end = IX_END;
+            for (size_t j = p; j < n; j++) {
+                /* the essential terms at d skip together; the others must not be passed, or docs
+                   holding both would lose a part of their score */
+                if (e[j].t->doc != d)
+                    end = CRED_MIN(end, e[j].t->doc - 1);
+                else if (ms_block(ss, &e[j], d))
+                    bound += e[j].blk_ub, end = CRED_MIN(end, e[j].blk_end);
+            }
+            if (bound + cum[p] <= thr) {
+                next = end == IX_END ? IX_END : end + 1;
+                goto advance;
+            }
+            double b2 = bound;
+            uint32_t end2 = end;
+            for (size_t j = 0; j < p; j++)
+                if (ms_block(ss, &e[j], d))
+                    b2 += e[j].blk_ub, end2 = CRED_MIN(end2, e[j].blk_end);
+            if (b2 <= thr) {
+                next = end2 == IX_END ? IX_END : end2 + 1;
+                goto advance;
+            }
+            for (size_t j = 0; j < p; j++) {
+                it *t = e[j].t;
+                if (t->doc < d)
+                    t->doc = ix_cursor_seek(&t->cur, d);
+                if (t->doc == d && ms_block(ss, &e[j], d))
+                    bound += e[j].blk_ub, end = CRED_MIN(end, e[j].blk_end);
+                else if (t->doc != IX_END)
+                    end = CRED_MIN(end, t->doc - 1);
+            }
+            if (bound <= thr) {
+                next = end == IX_END ? IX_END : end + 1;
+                goto advance;
+            }
+        }
+        if (ix_deleted(s, d) || (x->has_validity && !validity_ok(x, s->docs[d].validity)))
+            goto advance;
+        {
+            uint32_t len = ix_doc_len(s, d);
+            double sc = 0;
+            for (size_t j = p; j < n; j++) {
+                it *t = e[j].t;
+                e[j].part = t->doc == d ? bm25(t->w, t->cur.tf, len, ss->avgdl) : 0;
+                sc += e[j].part;
+            }
+            bool can = true;
+            for (size_t j = p; j-- > 0;) {
+                it *t = e[j].t;
+                e[j].part = 0;
+                if (!can)
+                    continue;
+                if (sc + cum[j + 1] <= thr) {
+                    can = false;
+                    continue;
+                }
+                t->doc = ix_cursor_seek(&t->cur, d);
+                if (t->doc == d) {
+                    e[j].part = bm25(t->w, t->cur.tf, len, ss->avgdl);
+                    sc += e[j].part;
+                }
+            }
+            if (can) {
+                /* the score summed in query order, as the generic loop does */
+                for (size_t j = 0; j < n; j++)
+                    part[j] = 0;
+                for (size_t j = 0; j < n; j++)
+                    for (size_t i = 0; i < n; i++)
+                        if (terms[i] == e[j].t) {
+                            part[i] = e[j].part;
+                            break;
+                        }
+                sc = 0;
+                for (size_t i = 0; i < n; i++)
+                    sc += part[i];
+                (*matches)++;
+                heap_push(ss, limit, (heap_ent){sc, (uint64_t)si << 32 | d, si, d});
+            }
+        }
+    advance:
+        for (size_t j = p; j < n; j++) {
+            it *t = e[j].t;
+            if (t->doc != d)
+                continue;
+            uint32_t to = next;
+            if (thr >= 0) {
+                /* shallow skip: a doc of this term in a block whose bound plus every other term's
+                   whole-list bound is at most the minimum cannot enter the heap (and, scored later
+                   without this term's part, still cannot), so pass such blocks without decoding them */
+                double rest = cum[n] - e[j].ub;
+                while (to != IX_END) {
+                    float f;
+                    uint32_t last = ix_cursor_block_bound(&t->cur, to, &f);
+                    if (last == IX_END || t->w * (K1 + 1) * f * ss->ub_scale + rest > thr)
+                        break;
+                    to = last + 1 < s->meta.n_docs ? last + 1 : IX_END;
+                }
+            }
+            t->doc = to == IX_END ? IX_END : ix_cursor_seek(&t->cur, to);
+        }
+    }
+    free(e);
+    free(cum);
+    free(part);
+    return 0;
+}
+
 /* ---- snippets ------------------------------------------------------------------------------------ */
 
 static bool hl_match(const search_state *ss, const char *stem, size_t sl, const char *surf, size_t fl)
@@ -951,15 +1242,31 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
             root->n_docs = (uint32_t)s->meta.n_docs;
         }
         init_docs(root);
+        /* a phrase at the root checks positions only for docs whose bound can enter the heap */
+        root->lazy = root->kind == IT_PHRASE;
+        if (scoring) {
+            it **terms = NULL;
+            size_t nt = 0, cap_t = 0;
+            bool flat = union_terms(root, &terms, &nt, &cap_t) && nt > 0;
+            if (flat)
+                rc = run_union(ss, &x, (uint32_t)si, terms, nt, lo, hi, limit, &matches);
+            free(terms);
+            if (rc < 0)
+                goto done;
+            if (flat) {
+                it_free(root);
+                root = NULL;
+                continue;
+            }
+        }
+        /* shallow skipping only when every scoring term stands alone: over a word with several
+           terms (stems) the skip-table bound sums them all and seldom skips (measured: slower) */
+        bool shallow = scoring && single_terms(root);
         bool have_ub = false;
         uint32_t ub_end = 0;
         double ub_val = 0;
         uint32_t d = it_seek(root, lo);
         while (d < hi) {
-            if (ix_deleted(s, d) || !validity_ok(&x, s->docs[d].validity)) {
-                d = it_seek(root, d + 1);
-                continue;
-            }
             if (scoring && ss->n_heap == limit) {
                 /* the bound of the blocks around d holds up to ub_end: compute it once per range */
                 if (!have_ub || d > ub_end) {
@@ -968,15 +1275,44 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
                 }
                 uint32_t end = ub_end;
                 double ub = ub_val;
-                if (ub <= ss->heap[0].score) {
+                double thr = ss->heap[0].score * UB_TIE;
+                if (ub <= thr) {
                     if (end == IX_END)
                         break;
-                    d = it_seek(root, end + 1 > d ? end + 1 : d + 1);
+                    /* pass the following ranges whose skip-table bound cannot beat the minimum
+                       either, before decoding anything */
+                    uint32_t to = end + 1;
+                    while (to < hi && shallow) {
+                        uint32_t e2;
+                        if (it_ub_at(ss, root, to, &e2) > thr)
+                            break;
+                        if (e2 == IX_END) {
+                            to = IX_END;
+                            break;
+                        }
+                        to = e2 + 1;
+                    }
+                    if (to >= hi)
+                        break;
+                    d = it_seek(root, to > d ? to : d + 1);
                     continue;
                 }
             }
+            /* a phrase at the root: while the heap fills, positions before the doc table (most docs
+               of a frequent pair fail); once full, positions only for a doc whose score would enter
+               it (a tie loses: the doc is newer) */
+            bool filling = ss->n_heap < limit;
+            if (ix_deleted(s, d) || (root->lazy && filling && !phrase_ok(ss, root)) ||
+                (x.has_validity && !validity_ok(&x, s->docs[d].validity))) {
+                d = it_seek(root, d + 1);
+                continue;
+            }
+            heap_ent e = {scoring ? it_score(ss, root, d, ix_doc_len(s, d)) : 0, (uint64_t)si << 32 | d, (uint32_t)si, d};
+            if (root->lazy && !filling && (e.score <= ss->heap[0].score || !phrase_ok(ss, root))) {
+                d = it_seek(root, d + 1);
+                continue;
+            }
             matches++;
-            heap_ent e = {scoring ? it_score(ss, root, d, s->docs[d].len) : 0, (uint64_t)si << 32 | d, (uint32_t)si, d};
             heap_push(ss, limit, e);
             d = it_seek(root, d + 1);
         }

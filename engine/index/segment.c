@@ -1,5 +1,6 @@
 /* A loaded segment: structural checks, dictionary lookups, postings cursors and stored records. */
 #include <stdlib.h>
+#include <zstd.h>
 
 #include "index/index.h"
 
@@ -19,6 +20,9 @@ static int check(ix_segment *s)
     const ix_meta *m = &s->meta;
     if (m->n_docs > UINT32_MAX - 1)
         return st_corrupt(p, 0, "too many docs");
+    if (s->f.version != IX_SEG_VERSION)
+        return cred__error_at(CRED_EVERSION, p, 0, 0, 8, "%s: segment format version %u (this build reads %u)", p,
+                              s->f.version, IX_SEG_VERSION);
 #define SEC(kind, ptr, size, count, what)                                                          \
     do {                                                                                           \
         if ((rc = st_file_raw(&s->f, kind, &b, &len)) < 0)                                         \
@@ -27,12 +31,37 @@ static int check(ix_segment *s)
             return st_corrupt(p, st_file_find(&s->f, kind)->off, "bad " what " section size");      \
         ptr = (const void *)b;                                                                     \
     } while (0)
-    SEC(IX_SEC_DOCS, s->docs, sizeof(ix_doc), m->n_docs, "docs");
     SEC(IX_SEC_LINKS, s->links, sizeof(ix_link), m->n_docs, "links");
     SEC(IX_SEC_IDMAP, s->idmap, sizeof(ix_idmap), m->n_docs, "id map");
     SEC(IX_SEC_TEXTDIR, s->textdir, sizeof(ix_textblk), m->n_text_blocks, "text directory");
     SEC(IX_SEC_SIGS, s->sigs, sizeof(ix_sig), m->n_sigs, "signature");
 #undef SEC
+    {
+        /* the doc table: after the links, which bound n_docs by the file size; 6 to 19 bytes a doc */
+        const st_section *ds = st_file_find(&s->f, IX_SEC_DOCS);
+        if (!ds)
+            return st_corrupt(p, s->f.len, "missing docs section");
+        if (ds->codec != ST_CODEC_ZSTD || ds->raw_len > m->n_docs * 19 || ds->raw_len < m->n_docs * 6)
+            return st_corrupt(p, ds->off, "bad docs section size");
+        if (st_xxh64(s->f.base + ds->off, (size_t)ds->len) != ds->xxh)
+            return st_corrupt(p, ds->off, "docs section checksum mismatch");
+        uint8_t *raw;
+        size_t raw_len;
+        if ((rc = st_file_inflate(&s->f, IX_SEC_DOCS, &raw, &raw_len)) < 0)
+            return rc;
+        s->docs_mem = malloc((m->n_docs ? m->n_docs : 1) * sizeof *s->docs_mem);
+        bool ok = s->docs_mem && ix_docs_decode(s->docs_mem, (size_t)m->n_docs, raw, raw_len);
+        free(raw);
+        if (!s->docs_mem)
+            return cred__error_nomem();
+        if (!ok)
+            return st_corrupt(p, ds->off, "bad docs section");
+        s->docs = s->docs_mem;
+        if (!(s->lens = malloc((m->n_docs ? m->n_docs : 1) * sizeof *s->lens)))
+            return cred__error_nomem();
+        for (uint64_t i = 0; i < m->n_docs; i++)
+            s->lens[i] = (uint16_t)CRED_MIN(s->docs[i].len, UINT16_MAX);
+    }
     if ((rc = st_file_raw(&s->f, IX_SEC_TEXT, &s->text, &s->text_len)) < 0 ||
         (rc = st_file_raw(&s->f, IX_SEC_DICT, &s->dict, &s->dict_len)) < 0 ||
         (rc = st_file_raw(&s->f, IX_SEC_POST, &s->post, &s->post_len)) < 0 ||
@@ -77,7 +106,8 @@ static int finish_load(ix_segment *s, const char *name, uint32_t number)
 {
     s->name = strdup(name ? name : "");
     s->number = number;
-    s->cached_block = UINT32_MAX;
+    for (size_t i = 0; i < IX_TEXT_CACHE; i++)
+        s->tcache[i].block = UINT32_MAX;
     pthread_mutex_init(&s->lock, NULL);
     if (!s->name)
         return cred__error_nomem();
@@ -113,7 +143,12 @@ void ix_segment_free(ix_segment *s)
     st_file_close(&s->f);
     free(s->name);
     free(s->deleted);
-    free(s->cache);
+    free(s->docs_mem);
+    free(s->lens);
+    for (size_t i = 0; i < IX_TEXT_CACHE; i++)
+        free(s->tcache[i].buf);
+    free(s->text_ok);
+    ZSTD_freeDCtx(s->dctx);
     free(s->seqmap);
     pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
@@ -265,9 +300,10 @@ int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_
 
 /* ---- cursors ----------------------------------------------------------------------------------- */
 /* A posting list is a skip table (lists of more than one block) and blocks of up to IX_BLOCK docs:
- * two width bytes, the bit-packed doc gaps minus one, the bit-packed tf minus one. Positions are a
- * separate stream with, per block, a width byte and the bit-packed positions of its docs (each doc's
- * first position absolute, the next ones as gaps). */
+ * the doc gaps minus one, then the tf minus one, each as a patched frame of reference (ix_pfor_pack).
+ * Positions are a separate stream with, per block, the first position of each doc in as many bits as
+ * its length - 1 needs (ix_pack_widths), then the later gaps minus one of all its docs as one patched
+ * frame of reference (absent when every tf is 1). */
 
 /* Skip entries follow variable-length lists, so they are not aligned: read them by copy. */
 static inline ix_skip skip_get(const ix_cursor *c, uint32_t b)
@@ -290,11 +326,7 @@ static bool block_start(ix_cursor *c, const uint8_t *p, const uint8_t *pos)
 {
     uint64_t left = c->t.df - (uint64_t)c->block * IX_BLOCK;
     uint32_t n = (uint32_t)CRED_MIN(left, IX_BLOCK);
-    if (p > c->end || c->end - p < 2 || p[0] > 32 || p[1] > 32)
-        return false;
-    unsigned wd = p[0], wt = p[1];
-    p += 2;
-    if (!ix_unpack(&p, c->end, c->bdocs, n, wd) || !ix_unpack(&p, c->end, c->btf, n, wt))
+    if (p > c->end || !ix_pfor_unpack(&p, c->end, c->bdocs, n) || !ix_pfor_unpack(&p, c->end, c->btf, n))
         return false;
     int64_t prev = c->prev;
     for (uint32_t i = 0; i < n; i++) {
@@ -370,6 +402,8 @@ uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
         return c->doc;
     if (c->skip && skip_get(c, c->block).last_doc < target) {
         uint32_t b = c->block;
+        if (c->hint > b && c->hint < c->n_blocks && skip_get(c, c->hint - 1).last_doc < target)
+            b = c->hint;
         while (b + 1 < c->n_blocks && skip_get(c, b).last_doc < target)
             b++;
         if (skip_get(c, b).last_doc < target) {
@@ -386,6 +420,19 @@ uint32_t ix_cursor_seek(ix_cursor *c, uint32_t target)
             return fail(c);
         ix_cursor_next(c);
     }
+    if (c->doc < target && c->doc != IX_END) {
+        /* within the decoded block: scan its doc array */
+        uint32_t i = c->in_block;
+        while (i < c->n_in_block && c->bdocs[i] < target)
+            i++;
+        if (i < c->n_in_block) {
+            c->read += i + 1 - c->in_block;
+            c->in_block = i + 1;
+            c->doc = c->bdocs[i];
+            c->tf = c->btf[i];
+            return c->doc;
+        }
+    }
     while (c->doc < target)
         ix_cursor_next(c);
     return c->doc;
@@ -398,8 +445,13 @@ uint32_t ix_cursor_block_bound(ix_cursor *c, uint32_t target, float *fmax)
         return c->doc == IX_END ? IX_END : (uint32_t)(c->seg->meta.n_docs - 1);
     }
     uint32_t b = c->block;
+    /* probes move forward (shallow skipping reads many blocks ahead without decoding them): resume
+       from the last probe when every block before it ends before target */
+    if (c->hint > b && c->hint < c->n_blocks && skip_get(c, c->hint - 1).last_doc < target)
+        b = c->hint;
     while (b + 1 < c->n_blocks && skip_get(c, b).last_doc < target)
         b++;
+    c->hint = b;
     if (skip_get(c, b).last_doc < target) {
         *fmax = 0;
         return IX_END;
@@ -414,33 +466,41 @@ bool ix_cursor_positions(ix_cursor *c, uint32_t *out)
     if (c->in_block == 0 || c->doc == IX_END)
         return false;
     if (!c->pos_ready) {
+        /* pos: the block's first positions (n), then the later gaps - 1 of all its docs;
+           poff[i]: where doc i's gaps start among them */
         size_t total = 0;
+        uint8_t w[IX_BLOCK] = {0};
         for (uint32_t i = 0; i < c->n_in_block; i++) {
-            c->poff[i] = (uint32_t)total;
-            if (c->btf[i] > c->seg->docs[c->bdocs[i]].len)
+            uint32_t len = ix_doc_len(c->seg, c->bdocs[i]);
+            if (c->btf[i] > len)
                 return false; /* more occurrences than the doc has tokens */
-            total += c->btf[i];
+            c->poff[i] = (uint32_t)total;
+            total += c->btf[i] - 1;
+            w[i] = (uint8_t)ix_bits(len - 1);
         }
         c->poff[c->n_in_block] = (uint32_t)total;
+        size_t need = total + c->n_in_block;
         const uint8_t *end = c->pos_base + c->t.pos_len, *p = c->block_pos;
-        if (p >= end || *p > 32)
+        if (p > end)
             return false;
-        unsigned w = *p++;
-        if (total > c->pos_cap) {
-            uint32_t *v = realloc(c->pos, total * sizeof *v);
+        if (need > c->pos_cap) {
+            uint32_t *v = realloc(c->pos, need * sizeof *v);
             if (!v)
                 return false;
             c->pos = v;
-            c->pos_cap = total;
+            c->pos_cap = need;
         }
-        if (!ix_unpack(&p, end, c->pos, total, w))
+        if (!ix_unpack_widths(&p, end, c->pos, w, c->n_in_block) ||
+            (total && !ix_pfor_unpack(&p, end, c->pos + c->n_in_block, total)))
             return false;
         c->pos_ready = true;
     }
-    uint32_t i = c->in_block - 1, at = c->poff[i], pos = 0;
-    for (uint32_t k = 0; k < c->tf; k++) {
-        uint32_t x = c->pos[at + k];
-        pos = k ? pos + x : x;
+    uint32_t i = c->in_block - 1;
+    const uint32_t *g = c->pos + c->n_in_block + c->poff[i];
+    uint32_t pos = c->pos[i];
+    out[0] = pos;
+    for (uint32_t k = 1; k < c->tf; k++) {
+        pos += g[k - 1] + 1;
         out[k] = pos;
     }
     return true;
@@ -457,23 +517,44 @@ int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc)
     if (doc < t->first_doc || doc >= t->first_doc + t->n_docs)
         return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_LINKS)->off + (uint64_t)doc * sizeof(ix_link), "doc outside its text block");
     uint64_t toff = st_file_find(&s->f, IX_SEC_TEXT)->off + t->off;
-    if (s->cached_block != b) {
-        if (st_xxh64(s->text + t->off, (size_t)t->len) != t->xxh)
-            return st_corrupt(s->f.path, toff, "text block checksum mismatch");
-        if (t->raw_len > s->cache_cap) {
-            uint8_t *c = realloc(s->cache, (size_t)t->raw_len);
+    struct ix_text_slot *slot = NULL, *victim = &s->tcache[0];
+    for (size_t i = 0; i < IX_TEXT_CACHE; i++) {
+        struct ix_text_slot *e = &s->tcache[i];
+        if (e->block == b) {
+            slot = e;
+            break;
+        }
+        if (e->used < victim->used) /* empty slots have used 0 */
+            victim = e;
+    }
+    if (!slot) {
+        /* each block's checksum is checked once per load (the first time it is read) */
+        if (!s->text_ok && !(s->text_ok = calloc((size_t)(s->meta.n_text_blocks / 8 + 1), 1)))
+            return cred__error_nomem();
+        if (!(s->text_ok[b >> 3] >> (b & 7) & 1)) {
+            if (st_xxh64(s->text + t->off, (size_t)t->len) != t->xxh)
+                return st_corrupt(s->f.path, toff, "text block checksum mismatch");
+            s->text_ok[b >> 3] |= (uint8_t)(1u << (b & 7));
+        }
+        slot = victim;
+        slot->block = UINT32_MAX;
+        if (t->raw_len > slot->cap) {
+            uint8_t *c = realloc(slot->buf, (size_t)t->raw_len);
             if (!c)
                 return cred__error_nomem();
-            s->cache = c;
-            s->cache_cap = (size_t)t->raw_len;
+            slot->buf = c;
+            slot->cap = (size_t)t->raw_len;
         }
-        s->cached_block = UINT32_MAX;
-        int rc = st_zstd_decompress(s->cache, (size_t)t->raw_len, s->text + t->off, (size_t)t->len, s->f.path, toff);
-        if (rc < 0)
-            return rc;
-        s->cached_block = b;
+        /* one context per segment: ZSTD_decompress would set up (and allocate) a new one each time */
+        if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
+            return cred__error_nomem();
+        size_t got = ZSTD_decompressDCtx(s->dctx, slot->buf, (size_t)t->raw_len, s->text + t->off, (size_t)t->len);
+        if (ZSTD_isError(got) || got != t->raw_len)
+            return st_corrupt(s->f.path, toff, "bad compressed block");
+        slot->block = b;
     }
-    const uint8_t *p = s->cache, *end = s->cache + t->raw_len;
+    slot->used = ++s->tcache_tick;
+    const uint8_t *p = slot->buf, *end = slot->buf + t->raw_len;
     for (uint32_t i = t->first_doc;; i++) {
         uint64_t n;
         if (!ix_get_varint(&p, end, &n) || n > (uint64_t)(end - p))

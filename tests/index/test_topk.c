@@ -1,0 +1,255 @@
+/* Top-k pruning (block-max bounds, MaxScore over unions, phrase positions checked last) returns the
+ * same top 10 as an exhaustive evaluation: a limit above the corpus size never fills the heap, so
+ * nothing is skipped there. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "credence.h"
+
+static char dir[64];
+static cred_corpus *c;
+
+#define N_POSTS 3000
+#define T0 1583020800 /* 2020-03-01 */
+
+static uint64_t text_hash[N_POSTS]; /* FNV-1a of each post's text, to check the records hits carry */
+
+static uint64_t fnv(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t rng = 12345;
+static uint64_t rnd(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 2685821657736338717ull;
+}
+
+/* Frequent words first: word i comes up about 1/(i+1) as often as the first, so the lists range from
+ * most posts (many blocks, many equal scores) to a handful. */
+static const char *const vocab[] = {
+    "the", "of", "virus", "vaccine", "cures", "doctors", "water", "garlic", "vitamin", "study",
+    "hospital", "patients", "minutes", "kill", "hours", "confirm", "hidden", "truth", "miracle", "dose",
+    "lemon", "ginger", "fever", "children", "masks", "test", "trial", "covid", "immunity", "drink",
+    "confirmed", "conspiracy", "contains", "control", "contagious", "convince", "cure", "curfew", "cured", "curious",
+};
+#define N_VOCAB (sizeof vocab / sizeof *vocab)
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/cred_topk_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    cred_corpus_options o = CRED_CORPUS_OPTIONS_INIT;
+    o.flags = CRED_CORPUS_CREATE;
+    o.flush_posts = 1100; /* two segments and a log of different average lengths */
+    cr_assert_eq(cred_corpus_open(&c, dir, &o), 0);
+    double hsum = 0;
+    for (size_t i = 0; i < N_VOCAB; i++)
+        hsum += 1.0 / (double)(i + 1);
+    for (int i = 0; i < N_POSTS; i++) {
+        char text[512], id[16];
+        size_t len = 0;
+        int words = 3 + (int)(rnd() % (i < 1100 ? 12 : 30));
+        for (int w = 0; w < words; w++) {
+            double u = (double)(rnd() % 1000000) / 1e6 * hsum, acc = 0;
+            size_t k = 0;
+            while (k + 1 < N_VOCAB && (acc += 1.0 / (double)(k + 1)) < u)
+                k++;
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", w ? " " : "", vocab[k]);
+        }
+        snprintf(id, sizeof id, "t%d", i);
+        text_hash[i] = fnv(text, len);
+        cred_post p;
+        memset(&p, 0, sizeof p);
+        p.id = id;
+        p.text = text;
+        p.text_len = len;
+        p.lang = "en";
+        p.date = T0 + (int64_t)i * 3600;
+        p.start = p.end = -1;
+        cr_assert_eq(cred_corpus_add(c, &p, NULL), 0);
+        if (i % 700 == 699)
+            cr_assert_eq(cred_corpus_commit(c), 0);
+    }
+    cr_assert_eq(cred_corpus_commit(c), 0);
+}
+
+static void teardown(void)
+{
+    cred_corpus_free(c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+typedef struct hit {
+    char id[16];
+    double score;
+} hit;
+
+static size_t run(const char *q, size_t limit, hit *out, size_t max)
+{
+    cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+    o.limit = limit;
+    const cred_search_result *r;
+    cr_assert_eq(cred_corpus_search(c, &r, q, strlen(q), &o), 0, "%s: %s", q, cred_error_last()->message);
+    size_t n = r->n_hits < max ? r->n_hits : max;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(out[i].id, sizeof out[i].id, "%s", r->hits[i].post.post.id);
+        out[i].score = r->hits[i].score;
+    }
+    return n;
+}
+
+static bool near(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * fmax(1, fabs(a));
+}
+
+/* The pruned top 10 has the exhaustive top 10's scores, and the same posts except among those tied
+ * with the 10th score (ties go to the older post in both, but a bound may skip a tie). */
+static void same_top10(const char *q)
+{
+    hit full[10], top[10];
+    size_t nf = run(q, N_POSTS + 100, full, 10), nt = run(q, 10, top, 10);
+    cr_assert_eq(nt, nf, "%s: %zu hits pruned, %zu exhaustive", q, nt, nf);
+    for (size_t i = 0; i < nt; i++) {
+        cr_assert(near(top[i].score, full[i].score), "%s: rank %zu scores %.12g pruned, %.12g exhaustive", q, i,
+                  top[i].score, full[i].score);
+        if (near(full[i].score, full[nf - 1].score))
+            continue;
+        bool found = false;
+        for (size_t j = 0; j < nt && !found; j++)
+            found = strcmp(top[j].id, full[i].id) == 0;
+        cr_assert(found, "%s: %s (score %.12g) missing from the pruned top 10", q, full[i].id, full[i].score);
+    }
+}
+
+TestSuite(topk, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(topk, single_words_match_the_exhaustive_top10)
+{
+    /* the corpus has lists of many blocks and several segments */
+    cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+    o.limit = N_POSTS;
+    const cred_search_result *r;
+    cr_assert_eq(cred_corpus_search(c, &r, "the", 3, &o), 0);
+    cr_assert_gt(r->n_hits, 1000);
+    cred_corpus_stats st;
+    cred_corpus_stats_get(c, &st);
+    cr_assert_geq(st.segments, 2);
+    for (size_t i = 0; i < N_VOCAB; i++)
+        same_top10(vocab[i]);
+}
+
+Test(topk, two_word_and_and_or_match_the_exhaustive_top10)
+{
+    char q[128];
+    for (size_t i = 0; i < N_VOCAB; i += 3)
+        for (size_t j = 0; j < 12; j += 2) {
+            snprintf(q, sizeof q, "%s %s", vocab[i], vocab[j]);
+            same_top10(q);
+            snprintf(q, sizeof q, "%s OR %s", vocab[i], vocab[j]);
+            same_top10(q);
+            snprintf(q, sizeof q, "(%s OR %s) -%s", vocab[i], vocab[j], vocab[(i + j + 1) % N_VOCAB]);
+            same_top10(q);
+        }
+}
+
+Test(topk, phrases_prefixes_and_windows_match_the_exhaustive_top10)
+{
+    static const char *const qs[] = {
+        "\"of the\"", "\"the virus\"", "\"the of\"", "\"virus the of\"", "\"cures the virus\"", "con*", "cur*",
+        "c*", "vi*", "the*", "con* virus", "virus after:2020-03-20 before:2020-04-10",
+        "the after:2020-04-01", "\"the of\" before:2020-04-15", "con* after:2020-03-10 before:2020-05-01",
+        "=cures", "=cures OR cured", "virus NOT the", "(vaccine OR cure*) the",
+    };
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+        same_top10(qs[i]);
+}
+
+Test(topk, hits_carry_their_own_records_through_the_text_cache)
+{
+    /* far more text blocks are read than a segment keeps decompressed, in changing orders: every hit's
+       record (text, date) is its own */
+    size_t seen = 0;
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < N_VOCAB; i++) {
+            size_t w = round ? N_VOCAB - 1 - i : i;
+            cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+            o.limit = 200;
+            const cred_search_result *r;
+            cr_assert_eq(cred_corpus_search(c, &r, vocab[w], strlen(vocab[w]), &o), 0);
+            for (size_t h = 0; h < r->n_hits; h++) {
+                const cred_post *p = &r->hits[h].post.post;
+                cr_assert_eq(p->id[0], 't');
+                int k = atoi(p->id + 1);
+                cr_assert(k >= 0 && k < N_POSTS, "%s", p->id);
+                cr_assert_eq(p->date, T0 + (int64_t)k * 3600, "%s: date %lld", p->id, (long long)p->date);
+                cr_assert_eq(fnv(p->text, p->text_len), text_hash[k], "%s: not its text: %.*s", p->id,
+                             (int)p->text_len, p->text);
+                seen++;
+            }
+        }
+    cr_assert_gt(seen, 4000);
+}
+
+Test(textcache, records_stay_right_when_blocks_are_evicted)
+{
+    /* one segment of long posts: many more text blocks than a segment keeps decompressed, read in a
+       scattered order and again, so cached, evicted and re-read blocks all serve records */
+    char tdir[64];
+    strcpy(tdir, "/tmp/cred_tcache_XXXXXX");
+    cr_assert_not_null(mkdtemp(tdir));
+    cred_corpus *tc;
+    cred_corpus_options o = CRED_CORPUS_OPTIONS_INIT;
+    o.flags = CRED_CORPUS_CREATE;
+    cr_assert_eq(cred_corpus_open(&tc, tdir, &o), 0);
+    enum { NP = 1000 };
+    static uint64_t hs[NP];
+    static char text[4096];
+    for (int i = 0; i < NP; i++) {
+        size_t len = (size_t)snprintf(text, sizeof text, "post %d says", i);
+        for (int w = 0; w < 120; w++)
+            len += (size_t)snprintf(text + len, sizeof text - len, " w%d", (i * 131 + w * 17) % 997);
+        hs[i] = fnv(text, len);
+        char id[16];
+        snprintf(id, sizeof id, "p%d", i);
+        cred_post p;
+        memset(&p, 0, sizeof p);
+        p.id = id;
+        p.text = text;
+        p.text_len = len;
+        p.lang = "en";
+        p.date = T0 + i;
+        p.start = p.end = -1;
+        cr_assert_eq(cred_corpus_add(tc, &p, NULL), 0);
+    }
+    cr_assert_eq(cred_corpus_commit(tc), 0);
+    cred_corpus_free(tc);
+    cr_assert_eq(cred_corpus_open(&tc, tdir, NULL), 0);
+    for (int round = 0; round < 3; round++)
+        for (int k = 0; k < NP; k++) {
+            int i = (k * 263 + round * 71) % NP;
+            char id[16];
+            snprintf(id, sizeof id, "p%d", i);
+            cred_corpus_post cp;
+            cr_assert_eq(cred_corpus_get(tc, &cp, id), 0, "%s", id);
+            cr_assert_str_eq(cp.post.id, id);
+            cr_assert_eq(fnv(cp.post.text, cp.post.text_len), hs[i], "%s: not its text", id);
+        }
+    cred_corpus_free(tc);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tdir);
+    cr_assert_eq(system(cmd), 0);
+}
