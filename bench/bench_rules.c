@@ -13,6 +13,8 @@
  * The last line compares the two modes post by post (rule, span, sentence, points and flags of every
  * scored hit): `bench=rules mismatched_posts=N` must be 0; -diff K prints the first K differing posts.
  * -only vectorscan (or pcre2) runs one mode and skips the comparison (for profiling).
+ * -top N times every rule (CRED_SCANNER_PROFILE, which slows the scan: the posts/s lines are then not
+ * comparable) and prints the N rules with the most time in the last run, one `bench=rules_top` line each.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -142,6 +144,45 @@ static bool sig_eq(const hsig *a, const hsig *b)
            a->flags == b->flags && a->points == b->points;
 }
 
+static int top_n; /* -top N */
+
+typedef struct rtime {
+    size_t rule;
+    cred_rule_stats st;
+} rtime;
+
+static int cmp_rtime(const void *a, const void *b)
+{
+    const rtime *x = a, *y = b;
+    return x->st.ns != y->st.ns ? (x->st.ns < y->st.ns ? 1 : -1) : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* The top_n rules by time in the last run (stats were reset before it). */
+static void print_top(const cred_rules *r, const cred_scanner *sc, const char *mode, size_t n_posts)
+{
+    const cred_rule_stats *st;
+    cred_scanner_stats(sc, &st);
+    size_t n = cred_rules_count(r);
+    rtime *t = calloc(n ? n : 1, sizeof *t);
+    if (!t)
+        return;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        t[i] = (rtime){i, st[i]};
+        total += st[i].ns;
+    }
+    qsort(t, n, sizeof *t, cmp_rtime);
+    printf("bench=rules_top mode=%s rules_ns_per_post=%.0f\n", mode, n_posts ? (double)total / (double)n_posts : 0.0);
+    for (size_t i = 0; i < n && (int)i < top_n; i++)
+        printf("bench=rules_top mode=%s rank=%zu rule=%s ns_per_post=%.0f share=%.1f%% posts=%llu hits=%llu "
+               "confirms=%llu\n",
+               mode, i + 1, cred_rules_info(r, t[i].rule)->id,
+               n_posts ? (double)t[i].st.ns / (double)n_posts : 0.0,
+               total ? 100.0 * (double)t[i].st.ns / (double)total : 0.0, (unsigned long long)t[i].st.posts,
+               (unsigned long long)t[i].st.hits, (unsigned long long)t[i].st.confirms);
+    free(t);
+}
+
 static void run_mode(const char *rules_path, const char *synth_path, unsigned flags, const char *mode,
                      const posts *ps, int runs, sigs *g)
 {
@@ -170,7 +211,7 @@ static void run_mode(const char *rules_path, const char *synth_path, unsigned fl
     cred_rules_free(warm);
     cred_text *tx;
     cred_scanner *sc;
-    if (cred_text_new(&tx, NULL) < 0 || cred_scanner_new(&sc, r, 0) < 0)
+    if (cred_text_new(&tx, NULL) < 0 || cred_scanner_new(&sc, r, top_n > 0 ? CRED_SCANNER_PROFILE : 0) < 0)
         exit(2);
     double best_all = 1e30, best_an = 1e30, best_all_cpu = 1e30, best_an_cpu = 1e30;
     size_t hits = 0;
@@ -185,6 +226,7 @@ static void run_mode(const char *rules_path, const char *synth_path, unsigned fl
         hits = 0;
         bool last = run == runs - 1;
         g->n = 0;
+        cred_scanner_stats_reset(sc);
         for (size_t i = 0; i < ps->n; i++) {
             const cred_doc *doc;
             const cred_scan_result *res;
@@ -216,6 +258,8 @@ static void run_mode(const char *rules_path, const char *synth_path, unsigned fl
            mode, cred_rules_count(r), ps->n, (double)ps->n / best_all, scan > 0 ? (double)ps->n / scan : 0.0,
            best_all_cpu > 0 ? (double)ps->n / best_all_cpu : 0.0, scan_cpu > 0 ? (double)ps->n / scan_cpu : 0.0,
            compile_s, compile_cpu_s, cached_s, hits);
+    if (top_n > 0)
+        print_top(r, sc, mode, ps->n);
     fflush(stdout);
     cred_scanner_free(sc);
     cred_text_free(tx);
@@ -240,6 +284,8 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "-diff") && i + 1 < argc)
             n_diff = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-top") && i + 1 < argc)
+            top_n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-max") && i + 1 < argc)
             max = (size_t)atol(argv[++i]);
         else
@@ -247,7 +293,7 @@ int main(int argc, char **argv)
     }
     if (ps.n == 0) {
         fprintf(stderr, "usage: bench_rules [-rules PATH] [-synth N] [-runs R] [-max P] [-diff K] [-only MODE] "
-                        "FILE[:TEXTCOL]...\n");
+                        "[-top N] FILE[:TEXTCOL]...\n");
         return 2;
     }
     if (runs < 1)

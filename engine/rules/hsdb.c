@@ -7,9 +7,10 @@
  * stems ("som" clause) is given as the distinct last words of its entries (with the words before a last
  * word shorter than RX_TAIL_MIN bytes: a lone "a" is everywhere), near-literals that compile fast;
  * scan.c reads each entry backwards from where its last word ends (rx__entry_start) to get the
- * only start it can have there, and runs the list regex anchored at those starts. Every place PCRE2's
- * list regex matches is such a start, so the hits are those of PCRE2 alone, without PCRE2 walking the
- * whole text through a large alternation. (HS_FLAG_SOM_LEFTMOST on whole entries gives the same starts
+ * only start it can have there, and takes at each start the entry the list regex would (ent_rank,
+ * ent_bounds; the anchored regex decides next to non-ASCII characters). Every place PCRE2's list regex
+ * matches is such a start, so the hits are those of PCRE2 alone, without PCRE2 walking the whole text
+ * through a large alternation. (HS_FLAG_SOM_LEFTMOST on whole entries gives the same starts
  * but made the shipped packs compile 3x slower.)
  *
  * Cache file ($XDG_CACHE_HOME/credence/rules-<hash of the rule set's path>.hsdb, or ~/.cache/...),
@@ -97,10 +98,48 @@ static int push(tinput *in, char *expr, unsigned int flags, uint32_t clause, uin
     return 0;
 }
 
+typedef struct ranked {
+    const char *e;
+    uint32_t i;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b) /* the order of rx__list_regex(): longest first */
+{
+    const ranked *x = a, *y = b;
+    size_t lx = strlen(x->e), ly = strlen(y->e);
+    if (lx != ly)
+        return lx < ly ? 1 : -1;
+    int c = strcmp(x->e, y->e);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Each entry's place among the list regex's alternatives, and the \b around it (see scan.c run_ends). */
+static int rank_entries(cred_rules *rs, rclause *c)
+{
+    size_t n = c->n_entries;
+    ranked *tmp = malloc(n * sizeof *tmp);
+    c->ent_rank = cred_arena_alloc(&rs->arena, n * sizeof *c->ent_rank);
+    c->ent_bounds = cred_arena_alloc(&rs->arena, n);
+    if (!tmp || !c->ent_rank || !c->ent_bounds) {
+        free(tmp);
+        return cred__error_nomem();
+    }
+    for (size_t j = 0; j < n; j++)
+        tmp[j] = (ranked){c->entries[j], (uint32_t)j};
+    qsort(tmp, n, sizeof *tmp, cmp_ranked);
+    for (size_t j = 0; j < n; j++)
+        c->ent_rank[tmp[j].i] = (uint32_t)j;
+    free(tmp);
+    rx__entry_bounds(c->entries, n, c->ent_bounds);
+    return 0;
+}
+
 /* Group a som clause's entries by last word (entries with the same one share an expression). */
 static int group_tails(cred_rules *rs, rclause *c)
 {
     size_t n = c->n_entries;
+    if (rank_entries(rs, c) < 0)
+        return CRED_ENOMEM;
     uint32_t *tail_of = malloc(n * sizeof *tail_of);
     c->tail_first = cred_arena_alloc(&rs->arena, n * sizeof *c->tail_first);
     c->tail_count = cred_arena_alloc(&rs->arena, n * sizeof *c->tail_count);

@@ -103,6 +103,33 @@ char *rx__list_regex(cred_arena *a, const char *const *entries, size_t n, size_t
     return out;
 }
 
+void rx__entry_bounds(const char *const *entries, size_t n, uint8_t *out)
+{
+    int err;
+    PCRE2_SIZE eoff;
+    uint32_t opt = PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_MATCH_INVALID_UTF;
+    pcre2_code *wre = pcre2_compile((PCRE2_SPTR) "\\w", 2, opt, &err, &eoff, NULL);
+    pcre2_match_data *wmd = wre ? pcre2_match_data_create_from_pattern(wre, NULL) : NULL;
+    for (size_t i = 0; i < n; i++) { /* as rx__list_regex() decides */
+        const unsigned char *s = (const unsigned char *)entries[i];
+        size_t len = s ? strlen(entries[i]) : 0;
+        out[i] = 0;
+        if (len == 0)
+            continue;
+        if (word_char(wre, wmd, s, len))
+            out[i] |= RX_B_START;
+        size_t last = len - 1;
+        while (last > 0 && (s[last] & 0xC0) == 0x80)
+            last--;
+        if (word_char(wre, wmd, s + last, len - last))
+            out[i] |= RX_B_END;
+        if (strpbrk(entries[i], " \t\n\r"))
+            out[i] |= RX_B_SPACE;
+    }
+    pcre2_match_data_free(wmd);
+    pcre2_code_free(wre);
+}
+
 static bool entry_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 bool rx__entry_rigid(const char *entry, bool caseless)
@@ -632,7 +659,8 @@ static int widen_class(cred_buf *b, const char *pat, size_t i, size_t j, bool *d
 /*
  * The expression given to vectorscan for a pattern. Vectorscan does not support \b in UCP mode and
  * compiles Unicode classes slowly, so the prefilter runs without UCP on a widened regex: \b and \B
- * are dropped; \w and \d become "not ASCII white space" (fast to compile); the other class escapes
+ * are dropped; \w becomes "not ASCII white space" (fast to compile), \d [0-9] or non-ASCII (as \p{N};
+ * "not white space" let any word stand for a number, in dosage patterns for one); the other class escapes
  * keep their ASCII members and take non-ASCII characters (\s becomes [\x09-\x0d\x20] or non-ASCII
  * less U+0590-08FF, see NONASCII_SPACE; \W becomes [^a-zA-Z0-9_], \S \D \H \V likewise); in a bracket
  * class \w \d \s \h \v become their ASCII members, the class then taking non-ASCII characters;
@@ -680,8 +708,10 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
             case 'W': case 'D': case 'S': case 'H': case 'V': {
                 bool neg;
                 const char *asc = ascii_of_escape(e, &neg);
-                if (e == 'w' || e == 'd') /* "not white space" compiles faster than the union */
+                if (e == 'w') /* "not white space" compiles faster than the union */
                     rc = cred_buf_puts(&b, "[^\\x09-\\x0d\\x20]");
+                else if (e == 'd') /* as \p{N}: ASCII digits or any non-ASCII character */
+                    rc = cred_buf_puts(&b, "(?:[0-9]|[^\\x00-\\x7f])");
                 else
                     rc = neg ? cred_buf_printf(&b, "[^%s]", asc)
                              : cred_buf_printf(&b, "(?:[%s]|%s)", asc, nonascii_of_escape(e));

@@ -90,6 +90,8 @@ typedef struct rclause {
     uint32_t *tail_first, *tail_count; /* per last word: its range in tail_ents */
     uint32_t *tail_ents;               /* entry indices grouped by last word */
     uint32_t *ent_len;                 /* per entry: its length in bytes */
+    uint32_t *ent_rank;                /* per entry: its place in the list regex (longest first) */
+    uint8_t *ent_bounds;               /* per entry: RX_B_* (the \b the list regex puts around it) */
     hs_mode hsm;
     bool dead;            /* empty list: never matches */
     uint32_t id;          /* global clause index */
@@ -229,6 +231,9 @@ bool rx__entry_rigid(const char *entry, bool caseless);
  */
 #define RX_TAIL_MIN 4
 size_t rx__entry_tail(const char *entry, const char **tail);
+/** Whether the list regex puts \b before (RX_B_START) and after (RX_B_END) each entry: out[i] for entries[i]. */
+enum { RX_B_START = 1, RX_B_END = 2, RX_B_SPACE = 4 /* and the entry holds white space */ };
+void rx__entry_bounds(const char *const *entries, size_t n, uint8_t *out);
 /** The vectorscan expression of a tail (malloc'd): its words literally, white space as [^a-zA-Z0-9_]+. */
 char *rx__tail_expr(const char *tail, size_t len);
 /** Whether the len bytes at `at` are the word `tail` (ASCII-caseless when asked). */

@@ -1,7 +1,8 @@
 /*
  * The scanner: one vectorscan pass per target marks candidate clauses, PCRE2 confirms them and gives
- * spans, rules are then evaluated in reference order (scopes, combinations), and scored hits are made
- * with caps and group bounds. A scanner belongs to one thread; its buffers grow and are reused.
+ * spans (word lists mostly without PCRE2: run_ends), rules that can hit are then evaluated in reference
+ * order (scopes, combinations), and scored hits are made with caps and group bounds. A scanner belongs
+ * to one thread; its buffers grow and are reused.
  */
 #include "rules/rules_int.h"
 
@@ -13,10 +14,16 @@ enum {
     CAND_ENDS = 2   /* run the anchored list regex where entries ending at the words found start */
 };
 
+/* What a clause needs to be evaluated (scanner's ckind): a candidate mark, or nothing. */
 enum {
-    RK_REF = 1,     /* a `match NAME` clause: hits when that rule hits */
-    RK_DOMAINS = 2  /* a domain list: looked up on every link, no prefilter */
+    CK_CAND = 0,    /* a pattern or list: only when vectorscan (or an `always` entry) made it a candidate */
+    CK_REF = 1,     /* `match NAME`: copies that rule's hits */
+    CK_DOMAINS = 2, /* a domain list: looked up on every link */
+    CK_DEAD = 3     /* never matches */
 };
+
+/* Which of a clause's regexes were JIT-compiled (scanner's jit): those run with pcre2_jit_match(). */
+enum { JIT_RE = 1, JIT_RE_AT = 2 };
 
 /*
  * vectorscan 5.4.9 on AVX-512 machines misses matches in the last, partial 64-byte block of a scan
@@ -62,10 +69,22 @@ struct cred_scanner {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     uint8_t *cand;           /* per clause: CAND_* bits for this post */
-    uint8_t *rule_cand;      /* per rule: some clause of it is a candidate (cleared with cand) */
-    uint8_t *rule_kind;      /* per rule: RK_* (what can give it hits without a candidate) */
-    uint32_t *ref_first;     /* per rule + 1: its range in ref_list, the rules its `match NAME` clauses name */
-    uint32_t *ref_list;
+    /*
+     * Rules to evaluate, as bits over their place in the evaluation order: set by a candidate clause
+     * (mark), by links for domain lists, and by a hit of a rule that a `match NAME` clause names (its
+     * rules come later in the order). Rules without a bit cannot hit, and are not evaluated.
+     */
+    uint64_t *todo;
+    uint64_t *hit_rules;     /* bits over rule indices: the rules with hits in this post */
+    size_t n_words;          /* of either */
+    uint32_t *pos_of;        /* per rule: its place in the evaluation order */
+    uint32_t *cpos;          /* per clause: pos_of its rule */
+    uint32_t *refby_first;   /* per rule + 1: its range in refby, the rules whose `match NAME` name it */
+    uint32_t *refby;
+    uint32_t *domain_rules;  /* rules with a domain list */
+    size_t n_domain_rules;
+    uint8_t *ckind;          /* per clause: CK_* (a rule's clauses have consecutive ids) */
+    uint8_t *jit;            /* per clause: JIT_* */
     uint32_t *cand_set;      /* clauses marked, to clear them */
     size_t n_cand;
     struct wend {            /* where vectorscan found the last word of some entries of a som clause */
@@ -73,8 +92,10 @@ struct cred_scanner {
     } *ends;
     size_t n_ends, cap_ends;
     uint32_t *end_head;      /* per som clause with CAND_ENDS: its first in `ends` (then `next`) */
-    uint32_t *starts;        /* entry starts of the clause being confirmed */
-    size_t cap_starts;
+    struct scand {           /* entries of the som clause being confirmed: start, rank, end, entry */
+        uint32_t at, rank, end, ent;
+    } *scand;
+    size_t cap_scand;
     const char **langs;      /* the language codes rules name (up to 64), and per rule a bit mask */
     size_t n_langs;
     uint64_t *rule_langs;    /* 0: any language */
@@ -117,10 +138,16 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->flags = flags;
     size_t nr = rules->n_rules ? rules->n_rules : 1, ng = rules->n_groups ? rules->n_groups : 1;
     s->cand = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
-    s->rule_cand = calloc(nr, 1);
-    s->rule_kind = calloc(nr, 1);
-    s->ref_first = calloc(nr + 1, sizeof *s->ref_first);
-    s->ref_list = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->ref_list);
+    s->n_words = (nr + 63) / 64;
+    s->todo = calloc(s->n_words, sizeof *s->todo);
+    s->hit_rules = calloc(s->n_words, sizeof *s->hit_rules);
+    s->pos_of = calloc(nr, sizeof *s->pos_of);
+    s->cpos = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cpos);
+    s->refby_first = calloc(nr + 1, sizeof *s->refby_first);
+    s->refby = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->refby);
+    s->domain_rules = calloc(nr, sizeof *s->domain_rules);
+    s->ckind = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
+    s->jit = calloc(rules->n_clauses ? rules->n_clauses : 1, 1);
     s->cand_set = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->cand_set);
     s->end_head = calloc(rules->n_clauses ? rules->n_clauses : 1, sizeof *s->end_head);
     s->langs = calloc(64, sizeof *s->langs);
@@ -132,30 +159,53 @@ int cred_scanner_new(cred_scanner **out, cred_rules *rules, unsigned int flags)
     s->gneg = calloc(ng, sizeof *s->gneg);
     s->md = pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
-    if (!s->cand || !s->rule_cand || !s->rule_kind || !s->ref_first || !s->ref_list || !s->cand_set || !s->end_head ||
+    if (!s->cand || !s->todo || !s->hit_rules || !s->pos_of || !s->cpos || !s->refby_first || !s->refby ||
+        !s->domain_rules || !s->ckind || !s->jit || !s->cand_set || !s->end_head ||
         !s->langs || !s->rule_langs || !s->first || !s->count || !s->stats || !s->gpos || !s->gneg || !s->md ||
         !s->mctx) {
         cred_scanner_free(s);
         return cred__error_nomem();
     }
     pcre2_set_match_limit(s->mctx, CRED_LIMIT_REGEX_MATCH);
-    uint32_t n_refs = 0;
-    for (size_t i = 0; i < rules->n_rules; i++) {
-        const rrule *r = &rules->rules[i];
-        s->ref_first[i] = n_refs;
-        for (size_t j = 0; j < r->n_clauses; j++) {
-            const rclause *c = &r->clauses[j];
-            if (c->dead)
-                continue;
-            if (c->kind == CL_RULE) {
-                s->rule_kind[i] |= RK_REF;
-                s->ref_list[n_refs++] = (uint32_t)c->ref; /* clauses are counted in n_clauses: room */
-            } else if (c->kind == CL_LIST && c->target == CRED_TARGET_DOMAINS) {
-                s->rule_kind[i] |= RK_DOMAINS;
-            }
-        }
+    for (size_t i = 0; i < rules->n_clauses; i++) {
+        const rclause *c = rules->clauses[i];
+        size_t jsz = 0;
+        s->ckind[i] = c->dead                                                    ? CK_DEAD
+                      : c->kind == CL_RULE                                       ? CK_REF
+                      : c->kind == CL_LIST && c->target == CRED_TARGET_DOMAINS ? CK_DOMAINS
+                                                                                 : CK_CAND;
+        if (c->re && pcre2_pattern_info(c->re, PCRE2_INFO_JITSIZE, &jsz) == 0 && jsz > 0)
+            s->jit[i] |= JIT_RE;
+        jsz = 0;
+        if (c->re_at && pcre2_pattern_info(c->re_at, PCRE2_INFO_JITSIZE, &jsz) == 0 && jsz > 0)
+            s->jit[i] |= JIT_RE_AT;
     }
-    s->ref_first[rules->n_rules] = n_refs;
+    for (size_t k = 0; k < rules->n_rules; k++)
+        s->pos_of[rules->order[k]] = (uint32_t)k;
+    for (size_t i = 0; i < rules->n_clauses; i++)
+        s->cpos[i] = s->pos_of[rules->clauses[i]->rule];
+    /* who names whom: counted, then placed (a rule naming another twice is listed twice: harmless) */
+    for (size_t i = 0; i < rules->n_clauses; i++) {
+        const rclause *c = rules->clauses[i];
+        if (s->ckind[i] == CK_REF && c->ref >= 0 && (size_t)c->ref < rules->n_rules)
+            s->refby_first[c->ref + 1]++;
+        else if (s->ckind[i] == CK_DOMAINS &&
+                 (s->n_domain_rules == 0 || s->domain_rules[s->n_domain_rules - 1] != c->rule))
+            s->domain_rules[s->n_domain_rules++] = c->rule; /* a rule's clauses are consecutive */
+    }
+    for (size_t i = 0; i < rules->n_rules; i++)
+        s->refby_first[i + 1] += s->refby_first[i];
+    uint32_t *fill = calloc(nr, sizeof *fill);
+    if (!fill) {
+        cred_scanner_free(s);
+        return cred__error_nomem();
+    }
+    for (size_t i = 0; i < rules->n_clauses; i++) {
+        const rclause *c = rules->clauses[i];
+        if (s->ckind[i] == CK_REF && c->ref >= 0 && (size_t)c->ref < rules->n_rules)
+            s->refby[s->refby_first[c->ref] + fill[c->ref]++] = c->rule;
+    }
+    free(fill);
     for (size_t i = 0; i < rules->n_rules; i++) { /* language masks: one strcmp per post, not per rule */
         const rrule *r = &rules->rules[i];
         for (size_t j = 0; j < r->n_langs && s->rule_langs[i] != UINT64_MAX; j++) {
@@ -184,14 +234,19 @@ void cred_scanner_free(cred_scanner *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     free(s->cand);
-    free(s->rule_cand);
-    free(s->rule_kind);
-    free(s->ref_first);
-    free(s->ref_list);
+    free(s->todo);
+    free(s->hit_rules);
+    free(s->pos_of);
+    free(s->cpos);
+    free(s->refby_first);
+    free(s->refby);
+    free(s->domain_rules);
+    free(s->ckind);
+    free(s->jit);
     free(s->cand_set);
     free(s->ends);
     free(s->end_head);
-    free(s->starts);
+    free(s->scand);
     free(s->langs);
     free(s->rule_langs);
     free(s->hits);
@@ -317,7 +372,7 @@ static void mark(cred_scanner *s, uint32_t clause, uint8_t bits)
 {
     if (!s->cand[clause]) {
         s->cand_set[s->n_cand++] = clause;
-        s->rule_cand[s->rules->clauses[clause]->rule] = 1;
+        s->todo[s->cpos[clause] / 64] |= (uint64_t)1 << (s->cpos[clause] % 64);
     }
     s->cand[clause] |= bits;
 }
@@ -415,6 +470,14 @@ static int prefilter(cred_scanner *s)
 
 /* ---- confirmation ------------------------------------------------------------------------------- */
 
+/* One match attempt: straight into the JIT code when the regex has some (the same result as pcre2_match). */
+static int match_at(cred_scanner *s, const pcre2_code *re, bool jit, const char *subj, size_t len, size_t off)
+{
+    if (jit)
+        return pcre2_jit_match(re, (PCRE2_SPTR)subj, len, off, 0, s->md, s->mctx);
+    return pcre2_match(re, (PCRE2_SPTR)subj, len, off, 0, s->md, s->mctx);
+}
+
 static bool add_hit(cred_scanner *s, uint32_t rule_first, ihit h)
 {
     if (s->n_hits - rule_first >= CRED_LIMIT_HITS_PER_RULE)
@@ -475,7 +538,7 @@ static void run_pcre(cred_scanner *s, const rclause *c, const char *subj, size_t
     size_t off = 0;
     bool one = c->target == CRED_TARGET_URLS || c->target == CRED_TARGET_DOMAINS;
     while (off <= len) {
-        int rc = pcre2_match(c->re, (PCRE2_SPTR)subj, len, off, 0, s->md, s->mctx);
+        int rc = match_at(s, c->re, s->jit[c->id] & JIT_RE, subj, len, off);
         if (rc < 0) {
             if (rc != PCRE2_ERROR_NOMATCH && s->error == 0)
                 s->error = CRED_ELIMIT;
@@ -495,23 +558,35 @@ static void run_pcre(cred_scanner *s, const rclause *c, const char *subj, size_t
     }
 }
 
-/* Sort a few offsets in place (no allocation; posts give a handful). */
-static void sort_u32(uint32_t *a, size_t n)
+/* Whether the byte before (at) or at (end) a list hit is a PCRE2 word character: 1 yes, 0 no, -1 unknown
+ * (a non-ASCII character, whose class only PCRE2's Unicode tables know). */
+static int ascii_word(const char *subj, size_t len, size_t i, bool before)
 {
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = a[i];
-        size_t j = i;
-        for (; j > 0 && a[j - 1] > x; j--)
-            a[j] = a[j - 1];
-        a[j] = x;
-    }
+    if (before ? i == 0 : i >= len)
+        return 0;
+    unsigned char c = (unsigned char)subj[before ? i - 1 : i];
+    if (c >= 0x80)
+        return -1;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int cmp_scand(const void *a, const void *b)
+{
+    const struct scand *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->rank != y->rank ? (x->rank < y->rank ? -1 : 1) : 0;
 }
 
 /*
- * A som list clause: the starts of its entries that end where vectorscan found their last words, then
- * the anchored list regex at each start (ascending) at or after the end of the previous hit. PCRE2
- * alone finds exactly these matches: each of them starts at one of those starts, and at a given start
- * the anchored regex chooses as the unanchored one does.
+ * A som list clause: the entries that end where vectorscan found their last words, read backwards to
+ * their only possible start (rx__entry_start), taken by ascending start at or after the end of the
+ * previous hit. At one start the list regex, anchored, takes the first of its alternatives (longest
+ * first: ent_rank) that matches with its \b; every alternative that matches there is among these
+ * entries, ending where the backward read says (a white-space run of an entry takes the whole run of
+ * \s characters, as PCRE2's greedy \s+ must). So the hit is the first of them by rank whose \b hold,
+ * checked here when the neighbouring characters are ASCII; otherwise the anchored regex decides. PCRE2
+ * alone finds exactly these matches: each of them starts at one of those starts.
  */
 static void run_ends(cred_scanner *s, const rclause *c, const char *subj, size_t len, uint32_t first)
 {
@@ -524,34 +599,75 @@ static void run_ends(cred_scanner *s, const rclause *c, const char *subj, size_t
             continue;
         for (uint32_t k = 0; k < c->tail_count[t]; k++) {
             uint32_t e = c->tail_ents[c->tail_first[t] + k];
-            long at = rx__entry_start(c->entries[e], c->ent_len[e], subj, end, caseless);
+            long at;
+            if (c->ent_bounds[e] & RX_B_SPACE)
+                at = rx__entry_start(c->entries[e], c->ent_len[e], subj, end, caseless);
+            else /* one word: its bytes right before the end */
+                at = c->ent_len[e] <= end &&
+                             rx__entry_tail_eq(c->entries[e], c->ent_len[e], subj + end - c->ent_len[e], caseless)
+                         ? (long)(end - c->ent_len[e])
+                         : -1;
             if (at < 0)
                 continue;
-            if (CRED_GROW(s->starts, s->cap_starts, n + 1) < 0) {
+            if (CRED_GROW(s->scand, s->cap_scand, n + 1) < 0) {
                 s->error = CRED_ENOMEM;
                 return;
             }
-            s->starts[n++] = (uint32_t)at;
+            s->scand[n++] = (struct scand){(uint32_t)at, c->ent_rank[e], (uint32_t)end, e};
         }
     }
-    if (n > 1)
-        sort_u32(s->starts, n);
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = s->starts[i];
-        if (at < off || (i > 0 && s->starts[i] == s->starts[i - 1]))
-            continue;
-        int rc = pcre2_match(c->re_at, (PCRE2_SPTR)subj, len, at, 0, s->md, s->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH)
-            continue;
-        if (rc < 0) {
-            if (s->error == 0)
-                s->error = CRED_ELIMIT;
-            return;
+    struct scand *sc = s->scand;
+    if (n > 1) {
+        if (n <= 16) {
+            for (size_t i = 1; i < n; i++) {
+                struct scand x = sc[i];
+                size_t j = i;
+                for (; j > 0 && cmp_scand(&sc[j - 1], &x) > 0; j--)
+                    sc[j] = sc[j - 1];
+                sc[j] = x;
+            }
+        } else {
+            qsort(sc, n, sizeof *sc, cmp_scand);
         }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-        size_t a = ov[0], b = ov[1];
-        if (b > a) {
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n;) {
+        size_t at = sc[i].at, j = i;
+        while (j < n && sc[j].at == at)
+            j++;
+        size_t from = i;
+        i = j;
+        if (at < off)
+            continue;
+        size_t a = 0, b = 0;
+        bool found = false, ask = false;
+        for (size_t k = from; k < j && !found && !ask; k++) {
+            uint8_t bnd = c->ent_bounds[sc[k].ent];
+            int before = bnd & RX_B_START ? ascii_word(subj, len, at, true) : 0;
+            int after = bnd & RX_B_END ? ascii_word(subj, len, sc[k].end, false) : 0;
+            if (before < 0 || after < 0)
+                ask = true; /* a non-ASCII neighbour: PCRE2 decides at this start */
+            else if (!before && !after) {
+                found = true;
+                a = at;
+                b = sc[k].end;
+            }
+        }
+        if (ask) {
+            int rc = match_at(s, c->re_at, s->jit[c->id] & JIT_RE_AT, subj, len, at);
+            if (rc == PCRE2_ERROR_NOMATCH)
+                continue;
+            if (rc < 0) {
+                if (s->error == 0)
+                    s->error = CRED_ELIMIT;
+                return;
+            }
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+            a = ov[0];
+            b = ov[1];
+            found = true;
+        }
+        if (found && b > a) {
             if (!add_hit(s, first, make_hit(s, c, subj, a, b, 0)))
                 return;
             off = b;
@@ -733,23 +849,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Whether rule ri can have hits in this post: a candidate clause, a referenced rule that hit, links. */
-static bool may_hit(const cred_scanner *s, uint32_t ri)
-{
-    if (s->rule_cand[ri])
-        return true;
-    uint8_t k = s->rule_kind[ri];
-    if (!k)
-        return false;
-    if ((k & RK_DOMAINS) && s->doc->n_links)
-        return true;
-    if (k & RK_REF)
-        for (uint32_t i = s->ref_first[ri]; i < s->ref_first[ri + 1]; i++)
-            if (s->count[s->ref_list[i]])
-                return true;
-    return false;
-}
-
 static void evaluate_rule(cred_scanner *s, uint32_t ri)
 {
     const rrule *r = &s->rules->rules[ri];
@@ -758,11 +857,13 @@ static void evaluate_rule(cred_scanner *s, uint32_t ri)
     s->count[ri] = 0;
     if (!lang_applies(s, ri))
         return;
+    uint32_t base = r->n_clauses ? r->clauses[0].id : 0;
     for (size_t i = 0; i < r->n_clauses; i++) {
-        const rclause *c = &r->clauses[i];
-        if (c->dead)
+        uint8_t k = s->ckind[base + i]; /* no look at the clause itself unless it can hit */
+        if (k == CK_DEAD || (k == CK_CAND && !s->cand[base + i]))
             continue;
-        if (c->kind == CL_RULE) {
+        const rclause *c = &r->clauses[i];
+        if (k == CK_REF) {
             size_t n = s->count[c->ref], from = s->first[c->ref];
             for (size_t j = 0; j < n; j++)
                 if (!add_hit(s, first, s->hits[from + j]))
@@ -814,11 +915,11 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     s->error = 0;
     s->n_hits = 0;
     s->sent_raw_ok = false;
-    for (size_t i = 0; i < s->n_cand; i++) {
+    for (size_t i = 0; i < s->n_cand; i++)
         s->cand[s->cand_set[i]] = 0;
-        s->rule_cand[rs->clauses[s->cand_set[i]]->rule] = 0;
-    }
     s->n_cand = 0;
+    memset(s->todo, 0, s->n_words * sizeof *s->todo);
+    memset(s->hit_rules, 0, s->n_words * sizeof *s->hit_rules);
     /* rules that cannot hit are not evaluated: no hits (first 0 keeps rs__rule_hits in bounds) */
     memset(s->first, 0, (rs->n_rules ? rs->n_rules : 1) * sizeof *s->first);
     memset(s->count, 0, (rs->n_rules ? rs->n_rules : 1) * sizeof *s->count);
@@ -827,15 +928,28 @@ int rs__evaluate(cred_scanner *s, const cred_doc *doc, const cred_post *post)
     int rc = prefilter(s);
     if (rc < 0)
         return rc;
+    if (doc->n_links)
+        for (size_t i = 0; i < s->n_domain_rules; i++)
+            s->todo[s->pos_of[s->domain_rules[i]] / 64] |= (uint64_t)1 << (s->pos_of[s->domain_rules[i]] % 64);
     bool prof = s->flags & CRED_SCANNER_PROFILE;
-    for (size_t k = 0; k < rs->n_rules; k++) {
-        uint32_t ri = rs->order[k];
-        if (!may_hit(s, ri))
-            continue;
-        uint64_t t0 = prof ? now_ns() : 0;
-        evaluate_rule(s, ri);
-        if (prof)
-            s->stats[ri].ns += now_ns() - t0;
+    for (size_t w = 0; w < s->n_words; w++) {
+        while (s->todo[w]) { /* re-read: a hit sets the bits of later rules, maybe in this word */
+            unsigned b = (unsigned)__builtin_ctzll(s->todo[w]);
+            s->todo[w] &= s->todo[w] - 1;
+            uint32_t ri = rs->order[w * 64 + b];
+            uint64_t t0 = prof ? now_ns() : 0;
+            evaluate_rule(s, ri);
+            if (prof)
+                s->stats[ri].ns += now_ns() - t0;
+            if (!s->count[ri])
+                continue;
+            s->hit_rules[ri / 64] |= (uint64_t)1 << (ri % 64);
+            for (uint32_t i = s->refby_first[ri]; i < s->refby_first[ri + 1]; i++) {
+                uint32_t p = s->pos_of[s->refby[i]];
+                if (p > w * 64 + b) /* references come first in the order; a later one could not see this */
+                    s->todo[p / 64] |= (uint64_t)1 << (p % 64);
+            }
+        }
     }
     if (s->error == CRED_ENOMEM)
         return cred__error_nomem();
@@ -859,6 +973,12 @@ static int render(cred_buf *b, const rrule *r, const ihit *h)
     const char *t = r->explain ? r->explain : r->info.describe;
     int rc = 0;
     for (const char *p = t; *p && rc == 0; p++) {
+        size_t run = strcspn(p, "{"); /* the text up to the next brace in one piece */
+        if (run > 0) {
+            rc = cred_buf_put(b, p, run);
+            p += run - 1;
+            continue;
+        }
         if (*p == '{') {
             if (strncmp(p, "{match}", 7) == 0) {
                 rc = cred_buf_put(b, h->quote, h->quote_len);
@@ -896,54 +1016,57 @@ int cred_scanner_scan(cred_scanner *s, const cred_scan_result **out, const cred_
     cred_buf_clear(&s->text);
     memset(s->gpos, 0, (rs->n_groups ? rs->n_groups : 1) * sizeof *s->gpos);
     memset(s->gneg, 0, (rs->n_groups ? rs->n_groups : 1) * sizeof *s->gneg);
-    for (size_t ri = 0; ri < rs->n_rules; ri++) {
-        const rrule *r = &rs->rules[ri];
-        if (r->info.weight == 0 || s->count[ri] == 0)
-            continue;
-        const ihit *h = s->hits + s->first[ri];
-        for (size_t j = 0; j < s->count[ri]; j++) {
-            if (CRED_GROW(s->out, s->cap_out, n_out + 1) < 0 ||
-                CRED_GROW(s->explain_off, s->cap_explain_off, n_out + 1) < 0)
-                return cred__error_nomem();
-            cred_rule_hit *o = &s->out[n_out];
-            o->rule = &r->info;
-            o->rule_index = (uint32_t)ri;
-            o->target = (cred_rule_target)h[j].target;
-            o->span = h[j].span;
-            o->sentence = h[j].sentence;
-            o->raw_points = r->info.weight;
-            o->points = r->info.weight;
-            o->flags = 0;
-            o->quote = h[j].quote;
-            o->quote_len = h[j].quote_len;
-            if (j >= r->info.cap) {
-                o->points = 0;
-                o->flags |= CRED_HIT_CAPPED;
-            } else if (r->group >= 0) {
-                const rgroup *g = &rs->groups[r->group];
-                if (o->points > 0 && g->has_max) {
-                    double left = g->max - s->gpos[r->group];
-                    if (o->points > left) {
-                        o->points = left > 0 ? left : 0;
-                        o->flags |= CRED_HIT_GROUP_LIMITED;
+    for (size_t w = 0; w < s->n_words; w++) {
+        for (uint64_t bits = s->hit_rules[w]; bits; bits &= bits - 1) { /* the rules with hits, in index order */
+            size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
+            const rrule *r = &rs->rules[ri];
+            if (s->count[ri] == 0 || r->info.weight == 0)
+                continue;
+            const ihit *h = s->hits + s->first[ri];
+            for (size_t j = 0; j < s->count[ri]; j++) {
+                if (CRED_GROW(s->out, s->cap_out, n_out + 1) < 0 ||
+                    CRED_GROW(s->explain_off, s->cap_explain_off, n_out + 1) < 0)
+                    return cred__error_nomem();
+                cred_rule_hit *o = &s->out[n_out];
+                o->rule = &r->info;
+                o->rule_index = (uint32_t)ri;
+                o->target = (cred_rule_target)h[j].target;
+                o->span = h[j].span;
+                o->sentence = h[j].sentence;
+                o->raw_points = r->info.weight;
+                o->points = r->info.weight;
+                o->flags = 0;
+                o->quote = h[j].quote;
+                o->quote_len = h[j].quote_len;
+                if (j >= r->info.cap) {
+                    o->points = 0;
+                    o->flags |= CRED_HIT_CAPPED;
+                } else if (r->group >= 0) {
+                    const rgroup *g = &rs->groups[r->group];
+                    if (o->points > 0 && g->has_max) {
+                        double left = g->max - s->gpos[r->group];
+                        if (o->points > left) {
+                            o->points = left > 0 ? left : 0;
+                            o->flags |= CRED_HIT_GROUP_LIMITED;
+                        }
+                        s->gpos[r->group] += o->points;
+                    } else if (o->points < 0 && g->has_min) {
+                        double left = g->min - s->gneg[r->group];
+                        if (o->points < left) {
+                            o->points = left < 0 ? left : 0;
+                            o->flags |= CRED_HIT_GROUP_LIMITED;
+                        }
+                        s->gneg[r->group] += o->points;
                     }
-                    s->gpos[r->group] += o->points;
-                } else if (o->points < 0 && g->has_min) {
-                    double left = g->min - s->gneg[r->group];
-                    if (o->points < left) {
-                        o->points = left < 0 ? left : 0;
-                        o->flags |= CRED_HIT_GROUP_LIMITED;
-                    }
-                    s->gneg[r->group] += o->points;
                 }
+                if (o->flags)
+                    suppressed++;
+                total += o->points;
+                s->explain_off[n_out] = s->text.len;
+                if (render(&s->text, r, &h[j]) < 0)
+                    return cred__error_nomem();
+                n_out++;
             }
-            if (o->flags)
-                suppressed++;
-            total += o->points;
-            s->explain_off[n_out] = s->text.len;
-            if (render(&s->text, r, &h[j]) < 0)
-                return cred__error_nomem();
-            n_out++;
         }
     }
     for (size_t i = 0; i < n_out; i++)

@@ -438,3 +438,37 @@ Test(rules, narrowed_prefilter_classes_agree_with_pcre2_alone)
     cred_rules_free(hs);
     cred_rules_free(pc);
 }
+
+Test(rules, word_lists_resolved_without_pcre2_agree_with_pcre2_alone)
+{
+    /* a list hit is taken from the entries found backwards from vectorscan's reports (longest entry first
+     * at one start, \b checked on ASCII neighbours, PCRE2 asked for non-ASCII ones): the same spans */
+    static const char *const src = R("L", "match in { \"fake news\" \"fake\" \"news\" \"not fake\" \"not fake news\" "
+                                          "\"c++\" \"100%\" \"x-ray\" \"ray\" }")
+        R("RAWL", "target raw match in { \"Fake News\" \"fake\" \"HOAX\" }")
+        R("ONE", "match in { \"virus\" \"the virus\" \"viruses\" }");
+    static const char *const posts[] = {
+        "not fake news, not fake, fake news and news", "fakenews newsy unfake fake_news fake2 news",
+        "éfake news ﬁfake fakeé — fake—news «fake» ñnews", "fake   news\tfake\u00a0news fake\u2009news",
+        "c++ c+++ xc++ 100% 1100% 100%x x-ray xx-ray ray-x", "FAKE NEWS Fake News fake news HoAx hoax_",
+        "the virus, viruses, thevirus the  virus virus", "nothing to see here",
+        "Ωfake news fake newsΩ 日本fake news日本",
+    };
+    cred_rules *hs = compile_ok(src, 0), *pc = compile_ok(src, CRED_RULES_NO_PREFILTER);
+    compare_sets(hs, pc, posts, sizeof posts / sizeof *posts);
+    tscan t = {hs, NULL, NULL};
+    cr_assert_eq(cred_text_new(&t.text, NULL), 0);
+    cr_assert_eq(cred_scanner_new(&t.sc, hs, 0), 0);
+    const cred_scan_result *res = tscan_text(&t, posts[0]);
+    cr_expect_eq(hits_of(res, "L"), 4, "the longest entry at each start, then on after it");
+    bool longest = false;
+    for (size_t i = 0; i < res->n_hits; i++)
+        longest |= res->hits[i].span.start == 0 && res->hits[i].span.end == 13;
+    cr_expect(longest, "\"not fake news\" wins over \"not fake\" at the same start");
+    cr_expect_eq(hits_of(tscan_text(&t, posts[1]), "L"), 1, "no hit inside a word: the last \"news\" only");
+    cr_expect_eq(hits_of(tscan_text(&t, posts[5]), "RAWL"), 4, "raw lists are caseless");
+    cred_scanner_free(t.sc);
+    cred_text_free(t.text);
+    cred_rules_free(hs);
+    cred_rules_free(pc);
+}
