@@ -219,8 +219,8 @@ int main(int argc, char **argv)
     printf("credence_index_bytes=%" PRIu64 "\ncredence_text_bytes=%" PRIu64 "\ncredence_dedup_bytes=%" PRIu64
            "\ncredence_file_bytes=%" PRIu64 "\n", st.index_bytes, st.text_bytes, st.dedup_bytes, st.file_bytes);
     printf("credence_dict_bytes=%" PRIu64 "\ncredence_postings_bytes=%" PRIu64 "\ncredence_positions_bytes=%" PRIu64
-           "\ncredence_doc_table_bytes=%" PRIu64 "\n", st.dict_bytes, st.postings_bytes, st.positions_bytes,
-           st.doc_table_bytes);
+           "\ncredence_doc_table_bytes=%" PRIu64 "\ncredence_pairs_bytes=%" PRIu64 "\n", st.dict_bytes,
+           st.postings_bytes, st.positions_bytes, st.doc_table_bytes, st.pairs_bytes);
     fflush(stdout);
 opened:;
     double open_ms[5];
@@ -236,7 +236,7 @@ opened:;
     printf("credence_open_ms=%.1f\n", open_ms[2]);
     if (reuse) {
         cred_corpus_stats_get(c, &st);
-        printf("credence_index_bytes=%" PRIu64 "\n", st.index_bytes);
+        printf("credence_index_bytes=%" PRIu64 "\ncredence_pairs_bytes=%" PRIu64 "\n", st.index_bytes, st.pairs_bytes);
     }
 
     /* ---- queries ---- */

@@ -1577,6 +1577,7 @@ typedef struct cred_corpus_stats {
     uint64_t file_bytes;     /**< all segment files */
     int64_t first_date, last_date; /**< CRED_DATE_UNKNOWN when no post is dated */
     uint64_t dict_bytes, postings_bytes, positions_bytes, doc_table_bytes; /**< parts of index_bytes */
+    uint64_t pairs_bytes;    /**< part of index_bytes: the frequent-pair index (phrase filter) */
 } cred_corpus_stats;
 
 CRED_API int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out);

@@ -59,6 +59,8 @@ typedef struct worker {
     size_t n_tblk, cap_tblk;
     uint32_t *doc_block;    /* global array: text block of each doc (local index into tblk) */
     cred_buf scratch, rec;
+    cred_buf toks;          /* term index of each stem token, doc after doc (lens[gd] a doc): pairs */
+    uint32_t last_ti;       /* term index of the last occur() */
     int rc;
 } worker;
 
@@ -118,6 +120,7 @@ static int occur(worker *w, const char *k, size_t len, uint32_t d, uint32_t pos)
     if (ti < 0)
         return (int)ti;
     wterm *e = &w->terms[ti];
+    w->last_ti = (uint32_t)ti;
     if (e->last_doc != (int64_t)d) {
         if (CRED_GROW(w->touched, w->cap_touched, w->n_touched + 1) < 0)
             return CRED_ENOMEM;
@@ -230,6 +233,8 @@ static int analyse_doc(worker *w, size_t gd)
             continue;
         if ((rc = occur(w, t->stem, t->stem_len, d, pos)) < 0)
             return rc;
+        if (cred_buf_put(&w->toks, &w->last_ti, sizeof w->last_ti) < 0)
+            return CRED_ENOMEM;
         const char *surf = doc->norm + t->start;
         if (t->len != t->stem_len || memcmp(surf, t->stem, t->len) != 0) {
             cred_buf_clear(&w->scratch);
@@ -384,6 +389,7 @@ static void worker_free(worker *w)
     cred_buf_free(&w->blk);
     cred_buf_free(&w->scratch);
     cred_buf_free(&w->rec);
+    cred_buf_free(&w->toks);
 }
 
 /* ---- ordering and linking ---------------------------------------------------------------------- */
@@ -1046,6 +1052,181 @@ static void phase(const char *name, double *t)
     *t = now;
 }
 
+/* ---- frequent pairs ------------------------------------------------------------------------------- */
+
+typedef struct fterm {
+    const char *key;
+    uint32_t len;
+    uint64_t df;
+    uint32_t ti[N_PARTS]; /* term index in each part (UINT32_MAX: absent) */
+} fterm;
+
+static int fterm_df_cmp(const void *a, const void *b)
+{
+    const fterm *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    size_t ml = CRED_MIN(x->len, y->len);
+    int c = memcmp(x->key, y->key, ml);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int fterm_key_cmp(const void *a, const void *b)
+{
+    const fterm *x = a, *y = b;
+    size_t ml = CRED_MIN(x->len, y->len);
+    int c = memcmp(x->key, y->key, ml);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+typedef struct pair_acc {
+    uint32_t df, last; /* last: doc + 1 */
+    cred_buf docs;
+} pair_acc;
+
+/*
+ * The frequent-pair section: the stem terms of highest df (at most IX_PAIR_TERMS, df >= n /
+ * IX_PAIR_MIN_DF_DIV), every adjacent pair of them that occurs, and the doc list of the pairs that are
+ * rare next to their words (df * IX_PAIR_RATIO <= the smaller word's df): a phrase then checks positions
+ * only in docs that hold the pair.
+ */
+#define IX_PAIR_RATIO 8
+static int build_pairs(cred_buf *out, worker *ws, const uint32_t *lens, size_t n)
+{
+    int rc = 0;
+    fterm *ft = NULL;
+    size_t nft = 0, cap = 0;
+    uint16_t *rank[N_PARTS] = {NULL};
+    pair_acc *acc = NULL;
+    uint64_t min_df = n / IX_PAIR_MIN_DF_DIV;
+    if (min_df < 2)
+        min_df = 2;
+    /* candidate terms: the stems of each part with enough df in it or in the whole (merge by key) */
+    for (int p = 0; p < N_PARTS; p++) {
+        worker *w = &ws[p];
+        for (size_t i = 0; i < w->n_terms; i++) {
+            const wterm *t = &w->terms[i];
+            const char *k = w->kbuf.ptr + t->koff;
+            if (t->klen == 0 || t->klen > 255 || (unsigned char)k[0] <= 3 || t->pos.len == 0)
+                continue;
+            if (CRED_GROW(ft, cap, nft + 1) < 0) {
+                rc = CRED_ENOMEM;
+                goto done;
+            }
+            ft[nft++] = (fterm){k, t->klen, t->df, {UINT32_MAX, UINT32_MAX}};
+            ft[nft - 1].ti[p] = (uint32_t)i;
+        }
+    }
+    qsort(ft, nft, sizeof *ft, fterm_key_cmp);
+    {
+        size_t m = 0;
+        for (size_t i = 0; i < nft; i++) {
+            if (m && fterm_key_cmp(&ft[m - 1], &ft[i]) == 0) {
+                ft[m - 1].df += ft[i].df;
+                for (int p = 0; p < N_PARTS; p++)
+                    if (ft[i].ti[p] != UINT32_MAX)
+                        ft[m - 1].ti[p] = ft[i].ti[p];
+            } else {
+                ft[m++] = ft[i];
+            }
+        }
+        nft = m;
+    }
+    qsort(ft, nft, sizeof *ft, fterm_df_cmp);
+    size_t nf = 0;
+    while (nf < nft && nf < IX_PAIR_TERMS && ft[nf].df >= min_df)
+        nf++;
+    qsort(ft, nf, sizeof *ft, fterm_key_cmp);
+    for (int p = 0; p < N_PARTS; p++) {
+        rank[p] = calloc(ws[p].n_terms ? ws[p].n_terms : 1, sizeof *rank[p]);
+        if (!rank[p]) {
+            rc = cred__error_nomem();
+            goto done;
+        }
+        for (size_t i = 0; i < nf; i++)
+            if (ft[i].ti[p] != UINT32_MAX)
+                rank[p][ft[i].ti[p]] = (uint16_t)(i + 1);
+    }
+    acc = calloc(nf ? nf * nf : 1, sizeof *acc);
+    if (!acc) {
+        rc = cred__error_nomem();
+        goto done;
+    }
+    for (int p = 0; p < N_PARTS; p++) {
+        const uint32_t *tk = (const uint32_t *)(const void *)ws[p].toks.ptr;
+        size_t ntk = ws[p].toks.len / sizeof *tk, at = 0;
+        for (size_t gd = ws[p].from; gd < ws[p].to; gd++) {
+            size_t dl = lens[gd];
+            if (dl > ntk - at) { /* cannot happen: one token per position */
+                rc = cred__error(CRED_ERROR, "pair index: token count mismatch");
+                goto done;
+            }
+            for (size_t j = 0; j + 1 < dl; j++) {
+                unsigned a = rank[p][tk[at + j]], b = rank[p][tk[at + j + 1]];
+                if (!a || !b)
+                    continue;
+                pair_acc *e = &acc[(a - 1) * nf + (b - 1)];
+                if (e->last == gd + 1)
+                    continue;
+                if (ix_put_varint(&e->docs, gd + 1 - e->last) < 0) {
+                    rc = CRED_ENOMEM;
+                    goto done;
+                }
+                e->last = (uint32_t)(gd + 1);
+                e->df++;
+            }
+            at += dl;
+        }
+    }
+    uint32_t np = 0;
+    for (size_t i = 0; i < nf * nf; i++)
+        np += acc[i].df > 0;
+    uint32_t nf32 = (uint32_t)nf;
+    CRED_TRY(cred_buf_put(out, &nf32, 4));
+    CRED_TRY(cred_buf_put(out, &np, 4));
+    for (size_t i = 0; i < nf; i++) {
+        uint8_t l = (uint8_t)ft[i].len;
+        CRED_TRY(cred_buf_put(out, &l, 1));
+        CRED_TRY(cred_buf_put(out, ft[i].key, ft[i].len));
+    }
+    uint64_t data = 0, stored = 0;
+    for (size_t i = 0; i < nf * nf; i++) {
+        pair_acc *e = &acc[i];
+        if (!e->df)
+            continue;
+        uint64_t wdf = CRED_MIN(ft[i / nf].df, ft[i % nf].df);
+        bool keep = (uint64_t)e->df * IX_PAIR_RATIO <= wdf;
+        ix_pair pe = {(uint16_t)(i / nf), (uint16_t)(i % nf), e->df, (uint32_t)data, keep ? (uint32_t)e->docs.len : 0};
+        if (keep) {
+            data += e->docs.len;
+            stored++;
+        }
+        CRED_TRY(cred_buf_put(out, &pe, sizeof pe));
+    }
+    for (size_t i = 0; i < nf * nf; i++) {
+        pair_acc *e = &acc[i];
+        if (e->df && (uint64_t)e->df * IX_PAIR_RATIO <= CRED_MIN(ft[i / nf].df, ft[i % nf].df))
+            CRED_TRY(cred_buf_put(out, e->docs.ptr, e->docs.len));
+    }
+    if (data > UINT32_MAX) {
+        rc = cred__error(CRED_ERROR, "pair index too large");
+        goto done;
+    }
+    if (getenv("CRED_INDEX_TIMING"))
+        fprintf(stderr, "index build: pairs: %zu frequent terms (df >= %llu), %u pairs, %llu with doc lists, "
+                "%llu data bytes, %zu section bytes\n", nf, (unsigned long long)(nf ? ft[nf - 1].df : 0), np,
+                (unsigned long long)stored, (unsigned long long)data, out->len);
+done:
+    if (acc)
+        for (size_t i = 0; i < nf * nf; i++)
+            cred_buf_free(&acc[i].docs);
+    free(acc);
+    for (int p = 0; p < N_PARTS; p++)
+        free(rank[p]);
+    free(ft);
+    return rc;
+}
+
 int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
 {
     double t0 = 0;
@@ -1067,7 +1248,8 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     ix_link *links = NULL;
     ix_idmap *idmap = NULL;
     ix_sig *xs = NULL;
-    cred_buf textdir = CRED_BUF_INIT, text = CRED_BUF_INIT, dict = CRED_BUF_INIT, dtab = CRED_BUF_INIT;
+    cred_buf textdir = CRED_BUF_INIT, text = CRED_BUF_INIT, dict = CRED_BUF_INIT, dtab = CRED_BUF_INIT,
+             pairs = CRED_BUF_INIT;
     CRED_TRY_ALLOC(ord);
     CRED_TRY_ALLOC(ids);
     /* newest version of each id only */
@@ -1188,6 +1370,8 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     }
     CRED_TRY(merge_terms(&e, ws, threads));
     phase("merge postings", &t0);
+    CRED_TRY(build_pairs(&pairs, ws, lens, n));
+    phase("frequent pairs", &t0);
     if (getenv("CRED_INDEX_TIMING"))
         fprintf(stderr, "index build: postings %zu bytes: gaps %llu, tf %llu, skip %llu; positions %zu bytes "
                 "(%llu first, %llu later)\n", e.post.len, (unsigned long long)e.gap_bytes,
@@ -1280,6 +1464,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
     CRED_TRY(st_writer_add(&sw, IX_SEC_POST, e.post.ptr, e.post.len, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_POS, e.pos.ptr, e.pos.len, ST_CODEC_RAW));
     CRED_TRY(st_writer_add(&sw, IX_SEC_SIGS, xs, n_x * sizeof *xs, ST_CODEC_RAW));
+    CRED_TRY(st_writer_add(&sw, IX_SEC_PAIRS, pairs.ptr, pairs.len, ST_CODEC_RAW));
     CRED_TRY(st_writer_finish(&sw));
     phase("tables and file image", &t0);
     *out = sw.b;
@@ -1293,6 +1478,7 @@ done:
     cred_buf_free(&text);
     cred_buf_free(&dict);
     cred_buf_free(&dtab);
+    cred_buf_free(&pairs);
     free(ord);
     free(ids);
     free(sigs);

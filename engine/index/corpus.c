@@ -643,7 +643,7 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
         }
         out->segments++;
         out->file_bytes += s->f.len;
-        static const uint32_t idx[] = {IX_SEC_DICT, IX_SEC_POST, IX_SEC_POS, IX_SEC_DOCS, IX_SEC_META};
+        static const uint32_t idx[] = {IX_SEC_DICT, IX_SEC_POST, IX_SEC_POS, IX_SEC_DOCS, IX_SEC_META, IX_SEC_PAIRS};
         for (size_t k = 0; k < CRED_ARRAY_LEN(idx); k++)
             out->index_bytes += st_file_find(&s->f, idx[k])->len;
         out->text_bytes += st_file_find(&s->f, IX_SEC_TEXT)->len + st_file_find(&s->f, IX_SEC_TEXTDIR)->len;
@@ -653,6 +653,7 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
         out->postings_bytes += st_file_find(&s->f, IX_SEC_POST)->len;
         out->positions_bytes += st_file_find(&s->f, IX_SEC_POS)->len;
         out->doc_table_bytes += st_file_find(&s->f, IX_SEC_DOCS)->len;
+        out->pairs_bytes += st_file_find(&s->f, IX_SEC_PAIRS)->len;
     }
     for (size_t i = 0; i < c->n_segs; i++) {
         const ix_segment *s = c->segs[i];

@@ -7,7 +7,8 @@
  *              in the calling thread, a sorted front-coded term dictionary, block postings (doc gaps
  *              and tf per 128 docs, Rice or patched frame of reference; block-max skip table),
  *              positions in their own stream, zstd text blocks, the id map; postings encoded on two
- *              threads (two term ranges).
+ *              threads (two term ranges); the frequent-pair index (adjacent pairs of the segment's most
+ *              frequent stems, with the doc lists of the rare ones) for phrases.
  *   segment.c  a loaded segment: checks, term lookup, prefix ranges, posting cursors, records.
  *   corpus.c   the directory: MANIFEST, segments, log, replace-by-id, commit, flush, compact, verify.
  *   query.c    the query language → a tree (column-precise syntax errors).
@@ -101,7 +102,7 @@ bool ix_record_decode(ix_record *r, const uint8_t *buf, size_t len);
 
 /* ---- segments -------------------------------------------------------------------------------- */
 
-#define IX_SEG_VERSION 2u
+#define IX_SEG_VERSION 3u
 #define IX_BLOCK 128            /* postings per block */
 #define IX_TEXT_BLOCK (8u << 10)
 #define IX_DICT_BLOCK 16
@@ -118,7 +119,20 @@ enum { /* section kinds */
     IX_SEC_POS,        /* per term and block: first positions (bits of len - 1), later gaps - 1 (ix_pfor_pack) */
     IX_SEC_SIGS,       /* ix_sig[n_sigs] exemplar signatures */
     IX_SEC_LINKS,      /* ix_link[n_docs] */
+    IX_SEC_PAIRS,      /* frequent-pair index: u32 n_freq, u32 n_pairs; n_freq terms (u8 len, bytes; sorted);
+                          ix_pair[n_pairs] sorted by (a, b); doc lists (varint gaps, first doc + 1) */
 };
+
+/* Adjacent pairs of frequent terms (the IX_PAIR_TERMS stem terms of highest df, df >= n_docs /
+ * IX_PAIR_MIN_DF_DIV): every pair that occurs is listed, so a phrase pair of two frequent terms that is
+ * absent matches nothing; a pair's docs are stored when it is rare next to its words (len 0: not). */
+#define IX_PAIR_TERMS 128
+#define IX_PAIR_MIN_DF_DIV 100
+typedef struct ix_pair {
+    uint16_t a, b;           /* ranks in the sorted frequent-term list */
+    uint32_t df;             /* docs holding the pair */
+    uint32_t off, len;       /* doc list bytes in the data part (len 0: not stored) */
+} ix_pair;                   /* 16 bytes */
 
 typedef struct ix_meta {
     uint64_t n_docs, n_terms, n_dict_blocks, n_text_blocks, n_sigs;
@@ -204,6 +218,11 @@ typedef struct ix_segment {
     const uint8_t *post; size_t post_len;
     const uint8_t *pos; size_t pos_len;
     const ix_sig *sigs;
+    /* frequent-pair index (IX_SEC_PAIRS) */
+    uint32_t n_freq, n_pairs;
+    const uint8_t **freq;         /* n_freq length-prefixed terms (malloc'd array) */
+    const ix_pair *pairs;         /* unaligned: read with memcpy */
+    const uint8_t *pair_data; size_t pair_data_len;
     uint8_t *deleted;             /* bitmap: replaced by a newer version (malloc'd, or NULL) */
     uint64_t n_deleted;
     /* small LRU cache of decompressed text blocks (hits, their parents and origins; repeated queries) */
@@ -246,6 +265,12 @@ static inline bool ix_deleted(const ix_segment *s, uint32_t d)
     return s->deleted && (s->deleted[d >> 3] >> (d & 7)) & 1;
 }
 uint64_t ix_id_hash(const char *id, size_t len);
+/** Rank + 1 of a term among the segment's frequent terms (0: not one of them). */
+unsigned ix_pair_rank(const ix_segment *s, const char *term, size_t len);
+/** The pair of frequent terms (ranks + 1): 1 found (*p filled), 0 absent. */
+int ix_pair_find(const ix_segment *s, unsigned a, unsigned b, ix_pair *p);
+/** Decode a stored pair's doc list into out (p->df entries). false when corrupt. */
+bool ix_pair_docs(const ix_segment *s, const ix_pair *p, uint32_t *out);
 
 /* ---- postings cursor ------------------------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
  * wins); without the margin a block whose best doc only ties the minimum could never be skipped. */
 #define UB_TIE (1 + 2e-7)
 
-typedef enum { IT_TERM, IT_OR, IT_AND, IT_NOT, IT_PHRASE, IT_ALL } it_kind;
+typedef enum { IT_TERM, IT_OR, IT_AND, IT_NOT, IT_PHRASE, IT_ALL, IT_DOCS } it_kind;
 
 typedef struct it {
     it_kind kind;
@@ -33,6 +33,11 @@ typedef struct it {
     size_t n_pos_kids; /* AND-NOT: kids [0, n_pos_kids) required, the rest excluded */
     uint32_t n_docs;
     bool lazy;        /* PHRASE at the root: matches its AND; the caller checks positions (phrase_ok) */
+    unsigned fr;      /* TERM: rank + 1 among the segment's frequent terms (0: not one) */
+    uint32_t *dl;     /* DOCS: a frequent pair's docs (dn of them; di: the next to look at) */
+    size_t dn, di;
+    struct it **f;    /* PHRASE: DOCS filters, one per indexed pair of adjacent words */
+    size_t nf;
 } it;
 
 typedef struct hl_term {
@@ -90,6 +95,10 @@ static void it_free(it *t)
         ix_cursor_free(&t->cur);
     for (size_t i = 0; i < t->nk; i++)
         it_free(t->k[i]);
+    for (size_t i = 0; i < t->nf; i++)
+        it_free(t->f[i]);
+    free(t->f);
+    free(t->dl);
     free(t->k);
     free(t);
 }
@@ -172,12 +181,48 @@ static uint32_t it_seek(it *t, uint32_t target)
     case IT_PHRASE: {
         uint32_t d = target;
         for (;;) {
-            d = and_seek(t, d, t->nk);
+            /* docs holding every indexed pair first (the words' positions only there), then the words */
+            for (size_t i = 0; i < t->nf && d != IX_END;) {
+                uint32_t fd = it_seek(t->f[i], d);
+                if (fd != d) {
+                    d = fd;
+                    i = 0;
+                    continue;
+                }
+                i++;
+            }
+            if (d == IX_END)
+                break;
+            uint32_t ad = and_seek(t, d, t->nk);
+            if (ad != d && t->nf) {
+                d = ad;
+                continue;
+            }
+            d = ad;
             if (d == IX_END || t->lazy || phrase_ok(cur_ss, t))
                 break;
             d++;
         }
         t->doc = d;
+        break;
+    }
+    case IT_DOCS: {
+        /* galloping search for the first doc >= target from di */
+        size_t lo = t->di, step = 1, hi;
+        while (lo + step < t->dn && t->dl[lo + step] < target) {
+            lo += step;
+            step <<= 1;
+        }
+        hi = lo + step < t->dn ? lo + step : t->dn;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (t->dl[mid] < target)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        t->di = lo;
+        t->doc = lo < t->dn ? t->dl[lo] : IX_END;
         break;
     }
     case IT_ALL:
@@ -432,6 +477,7 @@ static int term_it(ctx *x, it **out, const char *t, size_t len, bool scoring)
         return cred__error_nomem();
     ix_cursor_init(&n->cur, x->seg, &tm);
     n->doc = UINT32_MAX - 1; /* not positioned */
+    n->fr = ix_pair_rank(x->seg, t, len);
     n->w = scoring ? idf(x->ss, global_df(x->c, t, len)) : 0;
     if (scoring && n->w < 1e-6)
         n->w = 1e-6;
@@ -509,6 +555,108 @@ static int pfx_fn(void *payload, const char *term, size_t len, const ix_term *t)
 }
 
 static int build(ctx *x, const q_node *q, it **out);
+
+/* The terms of a phrase word: the term itself or the terms of an OR of terms; 0 when other. */
+static size_t word_terms(it *w, it ***v)
+{
+    if (w->kind == IT_TERM) {
+        *v = NULL;
+        return 1;
+    }
+    if (w->kind != IT_OR || w->nk == 0)
+        return 0;
+    for (size_t i = 0; i < w->nk; i++)
+        if (w->k[i]->kind != IT_TERM)
+            return 0;
+    *v = w->k;
+    return w->nk;
+}
+
+/* A DOCS iterator over a pair's stored docs (dl NULL, dn 0 for none). */
+static int docs_it(ctx *x, it **out, const ix_pair *pe)
+{
+    it *f = it_new(IT_DOCS);
+    if (!f)
+        return cred__error_nomem();
+    f->doc = UINT32_MAX - 1;
+    *out = f;
+    if (!pe)
+        return 0;
+    if (!(f->dl = malloc(pe->df * sizeof *f->dl)))
+        return cred__error_nomem();
+    if (!ix_pair_docs(x->seg, pe, f->dl))
+        return st_corrupt(x->seg->f.path, st_file_find(&x->seg->f, IX_SEC_PAIRS)->off + pe->off, "bad pair doc list");
+    f->dn = pe->df;
+    return 0;
+}
+
+/*
+ * For each pair of adjacent phrase words whose terms are all frequent terms of the segment: the docs
+ * holding one of the term pairs, when every such pair that occurs has a stored doc list (none occurs:
+ * the phrase matches nothing here). The phrase then checks positions only in those docs.
+ */
+static int pair_filters(ctx *x, it *ph)
+{
+    for (size_t i = 0; i + 1 < ph->nk; i++) {
+        it **va = NULL, **vb = NULL;
+        size_t na = word_terms(ph->k[i], &va), nb = word_terms(ph->k[i + 1], &vb);
+        if (!na || !nb)
+            continue;
+        bool usable = true;
+        size_t nfound = 0;
+        for (size_t a = 0; a < na && usable; a++) {
+            for (size_t b = 0; b < nb && usable; b++) {
+                const it *ta = va ? va[a] : ph->k[i], *tb = vb ? vb[b] : ph->k[i + 1];
+                ix_pair pe;
+                if (!ta->fr || !tb->fr)
+                    usable = false;
+                else if (ix_pair_find(x->seg, ta->fr, tb->fr, &pe) == 1)
+                    usable = pe.len > 0, nfound++;
+            }
+        }
+        if (!usable)
+            continue;
+        it *f = NULL;
+        if (nfound > 1 && !(f = it_new(IT_OR)))
+            return cred__error_nomem();
+        if (nfound > 1)
+            f->doc = UINT32_MAX - 1;
+        for (size_t a = 0; a < na; a++) {
+            for (size_t b = 0; b < nb; b++) {
+                const it *ta = va ? va[a] : ph->k[i], *tb = vb ? vb[b] : ph->k[i + 1];
+                ix_pair pe;
+                if (ix_pair_find(x->seg, ta->fr, tb->fr, &pe) != 1)
+                    continue;
+                it *d = NULL;
+                int rc = docs_it(x, &d, &pe);
+                if (rc >= 0 && nfound > 1)
+                    rc = it_add(f, d);
+                else if (rc >= 0)
+                    f = d, d = NULL;
+                if (rc < 0) {
+                    it_free(d);
+                    it_free(f);
+                    return rc;
+                }
+            }
+        }
+        if (!f) {
+            int rc = docs_it(x, &f, NULL);
+            if (rc < 0) {
+                it_free(f);
+                return rc;
+            }
+        }
+        it **v = realloc(ph->f, (ph->nf + 1) * sizeof *v);
+        if (!v) {
+            it_free(f);
+            return cred__error_nomem();
+        }
+        ph->f = v;
+        ph->f[ph->nf++] = f;
+    }
+    return 0;
+}
 
 static int build_words(ctx *x, it **out, const char *text, size_t len, bool phrase, bool exact)
 {
@@ -591,6 +739,8 @@ static int build_words(ctx *x, it **out, const char *text, size_t len, bool phra
             it_free(o);
         }
     }
+    if (res->kind == IT_PHRASE)
+        CRED_TRY(pair_filters(x, res));
     if (n == 1) { /* unwrap */
         it *o = res->k[0];
         res->nk = 0;
@@ -765,8 +915,11 @@ static int build(ctx *x, const q_node *q, it **out)
 static void init_docs(it *t)
 {
     t->doc = UINT32_MAX - 1;
+    t->di = 0;
     for (size_t i = 0; i < t->nk; i++)
         init_docs(t->k[i]);
+    for (size_t i = 0; i < t->nf; i++)
+        init_docs(t->f[i]);
 }
 
 /* Lift top-level date/validity filters out of the tree (into x); returns the rest (may be NULL). */

@@ -6,6 +6,58 @@
 
 static const char seg_magic[ST_MAGIC_LEN] = {'C', 'R', 'E', 'D', 'S', 'E', 'G', '\0'};
 
+/* The frequent-pair section: terms sorted and distinct, pairs sorted and in range, doc lists inside. */
+static int check_pairs(ix_segment *s)
+{
+    const char *p = s->f.path;
+    const uint8_t *b;
+    size_t len;
+    int rc;
+    if ((rc = st_file_raw(&s->f, IX_SEC_PAIRS, &b, &len)) < 0)
+        return rc;
+    uint64_t off = st_file_find(&s->f, IX_SEC_PAIRS)->off;
+    if (len < 8)
+        return st_corrupt(p, off, "pair section too short");
+    uint32_t nf = st_get32(b), np = st_get32(b + 4);
+    if (nf > IX_PAIR_TERMS || np > (uint64_t)nf * nf)
+        return st_corrupt(p, off, "bad pair counts");
+    s->freq = malloc((nf ? nf : 1) * sizeof *s->freq);
+    if (!s->freq)
+        return cred__error_nomem();
+    const uint8_t *q = b + 8, *end = b + len;
+    for (uint32_t i = 0; i < nf; i++) {
+        if (q >= end || (size_t)(end - q) < 1u + q[0] || q[0] == 0)
+            return st_corrupt(p, off + (uint64_t)(q - b), "bad pair term");
+        if (i) {
+            const uint8_t *o = s->freq[i - 1];
+            size_t ml = CRED_MIN(o[0], q[0]);
+            int c = memcmp(o + 1, q + 1, ml);
+            if (c > 0 || (c == 0 && o[0] >= q[0]))
+                return st_corrupt(p, off + (uint64_t)(q - b), "pair terms out of order");
+        }
+        s->freq[i] = q;
+        q += 1u + q[0];
+    }
+    if ((size_t)(end - q) / sizeof(ix_pair) < np)
+        return st_corrupt(p, off + (uint64_t)(q - b), "bad pair table size");
+    s->pairs = (const ix_pair *)(const void *)q;
+    s->pair_data = q + (size_t)np * sizeof(ix_pair);
+    s->pair_data_len = (size_t)(end - s->pair_data);
+    uint32_t prev = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        ix_pair e;
+        memcpy(&e, q + (size_t)i * sizeof e, sizeof e);
+        uint32_t key = (uint32_t)e.a << 16 | e.b;
+        if (e.a >= nf || e.b >= nf || (i && key <= prev) || e.df == 0 || e.df > s->meta.n_docs ||
+            e.off > s->pair_data_len || e.len > s->pair_data_len - e.off || (e.len && e.len < e.df))
+            return st_corrupt(p, off + (uint64_t)(q - b) + (uint64_t)i * sizeof e, "bad pair entry");
+        prev = key;
+    }
+    s->n_freq = nf;
+    s->n_pairs = np;
+    return 0;
+}
+
 static int check(ix_segment *s)
 {
     const char *p = s->f.path;
@@ -99,7 +151,7 @@ static int check(ix_segment *s)
     for (uint64_t i = 0; i < m->n_sigs; i++)
         if (s->sigs[i].doc >= m->n_docs || (i && s->sigs[i].doc <= s->sigs[i - 1].doc))
             return st_corrupt(p, st_file_find(&s->f, IX_SEC_SIGS)->off + i * sizeof(ix_sig), "bad signature entry");
-    return 0;
+    return check_pairs(s);
 }
 
 static int finish_load(ix_segment *s, const char *name, uint32_t number)
@@ -145,6 +197,7 @@ void ix_segment_free(ix_segment *s)
     free(s->deleted);
     free(s->docs_mem);
     free(s->lens);
+    free(s->freq);
     for (size_t i = 0; i < IX_TEXT_CACHE; i++)
         free(s->tcache[i].buf);
     free(s->text_ok);
@@ -629,4 +682,61 @@ int ix_segment_verify(ix_segment *s)
             return st_corrupt(s->f.path, st_file_find(&s->f, IX_SEC_POST)->off + it.t.post_off, "bad postings");
     }
     return 0;
+}
+
+unsigned ix_pair_rank(const ix_segment *s, const char *term, size_t len)
+{
+    size_t lo = 0, hi = s->n_freq;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const uint8_t *f = s->freq[mid];
+        size_t ml = CRED_MIN((size_t)f[0], len);
+        int c = memcmp(f + 1, term, ml);
+        if (c == 0)
+            c = f[0] < len ? -1 : f[0] > len;
+        if (c == 0)
+            return (unsigned)mid + 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+int ix_pair_find(const ix_segment *s, unsigned a, unsigned b, ix_pair *out)
+{
+    if (!a || !b || a > s->n_freq || b > s->n_freq)
+        return 0;
+    uint32_t key = (uint32_t)(a - 1) << 16 | (b - 1);
+    size_t lo = 0, hi = s->n_pairs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        ix_pair e;
+        memcpy(&e, (const uint8_t *)s->pairs + mid * sizeof e, sizeof e);
+        uint32_t k = (uint32_t)e.a << 16 | e.b;
+        if (k == key) {
+            *out = e;
+            return 1;
+        }
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+bool ix_pair_docs(const ix_segment *s, const ix_pair *e, uint32_t *out)
+{
+    const uint8_t *q = s->pair_data + e->off, *end = q + e->len;
+    uint64_t d = 0;
+    for (uint32_t i = 0; i < e->df; i++) {
+        uint64_t g;
+        if (!ix_get_varint(&q, end, &g) || g == 0 || g > s->meta.n_docs - d)
+            return false;
+        d += g; /* doc + 1 */
+        out[i] = (uint32_t)(d - 1);
+    }
+    return q == end;
 }

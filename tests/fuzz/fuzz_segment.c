@@ -31,6 +31,18 @@ static void walk(ix_segment *s)
         }
         ix_cursor_free(&c);
     }
+    /* the frequent-pair index: every pair of frequent terms looked up, stored doc lists decoded */
+    for (uint32_t a = 0; a < s->n_freq; a++)
+        for (uint32_t b = 0; b < s->n_freq; b++) {
+            ix_pair pe;
+            if (ix_pair_find(s, a + 1, b + 1, &pe) != 1 || !pe.len)
+                continue;
+            uint32_t *docs = malloc(pe.df * sizeof *docs);
+            if (docs)
+                (void)ix_pair_docs(s, &pe, docs);
+            free(docs);
+        }
+    (void)ix_pair_rank(s, "the", 3);
     for (uint32_t d = 0; d < s->meta.n_docs && d < 64; d++) {
         ix_record r;
         (void)ix_segment_record(s, &r, d);

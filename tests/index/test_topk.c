@@ -17,6 +17,8 @@ static cred_corpus *c;
 #define T0 1583020800 /* 2020-03-01 */
 
 static uint64_t text_hash[N_POSTS]; /* FNV-1a of each post's text, to check the records hits carry */
+static uint8_t words_of[N_POSTS][40]; /* vocab index of each word (phrase matches counted by hand) */
+static uint8_t n_words[N_POSTS];
 
 static uint64_t fnv(const char *s, size_t len)
 {
@@ -65,6 +67,10 @@ static void setup(void)
             size_t k = 0;
             while (k + 1 < N_VOCAB && (acc += 1.0 / (double)(k + 1)) < u)
                 k++;
+            if (k == 2 && w && words_of[i][w - 1] == 1)
+                k = 3; /* "of virus" never occurs (both words are frequent): the pair index says so */
+            words_of[i][w] = (uint8_t)k;
+            n_words[i] = (uint8_t)(w + 1);
             len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", w ? " " : "", vocab[k]);
         }
         snprintf(id, sizeof id, "t%d", i);
@@ -252,4 +258,72 @@ Test(textcache, records_stay_right_when_blocks_are_evicted)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tdir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* Posts whose words hold vocab[a[0]] vocab[a[1]] ... adjacently (dated in [from, to)). */
+static size_t count_phrase(const size_t *a, size_t n, int64_t from, int64_t to)
+{
+    size_t m = 0;
+    for (int i = 0; i < N_POSTS; i++) {
+        int64_t d = T0 + (int64_t)i * 3600;
+        if (d < from || d >= to)
+            continue;
+        bool has = false;
+        for (size_t w = 0; w + n <= n_words[i] && !has; w++) {
+            has = true;
+            for (size_t j = 0; j < n && has; j++)
+                has = words_of[i][w + j] == a[j];
+        }
+        m += has;
+    }
+    return m;
+}
+
+Test(topk, phrases_of_frequent_pairs_match_exactly_the_posts_holding_them)
+{
+    /* the pair index filters phrases of frequent words (stored doc lists, pairs that never occur): the
+       posts found are exactly those holding the words adjacently, and the top 10 is the exhaustive one */
+    cred_corpus_stats st;
+    cr_assert_eq(cred_corpus_stats_get(c, &st), 0);
+    cr_assert_gt(st.pairs_bytes, 0);
+    cr_assert_leq(st.pairs_bytes, st.index_bytes);
+    /* words whose English stems are distinct: the, of, virus, vaccine, water, garlic, vitamin, study */
+    static const size_t ws[] = {0, 1, 2, 3, 6, 7, 8, 9};
+    size_t nw = sizeof ws / sizeof *ws, checked = 0, zero = 0;
+    char q[256];
+    for (size_t x = 0; x < nw; x++)
+        for (size_t y = 0; y < nw; y++) {
+            for (int win = 0; win < 2; win++) {
+                size_t a[2] = {ws[x], ws[y]};
+                int64_t from = win ? T0 + 500 * 3600 : INT64_MIN, to = win ? T0 + 2500 * 3600 : INT64_MAX;
+                if (win)
+                    snprintf(q, sizeof q, "\"%s %s\" after:2020-03-21T20:00 before:2020-06-13T04:00", vocab[a[0]],
+                             vocab[a[1]]);
+                else
+                    snprintf(q, sizeof q, "\"%s %s\"", vocab[a[0]], vocab[a[1]]);
+                size_t want = count_phrase(a, 2, from, to);
+                cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+                o.limit = N_POSTS + 100;
+                const cred_search_result *r;
+                cr_assert_eq(cred_corpus_search(c, &r, q, strlen(q), &o), 0, "%s: %s", q, cred_error_last()->message);
+                cr_assert_eq(r->n_hits, want, "%s: %zu hits, %zu posts hold it", q, r->n_hits, want);
+                zero += want == 0;
+                checked++;
+                same_top10(q);
+            }
+        }
+    cr_assert_eq(checked, nw * nw * 2);
+    cr_assert_geq(zero, 2); /* "of virus", with and without the window */
+    /* three words: both pairs filter */
+    static const size_t tri[][3] = {{1, 0, 2}, {0, 1, 2}, {6, 0, 1}, {7, 8, 9}, {0, 0, 0}};
+    for (size_t t = 0; t < sizeof tri / sizeof *tri; t++) {
+        snprintf(q, sizeof q, "\"%s %s %s\"", vocab[tri[t][0]], vocab[tri[t][1]], vocab[tri[t][2]]);
+        cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+        o.limit = N_POSTS + 100;
+        const cred_search_result *r;
+        cr_assert_eq(cred_corpus_search(c, &r, q, strlen(q), &o), 0);
+        size_t want = count_phrase(tri[t], 3, INT64_MIN, INT64_MAX);
+        cr_assert_eq(r->n_hits, want, "%s: %zu hits, %zu posts hold it", q, r->n_hits, want);
+        same_top10(q);
+    }
 }
