@@ -10,10 +10,12 @@
  *   cred:cs:<origin>      cluster sources (a set; SCARD)
  *   cred:n                posts stored (INCR)
  *
- * A lookup is one round trip: EVALSHA_RO of a read-only Lua script (loaded once per connection) that
- * reads the exact key and the union of the 32 buckets (SUNION), the candidates' records, keeps the most similar earlier one
- * (the same estimate as cred_dedup: equal signature bytes, corrected for chance) and returns its
- * cluster counters. A write (?remember=1, /v1/posts) is one more round trip: one MULTI/EXEC whose
+ * A lookup of a message no key knows (most messages) is one pipelined round trip: EXISTS over the
+ * exact key and the 32 buckets, and the post's own cluster counters. When some key exists, a second
+ * round trip runs EVALSHA_RO of a read-only Lua script (loaded once per connection) that reads the
+ * exact key and the union of the 32 buckets (SUNION), the candidates' records, keeps the most similar
+ * earlier one (the same estimate as cred_dedup: equal signature bytes, corrected for chance) and
+ * returns its cluster counters. A write (?remember=1, /v1/posts) is one more round trip: one MULTI/EXEC whose
  * replies carry the new cluster size and sources. Signatures come from the public cred_dedup_sign().
  *
  * Each thread keeps its own connections (hiredis contexts are not thread-safe; no lock on the request
@@ -271,21 +273,90 @@ static bool str_of(const redisReply *e, char *out, size_t cap)
     return true;
 }
 
-/* One round trip: the lookup script. 0; CRED_EIO. */
-static int lookup_once(redis_store *r, redisContext *c, found *f, const cred_dup_signature *sig, const cred_post *p)
+typedef char lookup_keys[1 + BANDS][48]; /* the exact key, then the band buckets */
+
+static void keys_of(lookup_keys keys, const cred_dup_signature *sig)
 {
-    char keys[1 + BANDS][48], date[32], thr[32], maxc[16];
+    char hex[40];
+    hex_key(hex, sizeof hex, sig);
+    snprintf(keys[0], sizeof keys[0], "cred:x:%s", hex);
+    for (int b = 0; b < BANDS; b++)
+        band_key(keys[1 + b], sizeof keys[0], sig->sigs, b);
+}
+
+/* The date field of a post record ("sig(128) date \t origin \t source"); CRED_DATE_UNKNOWN when absent. */
+static long long record_date(const redisReply *e)
+{
+    if (!e || e->type != REDIS_REPLY_STRING || e->len <= SIG_BYTES)
+        return CRED_DATE_UNKNOWN;
+    const char *d = e->str + SIG_BYTES, *end = e->str + e->len, *tab = memchr(d, '\t', (size_t)(end - d));
+    if (!tab || tab == d)
+        return CRED_DATE_UNKNOWN;
+    char num[32];
+    size_t n = (size_t)(tab - d);
+    if (n >= sizeof num)
+        return CRED_DATE_UNKNOWN;
+    memcpy(num, d, n);
+    num[n] = '\0';
+    char *stop;
+    long long v = strtoll(num, &stop, 10);
+    return *stop ? CRED_DATE_UNKNOWN : v;
+}
+
+/*
+ * The first round trip, pipelined: EXISTS over the exact key and the 32 buckets, and the counters of
+ * the post's own cluster. Most messages are new: when no key exists, this is the whole answer (what
+ * the script would return, without running it). *more is set when the script must look further.
+ */
+static int lookup_probe(redisContext *c, found *f, lookup_keys keys, const cred_post *p, bool *more)
+{
+    const char *argv[1 + 1 + BANDS];
+    size_t lens[1 + 1 + BANDS];
+    int n = 0;
+    argv[n] = "EXISTS", lens[n++] = 6;
+    for (int k = 0; k <= BANDS; k++)
+        argv[n] = keys[k], lens[n++] = strlen(keys[k]);
+    const char *own = p->id ? p->id : "";
+    redisAppendCommandArgv(c, n, argv, lens);
+    redisAppendCommand(c, "GET cred:cz:%s", own);
+    redisAppendCommand(c, "SCARD cred:cs:%s", own);
+    if (own[0])
+        redisAppendCommand(c, "GET cred:p:%s", own);
+    redisReply *rep[4] = {NULL, NULL, NULL, NULL};
+    int rc = 0, want = own[0] ? 4 : 3;
+    for (int i = 0; i < want; i++)
+        if (redisGetReply(c, (void **)&rep[i]) != REDIS_OK || !rep[i])
+            rc = CRED_EIO;
+    if (rc == 0 && (rep[0]->type != REDIS_REPLY_INTEGER || rep[2]->type != REDIS_REPLY_INTEGER ||
+                    (rep[1]->type != REDIS_REPLY_STRING && rep[1]->type != REDIS_REPLY_NIL)))
+        rc = CRED_EIO;
+    if (rc == 0) {
+        *more = rep[0]->integer > 0;
+        f->relation = 0;
+        f->similarity = 0;
+        f->best[0] = '\0';
+        snprintf(f->origin, sizeof f->origin, "%s", own);
+        f->size = rep[1]->type == REDIS_REPLY_STRING ? strtoll(rep[1]->str, NULL, 10) : 0;
+        f->sources = rep[2]->integer;
+        f->first = own[0] ? record_date(rep[3]) : CRED_DATE_UNKNOWN;
+    }
+    for (int i = 0; i < want; i++)
+        if (rep[i])
+            freeReplyObject(rep[i]);
+    return rc;
+}
+
+/* The lookup script, when some key exists. 0; CRED_EIO. */
+static int lookup_script(redis_store *r, redisContext *c, found *f, lookup_keys keys, const cred_dup_signature *sig,
+                         const cred_post *p)
+{
+    char date[32], thr[32], maxc[16];
     const char *argv[3 + 1 + BANDS + 5];
     size_t lens[3 + 1 + BANDS + 5];
     int n = 0;
     argv[n] = "EVALSHA_RO", lens[n++] = 10;
     argv[n] = r->sha, lens[n++] = strlen(r->sha);
     argv[n] = "33", lens[n++] = 2;
-    char hex[40];
-    hex_key(hex, sizeof hex, sig);
-    snprintf(keys[0], sizeof keys[0], "cred:x:%s", hex);
-    for (int b = 0; b < BANDS; b++)
-        band_key(keys[1 + b], sizeof keys[0], sig->sigs, b);
     for (int k = 0; k <= BANDS; k++)
         argv[n] = keys[k], lens[n++] = strlen(keys[k]);
     if (p->date != CRED_DATE_UNKNOWN)
@@ -320,6 +391,16 @@ static int lookup_once(redis_store *r, redisContext *c, found *f, const cred_dup
     }
     freeReplyObject(rep);
     return rc;
+}
+
+/* A lookup: one round trip for a message no key knows, two when the script must compare candidates. */
+static int lookup_once(redis_store *r, redisContext *c, found *f, const cred_dup_signature *sig, const cred_post *p)
+{
+    lookup_keys keys;
+    keys_of(keys, sig);
+    bool more = false;
+    int rc = lookup_probe(c, f, keys, p, &more);
+    return rc < 0 || !more ? rc : lookup_script(r, c, f, keys, sig, p);
 }
 
 /* One round trip: the write as one MULTI/EXEC; f's cluster counters become those after it. */

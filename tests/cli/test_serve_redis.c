@@ -271,3 +271,46 @@ Test(serve_redis, looks_up_on_a_read_replica_and_writes_to_the_primary)
     redis_rdb_remove(rp);
     redis_rdb_remove(pp);
 }
+
+Test(serve_redis, a_new_message_costs_one_probe_and_a_copy_runs_the_script)
+{
+    if (!have_redis())
+        cr_skip_test("redis-server is not installed");
+    int rp = free_port();
+    pid_t redis = redis_start(rp);
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", rp);
+    server s;
+    server_start(&s, "--store", url, NULL);
+    const char *t1 = "Boil garlic in milk for ten minutes and the fever is gone by morning, pass it on";
+    char body[512];
+    snprintf(body, sizeof body, "{\"id\":\"s1\",\"text\":\"%s\",\"source\":\"Group A\"}", t1);
+    reply r = http(s.port, "POST", "/v1/score?remember=1", AUTH, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    reply_free(&r);
+    /* a message nothing resembles: the pipelined probe answers, the script never runs */
+    r = http(s.port, "POST", "/v1/score", NULL,
+             "{\"id\":\"n1\",\"text\":\"The study group meets on Thursday at six in room 4, bring the notes\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"relation\":\"none\""), "%s", r.body);
+    cr_expect(strstr(r.body, "\"cluster\":{\"id\":\"n1\",\"size\":1"), "%s", r.body);
+    reply_free(&r);
+    cr_expect_eq(redis_calls(rp, "evalsha_ro"), 0, "the script ran for messages no key knows");
+    cr_expect_geq(redis_calls(rp, "exists"), 2);
+    /* the stored post's id with a new text: no copy, and its own cluster's counters (1 + this one) */
+    r = http(s.port, "POST", "/v1/score", NULL,
+             "{\"id\":\"s1\",\"text\":\"Completely different words about a football match on Sunday evening\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"cluster\":{\"id\":\"s1\",\"size\":2"), "%s", r.body);
+    reply_free(&r);
+    cr_expect_eq(redis_calls(rp, "evalsha_ro"), 0);
+    /* a copy: the keys exist, so the script compares the candidates */
+    snprintf(body, sizeof body, "{\"id\":\"c1\",\"text\":\"%s!!\",\"source\":\"Group B\"}", t1);
+    r = http(s.port, "POST", "/v1/score", NULL, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"origin\":\"s1\""), "%s", r.body);
+    reply_free(&r);
+    cr_expect_eq(redis_calls(rp, "evalsha_ro"), 1);
+    server_cleanup(&s);
+    redis_stop(redis);
+}
