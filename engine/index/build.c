@@ -476,25 +476,9 @@ static int lsh_reserve(lsh *l, size_t n_sigs)
 
 int ix_lsh_add(lsh *l, const uint8_t *v, uint32_t seg, uint32_t doc)
 {
-    if ((l->n + BANDS) * 2 > l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1u << 16;
-        while ((l->n + BANDS) * 2 > cap)
-            cap *= 2;
-        uint32_t *h = malloc(cap * sizeof *h);
-        if (!h)
-            return cred__error_nomem();
-        memset(h, 0xff, cap * sizeof *h);
-        for (size_t i = 0; i < l->n; i++) {
-            size_t s = (size_t)l->e[i].band & (cap - 1);
-            l->e[i].next = h[s];
-            h[s] = (uint32_t)i;
-        }
-        free(l->head);
-        l->head = h;
-        l->cap = cap;
-    }
-    if (CRED_GROW(l->e, l->cap_e, l->n + BANDS) < 0)
-        return CRED_ENOMEM;
+    int rc = lsh_reserve(l, 1);
+    if (rc < 0)
+        return rc;
     for (unsigned b = 0; b < BANDS; b++) {
         lsh_ent *e = &l->e[l->n];
         e->band = ix_band_key(v, b);

@@ -116,6 +116,20 @@ int ix_pack(cred_buf *b, const uint32_t *v, size_t n, unsigned bits)
     return 0;
 }
 
+/* The bits of q[0..bytes) from bit `bit` on (LSB first), at least 57 of them where the input has them:
+ * one 8-byte load, or the bytes that are left at the end. */
+static inline uint64_t load_bits(const uint8_t *q, size_t bytes, size_t bit)
+{
+    size_t at = bit >> 3, avail = bytes - at;
+    uint64_t x = 0;
+    if (avail >= 8)
+        memcpy(&x, q + at, 8);
+    else
+        for (size_t k = 0; k < avail; k++)
+            x |= (uint64_t)q[at + k] << (8 * k);
+    return x >> (bit & 7);
+}
+
 bool ix_unpack(const uint8_t **p, const uint8_t *end, uint32_t *v, size_t n, unsigned bits)
 {
     if (bits == 0) {
@@ -127,21 +141,10 @@ bool ix_unpack(const uint8_t **p, const uint8_t *end, uint32_t *v, size_t n, uns
     size_t bytes = (n * bits + 7) / 8;
     if (bytes > (size_t)(end - *p))
         return false;
-    const uint8_t *q = *p;
     uint64_t mask = bits == 32 ? 0xffffffffu : ((1u << bits) - 1);
     size_t bit = 0;
-    for (size_t i = 0; i < n; i++, bit += bits) {
-        size_t at = bit >> 3;
-        uint64_t x = 0;
-        size_t avail = bytes - at;
-        if (avail >= 8) {
-            memcpy(&x, q + at, 8);
-        } else {
-            for (size_t k = 0; k < avail; k++)
-                x |= (uint64_t)q[at + k] << (8 * k);
-        }
-        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
-    }
+    for (size_t i = 0; i < n; i++, bit += bits)
+        v[i] = (uint32_t)(load_bits(*p, bytes, bit) & mask);
     *p += bytes;
     return true;
 }
@@ -387,20 +390,10 @@ bool ix_unpack_widths(const uint8_t **p, const uint8_t *end, uint32_t *v, const 
     size_t bytes = (bits + 7) / 8;
     if (bytes > (size_t)(end - *p))
         return false;
-    const uint8_t *q = *p;
     size_t bit = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t at = bit >> 3;
-        uint64_t x = 0;
-        size_t avail = bytes - at;
-        if (avail >= 8) {
-            memcpy(&x, q + at, 8);
-        } else {
-            for (size_t k = 0; k < avail; k++)
-                x |= (uint64_t)q[at + k] << (8 * k);
-        }
         uint64_t mask = w[i] >= 32 ? 0xffffffffu : ((1u << w[i]) - 1);
-        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
+        v[i] = (uint32_t)(load_bits(*p, bytes, bit) & mask);
         bit += w[i];
     }
     *p += bytes;

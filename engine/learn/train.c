@@ -147,22 +147,23 @@ static double *nb_ratios(csc *c, const cred_features *f, const size_t *idx, doub
     if (!r)
         return NULL;
     double sp = 0, sn = 0;
-    for (size_t b = 0; b < f->n_buckets; b++) {
+    for (size_t b = 0; b < f->n_buckets; b++) { /* r[b] holds P_b until the norms are known */
         size_t j = f->n_rules + b, pos = 0, cnt = c->ptr[j + 1] - c->ptr[j];
-        if (!cnt)
-            continue;
         for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
             pos += f->y[idx[c->row[k]]];
-        sp += alpha + (double)pos;
-        sn += alpha + (double)(cnt - pos);
+        r[b] = (double)pos;
+        if (cnt) {
+            sp += alpha + (double)pos;
+            sn += alpha + (double)(cnt - pos);
+        }
     }
     for (size_t b = 0; b < f->n_buckets; b++) {
-        size_t j = f->n_rules + b, pos = 0, cnt = c->ptr[j + 1] - c->ptr[j];
+        size_t j = f->n_rules + b, cnt = c->ptr[j + 1] - c->ptr[j];
+        double pos = r[b];
+        r[b] = 0;
         if (!cnt)
             continue;
-        for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
-            pos += f->y[idx[c->row[k]]];
-        r[b] = log((alpha + (double)pos) / sp) - log((alpha + (double)(cnt - pos)) / sn);
+        r[b] = log((alpha + pos) / sp) - log((alpha + ((double)cnt - pos)) / sn);
         for (size_t k = c->ptr[j]; k < c->ptr[j + 1]; k++)
             c->val[k] = (float)((double)c->val[k] * r[b]);
     }

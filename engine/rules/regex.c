@@ -163,6 +163,19 @@ size_t rx__entry_tail(const char *entry, const char **tail)
     return len - i;
 }
 
+/* The NUL-terminated string built in b (an empty string when nothing was put), or NULL when rc < 0
+ * or memory ran out; b is freed on failure and handed over on success. */
+static char *take_string(cred_buf *b, int rc)
+{
+    if (rc == 0)
+        rc = cred_buf_terminate(b);
+    char *s = rc < 0 ? NULL : b->ptr ? b->ptr : calloc(1, 1);
+    if (!s)
+        cred_buf_free(b);
+    return s;
+}
+
+
 char *rx__tail_expr(const char *tail, size_t len)
 {
     cred_buf b = CRED_BUF_INIT;
@@ -180,13 +193,7 @@ char *rx__tail_expr(const char *tail, size_t len)
             k++;
         j = k;
     }
-    if (rc == 0)
-        rc = cred_buf_terminate(&b);
-    if (rc < 0 || !b.ptr) {
-        cred_buf_free(&b);
-        return NULL;
-    }
-    return b.ptr;
+    return take_string(&b, rc);
 }
 
 char *rx__literal_expr(const char *s, size_t len)
@@ -200,13 +207,7 @@ char *rx__literal_expr(const char *s, size_t len)
         else
             rc = cred_buf_printf(&b, "\\x%02x", c);
     }
-    if (rc == 0)
-        rc = cred_buf_terminate(&b);
-    if (rc < 0 || !b.ptr) {
-        cred_buf_free(&b);
-        return NULL;
-    }
-    return b.ptr;
+    return take_string(&b, rc);
 }
 
 /* Bytes of the \s character (PCRE2, UCP: Z or HT LF VT FF CR) that ends at s[j-1], or 0. */
@@ -779,11 +780,5 @@ char *rx__prefilter_expr(const char *pat, size_t len, bool extended)
             continue;
         rc = cred_buf_putc(&b, c);
     }
-    if (rc == 0)
-        rc = cred_buf_terminate(&b);
-    if (rc < 0) {
-        cred_buf_free(&b);
-        return NULL;
-    }
-    return b.ptr ? b.ptr : calloc(1, 1);
+    return take_string(&b, rc);
 }
