@@ -225,8 +225,8 @@ typedef struct ix_segment {
     const uint8_t *pair_data; size_t pair_data_len;
     uint8_t *deleted;             /* bitmap: replaced by a newer version (malloc'd, or NULL) */
     uint64_t n_deleted;
-    /* small LRU cache of decompressed text blocks (hits, their parents and origins; repeated queries) */
-    pthread_mutex_t lock;
+    /* small LRU cache of decompressed text blocks (hits, their parents and origins; repeated queries);
+     * like the rest of a corpus, used by one thread at a time (the server holds its corpus_mu) */
     struct ix_text_slot {
         uint32_t block;           /* UINT32_MAX: empty */
         uint64_t used;

@@ -160,7 +160,6 @@ static int finish_load(ix_segment *s, const char *name, uint32_t number)
     s->number = number;
     for (size_t i = 0; i < IX_TEXT_CACHE; i++)
         s->tcache[i].block = UINT32_MAX;
-    pthread_mutex_init(&s->lock, NULL);
     if (!s->name)
         return cred__error_nomem();
     return check(s);
@@ -203,7 +202,6 @@ void ix_segment_free(ix_segment *s)
     free(s->text_ok);
     ZSTD_freeDCtx(s->dctx);
     free(s->seqmap);
-    pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
 }
 
