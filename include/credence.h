@@ -113,6 +113,12 @@ CRED_API const char *cred_post_kind_name(cred_post_kind kind);
 
 #define CRED_DATE_UNKNOWN INT64_MIN
 
+/**
+ * Write date t (UTC seconds) as ISO 8601, "2020-03-01T00:00:32Z", the form every output uses.
+ * @return its length; 0 (and out = "") when t is CRED_DATE_UNKNOWN, out of range, or cap < 21.
+ */
+CRED_API size_t cred_date_iso(char *out, size_t cap, int64_t t);
+
 /** Post flags. */
 enum {
     CRED_POST_EDITED = 1u << 0,    /**< the input marks the message as edited */

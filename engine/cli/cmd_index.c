@@ -31,16 +31,8 @@ const cli_command cmd_index = {
 
 static void print_date(const char *key, int64_t d)
 {
-    if (d == CRED_DATE_UNKNOWN) {
-        printf("%s=-\n", key);
-        return;
-    }
-    time_t t = (time_t)d;
-    struct tm tm;
     char buf[32];
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%s=%s\n", key, buf);
+    printf("%s=%s\n", key, cred_date_iso(buf, sizeof buf, d) ? buf : "-");
 }
 
 static int add_files(cli_args *a, cred_corpus *c, const cred_reader_options *ropts, int first)

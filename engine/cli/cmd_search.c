@@ -39,14 +39,8 @@ static void gen_str(yajl_gen g, const char *s)
 
 static void date_str(char *buf, size_t cap, int64_t d)
 {
-    if (d == CRED_DATE_UNKNOWN) {
+    if (!cred_date_iso(buf, cap, d))
         snprintf(buf, cap, "-");
-        return;
-    }
-    time_t t = (time_t)d;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void print_marked(const cred_search_hit *h)

@@ -92,14 +92,9 @@ void cred_out__put_str(cred_out *o, const char *key, const char *value)
 
 void cred_out__put_date(cred_out *o, const char *key, int64_t t)
 {
-    if (t == CRED_DATE_UNKNOWN)
-        return;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char s[40];
-    if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return;
-    cred_out__put_str(o, key, s);
+    char s[32];
+    if (cred_date_iso(s, sizeof s, t))
+        cred_out__put_str(o, key, s);
 }
 
 /* Adds a canonical URL to the "links" array unless it is already there. */

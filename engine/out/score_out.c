@@ -192,40 +192,12 @@ static void put_bool(jw *w, const char *key)
     jw_raw(w, "true", 4);
 }
 
-/* "key": ISO 8601 UTC date, nothing when unknown (as cred_out__put_date()). Years 1000-9999 are
- * converted here (days to civil date, Hinnant's algorithm); others go through gmtime_r and strftime. */
+/* "key": ISO 8601 UTC date, nothing when unknown (as cred_out__put_date()). */
 static void put_date(jw *w, const char *key, int64_t t)
 {
-    if (t == CRED_DATE_UNKNOWN)
-        return;
-    char s[40];
-    if (t >= -30610224000LL && t <= 253402300799LL) { /* 1000-01-01 .. 9999-12-31 */
-        int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-        int64_t sec = t - days * 86400;
-        int64_t z = days + 719468;
-        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        int64_t doe = z - era * 146097;
-        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        int64_t mp = (5 * doy + 2) / 153;
-        int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-        int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-        int y = (int)(yoe + era * 400 + (m <= 2));
-        int hh = (int)(sec / 3600), mm = (int)(sec / 60 % 60), ss = (int)(sec % 60);
-        char *p = s;
-        p[0] = (char)('0' + y / 1000), p[1] = (char)('0' + y / 100 % 10), p[2] = (char)('0' + y / 10 % 10);
-        p[3] = (char)('0' + y % 10), p[4] = '-', p[5] = (char)('0' + m / 10), p[6] = (char)('0' + m % 10);
-        p[7] = '-', p[8] = (char)('0' + d / 10), p[9] = (char)('0' + d % 10), p[10] = 'T';
-        p[11] = (char)('0' + hh / 10), p[12] = (char)('0' + hh % 10), p[13] = ':';
-        p[14] = (char)('0' + mm / 10), p[15] = (char)('0' + mm % 10), p[16] = ':';
-        p[17] = (char)('0' + ss / 10), p[18] = (char)('0' + ss % 10), p[19] = 'Z', p[20] = '\0';
-    } else {
-        time_t tt = (time_t)t;
-        struct tm tm;
-        if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-            return;
-    }
-    jw_str(w, key, s);
+    char s[32];
+    if (cred_date_iso(s, sizeof s, t))
+        jw_str(w, key, s);
 }
 
 static const char *target_field(cred_rule_target t)
@@ -386,15 +358,6 @@ static void csv_str(cred_out *o, const char *s, bool last)
     csv_field(o, s ? s : "", s ? strlen(s) : 0, last);
 }
 
-static void format_iso(char *out, size_t cap, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    out[0] = '\0';
-    if (t != CRED_DATE_UNKNOWN && gmtime_r(&tt, &tm))
-        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *const csv_columns[] = {"id", "source", "author", "date", "lang", "validity", "p_unreliable",
                                           "verdict", "flags", "reasons", "relation", "origin", "cluster_size",
                                           "cluster_sources", "text"};
@@ -413,7 +376,7 @@ static void write_csv(cred_out *o, const cred_scored_post *r)
     csv_str(o, p->id, false);
     csv_str(o, p->source, false);
     csv_str(o, p->author, false);
-    format_iso(date, sizeof date, p->date);
+    cred_date_iso(date, sizeof date, p->date);
     csv_str(o, date, false);
     csv_str(o, p->lang ? p->lang : r->doc ? r->doc->lang : NULL, false);
     snprintf(num, sizeof num, "%d", s->validity);

@@ -92,12 +92,8 @@ void srv_json_kv_str(cred_buf *b, const char *key, const char *value, bool comma
 
 void srv_json_date(cred_buf *b, const char *key, int64_t t, bool comma)
 {
-    if (t == CRED_DATE_UNKNOWN)
-        return;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char d[40];
-    if (gmtime_r(&tt, &tm) && strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    char d[32];
+    if (cred_date_iso(d, sizeof d, t))
         srv_json_kv_str(b, key, d, comma);
 }
 
