@@ -714,7 +714,8 @@ typedef struct cred_dedup_options {
     unsigned int long_words; /**< posts of more words are signed per window of word pairs, so that a
                                   clip of a longer transcript is found (default 150) */
     unsigned int window_words; /**< words per window (default 50; windows overlap by half) */
-    size_t capacity;         /**< expected number of posts, to size the tables once (0: grow) */
+    size_t capacity;         /**< expected number of posts, to size the tables once (0: grow); the
+                                  links do not depend on it */
 } cred_dedup_options;
 
 #define CRED_DEDUP_OPTIONS_VERSION 1

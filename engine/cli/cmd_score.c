@@ -37,6 +37,8 @@
 #define BATCH_BYTES (1u << 20)
 #define MAX_WORKERS 16
 #define MAX_INFLIGHT 12
+#define BYTES_PER_POST 320    /* input bytes per post, for sizing the dedup tables (chat exports: 300-400) */
+#define MAX_PRESIZE 2000000u  /* posts the tables are sized for at most up front (they grow past it) */
 
 static const cli_option options[] = {
     CLI_INPUT_OPTIONS,
@@ -707,6 +709,15 @@ static int run(int argc, char **argv)
     pl.model = model;
     pl.dopts = &dopts;
     pl.lexical = cred_model_lexical_table(model, NULL, NULL) != NULL;
+    for (int i = 0; i < a.npos; i++) {
+        struct stat st;
+        if (strcmp(a.pos[i], "-") != 0 && stat(a.pos[i], &st) == 0)
+            pl.total_bytes += (uint64_t)st.st_size;
+    }
+    /* size the near-duplicate tables once from the files' size (standard input alone grows them); a
+     * lookup's result does not depend on the tables' size, only the growth work is saved */
+    uint64_t expect = pl.total_bytes / BYTES_PER_POST;
+    dopts.capacity = (size_t)(expect < MAX_PRESIZE ? expect : MAX_PRESIZE);
     if ((rc = cred_out_open(&c.out, fp, fmt, &oo)) < 0 || (rc = cred_dedup_new(&c.dedup, &dopts)) < 0 || (rc = cred_scorer_new(&c.scorer, model)) < 0) {
         cli_error(&a, rc, "cannot start");
         goto done;
@@ -714,11 +725,6 @@ static int run(int argc, char **argv)
     c.rules = pl.rules;
     c.args = &a;
     pl.args = &a;
-    for (int i = 0; i < a.npos; i++) {
-        struct stat st;
-        if (strcmp(a.pos[i], "-") != 0 && stat(a.pos[i], &st) == 0)
-            pl.total_bytes += (uint64_t)st.st_size;
-    }
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv_free, NULL);
     pthread_cond_init(&pl.cv_work, NULL);

@@ -78,6 +78,10 @@ long cred_dedup__shingle_words(uint64_t **h, size_t *cap, const dd_prep *p, size
  */
 void cred_dedup__sign(dd_sig *out, const uint64_t *h, size_t n);
 
+/** cred_dedup__sign() of cred_dedup__shingle_chars(s, len), the same bytes, in one pass without the
+ *  hash array (and a byte-window loop when s is ASCII). */
+void cred_dedup__sign_chars(dd_sig *out, const char *s, size_t len);
+
 /**
  * Estimated Jaccard similarity of the sets behind two signatures: the fraction of equal bins, corrected
  * for the 1/256 chance that 8-bit values of different minima agree, clamped to [0, 1].

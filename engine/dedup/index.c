@@ -6,7 +6,8 @@
  * never a merge of two clusters.
  *
  * Memory layout: per-post records in parallel arrays; signatures only for indexed posts ("entries":
- * one per short post, one per window of a long one); per band an open-addressing table of entry
+ * one per short post, one per window of a long one), in chunks that never move, each with a 32-byte
+ * copy of what a lookup checks of its post (date, facts, doc); per band an open-addressing table of entry
  * numbers with an 8-bit tag, the band key itself being read back from the stored signature. A band's
  * slots and tags are interleaved in 64-byte blocks of LSH_BLOCK, so a lookup's first touch of a band
  * is one cache line, not two.
@@ -20,6 +21,7 @@
  * differs (the numbers, the edits) have rare values and keep finding the exact sibling or copy.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -31,6 +33,8 @@
 #define BUCKET_CAP 8            /* entries kept per band value: the earliest and the most recent */
 #define SEEN_SLOTS 4096         /* must be a power of two > 2 * MAX_CANDIDATES */
 #define LSH_BLOCK 12            /* slots per 64-byte block of a band's table */
+#define ENT_CHUNK_BITS 16       /* entries per chunk of signatures and records: 8 MiB and 2 MiB */
+#define ENT_CHUNK (1u << ENT_CHUNK_BITS)
 
 /* 12 slots (entry + 1, 0 when empty) and their tags in one cache line. */
 typedef struct lsh_block {
@@ -122,7 +126,20 @@ typedef struct cluster_rec {
 typedef struct cand {
     uint32_t doc;
     float sim;
+    uint64_t facts; /* the doc's fact mask */
 } cand;
+
+/* What a lookup reads of an entry besides its signature, in one cache line: the fields of its post
+ * that a candidate is checked with (no miss on the per-post arrays in probe() or do_lookup()). */
+typedef struct ent_rec {
+    int64_t date;    /* of doc */
+    uint64_t facts;  /* of doc: fact bits (template siblings) */
+    uint32_t doc;
+    uint32_t part_of; /* the whole doc is a part of, NO_DOC when it is not a part */
+    uint64_t pad_;
+} ent_rec;
+
+_Static_assert(sizeof(ent_rec) == 32, "two entry records per cache line");
 
 /* Buffers behind a cred_dup_signature (its priv_), and the scratch of signing. */
 typedef struct sign_scratch {
@@ -144,10 +161,9 @@ static void sign_scratch_free(sign_scratch *ss)
     memset(ss, 0, sizeof *ss);
 }
 
-typedef struct hit {  /* scratch of probe(): an entry whose band tag matched, then its doc */
+typedef struct hit {  /* scratch of probe(): an entry whose band tag matched */
     uint32_t entry;
     uint32_t band;
-    uint32_t doc;
 } hit;
 
 struct cred_dedup {
@@ -165,9 +181,10 @@ struct cred_dedup {
     /* indexed entries */
     uint32_t n_ent, n_window_ent;
     size_t cap_ent;
-    uint8_t *sig;     /* n_ent * DD_K */
-    uint32_t *ent_doc;
-    int64_t *ent_date; /* the date of ent_doc (read with it: no dependent miss in probe()) */
+    int64_t ent_max_date; /* the latest known date of an entry (INT64_MIN: none) */
+    uint8_t **sigc;   /* chunks of ENT_CHUNK signatures (DD_K bytes each); the first may be smaller */
+    ent_rec **recc;   /* chunks of ENT_CHUNK records */
+    size_t n_chunks, cap_chunks;
 
     /* LSH: per band, lsh_cap slots (a multiple of LSH_BLOCK) of entry + 1 and tags */
     size_t lsh_cap;
@@ -195,7 +212,21 @@ struct cred_dedup {
     size_t n_cands, cap_cands;
     hit *hits;
     size_t cap_hits;
+    double *pass_sim; /* similarity of hits[k] once it passed the threshold */
+    size_t cap_pass;
 };
+
+/* Entry e's signature and record. Entries live in chunks, so that the index grows without moving them
+ * (no copy, and never two copies in memory while it grows). */
+static inline uint8_t *ent_sig(const cred_dedup *d, uint32_t e)
+{
+    return d->sigc[e >> ENT_CHUNK_BITS] + (size_t)(e & (ENT_CHUNK - 1)) * DD_K;
+}
+
+static inline ent_rec *ent_rec_of(const cred_dedup *d, uint32_t e)
+{
+    return &d->recc[e >> ENT_CHUNK_BITS][e & (ENT_CHUNK - 1)];
+}
 
 const char *cred_dup_relation_name(cred_dup_relation relation)
 {
@@ -210,6 +241,7 @@ const char *cred_dup_relation_name(cred_dup_relation relation)
 
 static int lsh_resize(cred_dedup *d, size_t cap);
 static int docs_reserve(cred_dedup *d, size_t want);
+static int ent_reserve(cred_dedup *d, size_t want);
 
 int cred_dedup_new(cred_dedup **out, const cred_dedup_options *opts)
 {
@@ -225,14 +257,17 @@ int cred_dedup_new(cred_dedup **out, const cred_dedup_options *opts)
     cred_dedup *d = calloc(1, sizeof *d);
     CRED_TRY_ALLOC(d);
     d->o = o;
+    d->ent_max_date = INT64_MIN;
     d->lsh = calloc(o.bands, sizeof *d->lsh);
     d->lsh_used = calloc(o.bands, sizeof *d->lsh_used);
     CRED_TRY_ALLOC(d->lsh);
     CRED_TRY_ALLOC(d->lsh_used);
     size_t want = o.capacity ? o.capacity + o.capacity / 3 + 64 : 1024;
     CRED_TRY(lsh_resize(d, want));
-    if (o.capacity)
+    if (o.capacity) {
         CRED_TRY(docs_reserve(d, o.capacity));
+        CRED_TRY(ent_reserve(d, o.capacity));
+    }
     *out = d;
     d = NULL;
 done:
@@ -251,9 +286,12 @@ void cred_dedup_free(cred_dedup *d)
     free(d->rel);
     free(d->date);
     free(d->facts);
-    free(d->sig);
-    free(d->ent_doc);
-    free(d->ent_date);
+    for (size_t i = 0; i < d->n_chunks; i++) {
+        free(d->sigc[i]);
+        free(d->recc[i]);
+    }
+    free(d->sigc);
+    free(d->recc);
     for (unsigned b = 0; d->lsh && b < d->o.bands; b++)
         free(d->lsh[b]);
     free(d->lsh);
@@ -265,6 +303,7 @@ void cred_dedup_free(cred_dedup *d)
     sign_scratch_free(&d->ss);
     free(d->cands);
     free(d->hits);
+    free(d->pass_sim);
     free(d);
 }
 
@@ -276,11 +315,28 @@ size_t cred_dedup_count(const cred_dedup *d)
 size_t cred_dedup_memory(const cred_dedup *d)
 {
     size_t per_doc = 3 * sizeof(uint32_t) + sizeof(uint16_t) + 1 + sizeof(int64_t) + sizeof(uint64_t);
-    size_t m = sizeof *d + d->cap_docs * per_doc + d->cap_ent * (DD_K + sizeof(uint32_t) + sizeof(int64_t));
+    size_t m = sizeof *d + d->cap_docs * per_doc + d->cap_ent * (DD_K + sizeof(ent_rec));
     m += d->o.bands * (d->lsh_cap / LSH_BLOCK) * sizeof(lsh_block);
     m += (d->exact.cap + d->clusters.cap + d->spread.cap) * (sizeof(uint64_t) + sizeof(uint32_t));
     m += d->cap_crec * sizeof(cluster_rec);
     return m;
+}
+
+/* Memory for the tables read at random (band tables, signatures, entry records): 64-byte aligned, and
+ * in transparent huge pages where the system allows it when large, since a lookup is bound by cache
+ * and TLB misses. Released with free(). */
+static void *big_alloc(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < 4 * huge)
+        return aligned_alloc(64, (bytes + 63) / 64 * 64);
+    size_t len = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, len);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 /* ---- LSH --------------------------------------------------------------------------------------- */
@@ -321,11 +377,10 @@ static inline size_t band_pos(uint64_t h, size_t cap)
 
 /* Put entry (newer than every entry in the table) into band b's table, keeping at most BUCKET_CAP
  * entries of its band value: when the value is full, the entry replaces the oldest but the earliest.
- * Replaying the entries in order (lsh_resize) gives the same buckets. */
-static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry)
+ * Replaying the entries in order (lsh_resize) gives the same buckets. h is the entry's band_hash(). */
+static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry, uint64_t h)
 {
-    const uint8_t *es = d->sig + (size_t)entry * DD_K;
-    uint64_t h = band_hash(d, es, b);
+    const uint8_t *es = ent_sig(d, entry);
     uint8_t tag = (uint8_t)(h >> 56);
     size_t i = band_pos(h, d->lsh_cap);
     lsh_block *t = d->lsh[b];
@@ -333,7 +388,7 @@ static void lsh_put(cred_dedup *d, unsigned b, uint32_t entry)
     size_t first = SIZE_MAX, second = SIZE_MAX; /* slots of the two earliest entries of the value */
     uint32_t first_e = 0, second_e = 0;
     for (uint32_t v; (v = LSH_SLOT(t, i)); i = i + 1 == d->lsh_cap ? 0 : i + 1) {
-        if (LSH_TAG(t, i) != tag || !band_equal(d, d->sig + (size_t)(v - 1) * DD_K, es, b))
+        if (LSH_TAG(t, i) != tag || !band_equal(d, ent_sig(d, v - 1), es, b))
             continue;
         n_equal++;
         if (first == SIZE_MAX || v < first_e) {
@@ -365,7 +420,7 @@ static int lsh_resize(cred_dedup *d, size_t cap)
     if (d->n_ent && !(kept = malloc(words * sizeof *kept)))
         return cred__error_nomem();
     for (unsigned b = 0; b < d->o.bands; b++) {
-        lsh_block *t = aligned_alloc(64, cap / LSH_BLOCK * sizeof *t); /* one block, one line */
+        lsh_block *t = big_alloc(cap / LSH_BLOCK * sizeof *t); /* one block, one line */
         if (t)
             memset(t, 0, cap / LSH_BLOCK * sizeof *t);
         if (!t) {
@@ -389,7 +444,7 @@ static int lsh_resize(cred_dedup *d, size_t cap)
         for (size_t w = 0; w < words; w++)
             for (uint64_t bits = kept[w]; bits; bits &= bits - 1) {
                 uint32_t e = (uint32_t)(w * 64 + (unsigned)__builtin_ctzll(bits));
-                uint64_t h = band_hash(d, d->sig + (size_t)e * DD_K, b);
+                uint64_t h = band_hash(d, ent_sig(d, e), b);
                 size_t i = band_pos(h, cap);
                 while (LSH_SLOT(t, i))
                     i = i + 1 == cap ? 0 : i + 1;
@@ -403,6 +458,55 @@ static int lsh_resize(cred_dedup *d, size_t cap)
     return 0;
 }
 
+/* Allocate chunk k of cap entries (only the first chunk is ever smaller than ENT_CHUNK). */
+static int ent_chunk_alloc(cred_dedup *d, size_t k, size_t cap)
+{
+    uint8_t *s = big_alloc(cap * DD_K);
+    ent_rec *r = s ? big_alloc(cap * sizeof *r) : NULL;
+    if (!s || !r) {
+        free(s);
+        return cred__error_nomem();
+    }
+    if (k < d->n_chunks) { /* the first chunk, grown */
+        memcpy(s, d->sigc[k], (size_t)d->n_ent * DD_K);
+        memcpy(r, d->recc[k], (size_t)d->n_ent * sizeof *r);
+        free(d->sigc[k]);
+        free(d->recc[k]);
+    }
+    d->sigc[k] = s;
+    d->recc[k] = r;
+    return 0;
+}
+
+/* Make room for `want` entries (signatures and records): the first chunk grows by doubling up to
+ * ENT_CHUNK entries (a small index stays small), then whole chunks are added, in huge pages. */
+static int ent_reserve(cred_dedup *d, size_t want)
+{
+    int rc = 0;
+    while (want > d->cap_ent) {
+        if (d->n_chunks == 1 && d->cap_ent < ENT_CHUNK) {
+            size_t cap = d->cap_ent;
+            while (cap < want && cap < ENT_CHUNK)
+                cap *= 2;
+            CRED_TRY(ent_chunk_alloc(d, 0, cap));
+            d->cap_ent = cap;
+            continue;
+        }
+        size_t cap = ENT_CHUNK;
+        if (!d->n_chunks)
+            for (cap = 256; cap < want && cap < ENT_CHUNK; cap *= 2)
+                ;
+        size_t c = d->cap_chunks;
+        CRED_TRY(CRED_GROW(d->sigc, c, d->n_chunks + 1));
+        CRED_TRY(CRED_GROW(d->recc, d->cap_chunks, d->n_chunks + 1));
+        CRED_TRY(ent_chunk_alloc(d, d->n_chunks, cap));
+        d->n_chunks++;
+        d->cap_ent += cap;
+    }
+done:
+    return rc;
+}
+
 static int add_entry(cred_dedup *d, const dd_sig *sig, uint32_t doc)
 {
     int rc = 0;
@@ -413,25 +517,20 @@ static int add_entry(cred_dedup *d, const dd_sig *sig, uint32_t doc)
      * index's memory, about half the size; a resize costs one pass over the entries (lsh_resize). */
     if ((d->lsh_most + 1) * 4 > d->lsh_cap * 3)
         CRED_TRY(lsh_resize(d, d->lsh_cap + d->lsh_cap / 2));
-    if (d->n_ent + 1 > d->cap_ent) {
-        size_t c = d->cap_ent;
-        CRED_TRY(CRED_GROW(d->ent_doc, d->cap_ent, (size_t)d->n_ent + 1));
-        uint8_t *s = realloc(d->sig, d->cap_ent * DD_K);
-        if (s)
-            d->sig = s;
-        int64_t *t = s ? realloc(d->ent_date, d->cap_ent * sizeof *t) : NULL;
-        if (t)
-            d->ent_date = t;
-        if (!s || !t) {
-            d->cap_ent = c;
-            return cred__error_nomem();
-        }
+    CRED_TRY(ent_reserve(d, (size_t)d->n_ent + 1));
+    memcpy(ent_sig(d, d->n_ent), sig->v, DD_K);
+    if (d->date[doc] != CRED_DATE_UNKNOWN && d->date[doc] > d->ent_max_date)
+        d->ent_max_date = d->date[doc];
+    *ent_rec_of(d, d->n_ent) = (ent_rec){d->date[doc], d->facts[doc], doc,
+                                 d->rel[doc] == CRED_DUP_PART ? d->parent[doc] : NO_DOC, 0};
+    /* every band's slot first, so that the misses overlap */
+    uint64_t hs[DD_K];
+    for (unsigned b = 0; b < d->o.bands; b++) {
+        hs[b] = band_hash(d, sig->v, b);
+        __builtin_prefetch(&d->lsh[b][band_pos(hs[b], d->lsh_cap) / LSH_BLOCK]);
     }
-    memcpy(d->sig + (size_t)d->n_ent * DD_K, sig->v, DD_K);
-    d->ent_doc[d->n_ent] = doc;
-    d->ent_date[d->n_ent] = d->date[doc];
     for (unsigned b = 0; b < d->o.bands; b++)
-        lsh_put(d, b, d->n_ent);
+        lsh_put(d, b, d->n_ent, hs[b]);
     d->n_ent++;
 done:
     return rc;
@@ -477,6 +576,38 @@ static inline bool own_whole(const cred_dedup *d, uint32_t doc, uint32_t whole)
     return whole != NO_DOC && (doc == whole || (d->rel[doc] == CRED_DUP_PART && d->parent[doc] == whole));
 }
 
+/* The same for an entry's post, from its record. */
+static inline bool ent_own_whole(const ent_rec *r, uint32_t whole)
+{
+    return whole != NO_DOC && (r->doc == whole || r->part_of == whole);
+}
+
+/* Order a band's hits by entry number. The slots of a band value's run are in an order that depends
+ * on the table's size and history (growth re-places the entries in entry order, a full bucket's
+ * replacement takes the place of the one it evicts), and the candidate budget is spent in the order of
+ * the hits: sorted, a lookup gives the same match whatever the layout. A band has a handful of hits
+ * (a bucket holds at most BUCKET_CAP entries of one value, plus a rare other value of the same tag). */
+static void sort_hits(hit *h, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        hit x = h[i];
+        size_t j = i;
+        for (; j > 0 && h[j - 1].entry > x.entry; j--)
+            h[j] = h[j - 1];
+        h[j] = x;
+    }
+}
+
+/* Start loading what verifying entry e reads: its signature (two lines) and, with rec, its record. */
+static inline void prefetch_entry(const cred_dedup *d, uint32_t e, bool rec)
+{
+    const uint8_t *es = ent_sig(d, e);
+    __builtin_prefetch(es);
+    __builtin_prefetch(es + DD_K - 1);
+    if (rec)
+        __builtin_prefetch(ent_rec_of(d, e));
+}
+
 /* Collect verified candidates (estimated Jaccard >= threshold, earlier, not of the post's own whole)
  * of one query signature into d->cands, keeping the best similarity per doc. */
 static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, size_t *budget)
@@ -484,9 +615,12 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
     int rc = 0;
     /* The tables and signatures are far larger than the caches: each stage below starts the memory
      * loads of the next for all its items at once, so that the misses overlap instead of following one
-     * another. 1: the band slots; 2: the slots' entries whose tag matches; 3: their signatures
-     * (band value, seen once), 4: their posts' records (the dates are the
-     * entries' own, fetched in 3); then the verification. */
+     * another. 1: the band slots; 2: for each slot whose tag matches, its entry's whole signature (an
+     * entry met again in a later band costs no new miss); then the band check and the budget; then
+     * the estimate, and the records of the entries that pass. An entry's record is read before its
+     * estimate (and loaded in 2) only when an entry may be dated after the query or be part of its
+     * whole (rec_first); posts added in date order never need it. */
+    bool rec_first = whole != NO_DOC || (qdate != CRED_DATE_UNKNOWN && d->ent_max_date > qdate);
     uint64_t hs[DD_K];
     for (unsigned b = 0; b < d->o.bands; b++) {
         hs[b] = band_hash(d, q->v, b);
@@ -495,6 +629,7 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
     }
     size_t n = 0;
     for (unsigned b = 0; b < d->o.bands; b++) {
+        size_t band_first = n;
         uint64_t h = hs[b];
         uint8_t tag = (uint8_t)(h >> 56);
         const lsh_block *t = d->lsh[b];
@@ -520,9 +655,10 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
                 tags &= (empty & (0u - empty)) - 1; /* the slots before the first empty one */
             for (; tags; tags &= tags - 1) {
                 uint32_t e = k->slot[__builtin_ctz(tags)] - 1;
-                CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
-                d->hits[n++] = (hit){e, b, NO_DOC};
-                __builtin_prefetch(d->sig + (size_t)e * DD_K + (size_t)b * d->o.rows);
+                if (n == d->cap_hits) /* (the call only when full: this runs for every hit) */
+                    CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
+                d->hits[n++] = (hit){e, b};
+                prefetch_entry(d, e, rec_first);
             }
             if (empty)
                 break;
@@ -535,51 +671,60 @@ static int probe(cred_dedup *d, const dd_sig *q, int64_t qdate, uint32_t whole, 
             if (LSH_TAG(t, i) != tag)
                 continue;
             uint32_t e = LSH_SLOT(t, i) - 1;
-            CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
-            d->hits[n++] = (hit){e, b, NO_DOC};
-            __builtin_prefetch(d->sig + (size_t)e * DD_K + (size_t)b * d->o.rows);
+            if (n == d->cap_hits)
+                CRED_TRY(CRED_GROW(d->hits, d->cap_hits, n + 1));
+            d->hits[n++] = (hit){e, b};
+            prefetch_entry(d, e, rec_first);
         }
 #endif
+        if (n - band_first > 1)
+            sort_hits(d->hits + band_first, n - band_first);
     }
     size_t m = 0;
     for (size_t k = 0; k < n && *budget; k++) {
         uint32_t e = d->hits[k].entry;
-        const uint8_t *es = d->sig + (size_t)e * DD_K;
-        if (!band_equal(d, es, q->v, d->hits[k].band))
+        if (!band_equal(d, ent_sig(d, e), q->v, d->hits[k].band))
             continue;
         if (!seen_insert(d, e))
             continue;
         if (--*budget == 0)
             break;
-        __builtin_prefetch(&d->ent_doc[e]);
-        __builtin_prefetch(&d->ent_date[e]);
-        __builtin_prefetch(es);
-        __builtin_prefetch(es + DD_K - 1);
         d->hits[m++].entry = e;
     }
+    /* the verification: only the entries that pass need their records, unless the date or the whole
+     * rules some out (rec_first) */
+    size_t n_pass = 0;
+    CRED_TRY(CRED_GROW(d->pass_sim, d->cap_pass, m + 1));
     for (size_t k = 0; k < m; k++) {
-        uint32_t doc = d->ent_doc[d->hits[k].entry];
-        if (whole != NO_DOC)
-            __builtin_prefetch(&d->rel[doc]);
-        d->hits[k].doc = doc;
-    }
-    for (size_t k = 0; k < m; k++) {
-        uint32_t doc = d->hits[k].doc;
-        if (!date_ok(d->ent_date[d->hits[k].entry], qdate) || own_whole(d, doc, whole))
-            continue;
-        double j = cred_dedup__estimate(q, (const dd_sig *)(d->sig + (size_t)d->hits[k].entry * DD_K));
+        uint32_t e = d->hits[k].entry;
+        if (rec_first) {
+            const ent_rec *r = ent_rec_of(d, e);
+            if (!date_ok(r->date, qdate) || ent_own_whole(r, whole))
+                continue;
+        }
+        double j = cred_dedup__estimate(q, (const dd_sig *)ent_sig(d, e));
         if (j < d->o.threshold)
             continue;
+        if (!rec_first)
+            __builtin_prefetch(ent_rec_of(d, e));
+        d->hits[n_pass].entry = e;
+        d->pass_sim[n_pass++] = j;
+    }
+    for (size_t k = 0; k < n_pass; k++) {
+        const ent_rec *r = ent_rec_of(d, d->hits[k].entry);
+        uint32_t doc = r->doc;
+        double j = d->pass_sim[k];
         /* at most MAX_CANDIDATES docs: the doc -> cand table stays at most half full */
         size_t c = dd_mix64(doc) & (SEEN_SLOTS - 1);
         while (d->cand_stamp[c] == d->stamp && d->cand_doc[c] != doc)
             c = (c + 1) & (SEEN_SLOTS - 1);
         if (d->cand_stamp[c] != d->stamp) {
-            CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
+            if (d->n_cands == d->cap_cands)
+                CRED_TRY(CRED_GROW(d->cands, d->cap_cands, d->n_cands + 1));
             d->cand_stamp[c] = d->stamp;
             d->cand_doc[c] = doc;
             d->cand_idx[c] = (uint32_t)d->n_cands;
-            d->cands[d->n_cands++] = (cand){doc, (float)j};
+            d->cands[d->n_cands++] = (cand){doc, (float)j, r->facts};
         } else if (j > d->cands[d->cand_idx[c]].sim) {
             d->cands[d->cand_idx[c]].sim = (float)j;
         }
@@ -718,7 +863,7 @@ static int do_lookup(cred_dedup *d, lookup *lk, const cred_dup_signature *q, int
     int best_copy = -1, best_var = -1;
     for (size_t k = 0; k < d->n_cands; k++) {
         const cand *c = &d->cands[k];
-        bool var = !is_long && is_variant(q, d->facts[c->doc]);
+        bool var = !is_long && is_variant(q, c->facts);
         int *best = var ? &best_var : &best_copy;
         if (*best < 0 || c->sim > d->cands[*best].sim ||
             (c->sim == d->cands[*best].sim && c->doc < d->cands[*best].doc))

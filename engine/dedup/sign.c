@@ -2,6 +2,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -59,37 +60,152 @@ long cred_dedup__shingle_words(uint64_t **h, size_t *cap, const dd_prep *p, size
     return (long)n;
 }
 
+/* The first PROBES bins of each bin's densification probe sequence (doc-independent), computed once:
+ * most empty bins find a filled one among them without hashing. */
+#define PROBES 32
+static uint8_t g_probe[DD_K][PROBES];
+static pthread_once_t g_probe_once = PTHREAD_ONCE_INIT;
+
+static inline size_t probe_bin(size_t j, uint64_t attempt)
+{
+    return (size_t)(dd_mix64(DENSIFY_SEED ^ ((uint64_t)j << 32) ^ attempt) >> VALUE_BITS);
+}
+
+static void probe_init(void)
+{
+    for (size_t j = 0; j < DD_K; j++)
+        for (size_t a = 0; a < PROBES; a++)
+            g_probe[j][a] = (uint8_t)probe_bin(j, a + 1);
+}
+
+/* The signature from the minima of each bin (UINT64_MAX: empty; at least one bin filled). */
+static void densify(dd_sig *out, const uint64_t *mins)
+{
+    pthread_once(&g_probe_once, probe_init);
+    /* Optimal densification: an empty bin takes the value of the first non-empty bin on its own
+     * doc-independent probe sequence, so two sets agree on it with probability J. Every bin takes its
+     * own value first (no branches); then the empty ones, found in a bit mask, probe. */
+    uint64_t ok[DD_K / 64] = {0};
+    for (size_t j = 0; j < DD_K; j++) {
+        out->v[j] = (uint8_t)mins[j];
+        ok[j / 64] |= (uint64_t)(mins[j] <= VALUE_MASK) << (j % 64);
+    }
+    for (size_t w = 0; w < DD_K / 64; w++) {
+        for (uint64_t empty = ~ok[w]; empty; empty &= empty - 1) {
+            size_t j = w * 64 + (size_t)__builtin_ctzll(empty);
+            const uint8_t *pr = g_probe[j];
+            size_t a = 0, k = pr[0];
+            while (!(ok[k / 64] >> (k % 64) & 1) && ++a < PROBES)
+                k = pr[a];
+            for (uint64_t attempt = PROBES + 1; a == PROBES; attempt++) {
+                k = probe_bin(j, attempt);
+                if (ok[k / 64] >> (k % 64) & 1)
+                    break;
+            }
+            out->v[j] = (uint8_t)mins[k];
+        }
+    }
+}
+
+static inline void add_min(uint64_t *mins, uint64_t h)
+{
+    size_t bin = (size_t)(h >> VALUE_BITS);
+    uint64_t v = h & VALUE_MASK, m = mins[bin];
+    mins[bin] = v < m ? v : m;
+}
+
 void cred_dedup__sign(dd_sig *out, const uint64_t *h, size_t n)
 {
     uint64_t mins[DD_K];
     for (size_t j = 0; j < DD_K; j++)
         mins[j] = UINT64_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t bin = (size_t)(h[i] >> VALUE_BITS);
-        uint64_t v = h[i] & VALUE_MASK;
-        if (v < mins[bin])
-            mins[bin] = v;
-    }
+    for (size_t i = 0; i < n; i++)
+        add_min(mins, h[i]);
     if (n == 0) {
         memset(out->v, 0, DD_K);
         return;
     }
-    /* Optimal densification: an empty bin takes the value of the first non-empty bin on its own
-     * doc-independent probe sequence, so two sets agree on it with probability J. */
-    for (size_t j = 0; j < DD_K; j++) {
-        uint64_t v = mins[j];
-        if (v != UINT64_MAX && v <= VALUE_MASK) {
-            out->v[j] = (uint8_t)v;
-            continue;
+    densify(out, mins);
+}
+
+static bool all_ascii(const char *s, size_t len)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        acc |= x;
+    }
+    for (; i < len; i++)
+        acc |= (unsigned char)s[i];
+    return !(acc & 0x8080808080808080ULL);
+}
+
+#if DD_CHAR_NGRAM == 5 && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* XXH3_64bits() of the 5 bytes at p (its 4-to-8-byte path, unseeded, spelt out so that it inlines into
+ * the window loop); bitflip is that path's secret constant. */
+static inline uint64_t xxh3_5(const char *p, uint64_t bitflip)
+{
+    uint32_t in1, in2;
+    memcpy(&in1, p, 4);
+    memcpy(&in2, p + 1, 4);
+    uint64_t h = ((uint64_t)in2 + ((uint64_t)in1 << 32)) ^ bitflip;
+    h ^= ((h << 49) | (h >> 15)) ^ ((h << 24) | (h >> 40));
+    h *= 0x9FB21C651E98DF25ULL;
+    h ^= (h >> 35) + 5;
+    h *= 0x9FB21C651E98DF25ULL;
+    return h ^ (h >> 28);
+}
+#define HAVE_XXH3_5 1
+#endif
+
+void cred_dedup__sign_chars(dd_sig *out, const char *s, size_t len)
+{
+    if (len == 0) {
+        memset(out->v, 0, DD_K);
+        return;
+    }
+    uint64_t mins[DD_K];
+    for (size_t j = 0; j < DD_K; j++)
+        mins[j] = UINT64_MAX;
+    if (all_ascii(s, len)) {
+        /* one byte per code point: the n-grams are the windows of DD_CHAR_NGRAM bytes */
+        if (len < DD_CHAR_NGRAM)
+            add_min(mins, XXH3_64bits(s, len));
+        else {
+#ifdef HAVE_XXH3_5
+            uint64_t s8, s16;
+            memcpy(&s8, XXH3_kSecret + 8, 8);
+            memcpy(&s16, XXH3_kSecret + 16, 8);
+            for (size_t i = 0; i + DD_CHAR_NGRAM <= len; i++)
+                add_min(mins, xxh3_5(s + i, s8 ^ s16));
+#else
+            for (size_t i = 0; i + DD_CHAR_NGRAM <= len; i++)
+                add_min(mins, XXH3_64bits(s + i, DD_CHAR_NGRAM));
+#endif
         }
-        for (uint64_t attempt = 1;; attempt++) {
-            size_t k = (size_t)(dd_mix64(DENSIFY_SEED ^ ((uint64_t)j << 32) ^ attempt) >> VALUE_BITS);
-            if (mins[k] <= VALUE_MASK) {
-                out->v[j] = (uint8_t)mins[k];
-                break;
+    } else {
+        /* as cred_dedup__shingle_chars() */
+        size_t ring[8], ncp = 0, i = 0;
+        while (i < len) {
+            ring[ncp & 7] = i;
+            ncp++;
+            i += cp_len((unsigned char)s[i]);
+            if (i > len)
+                i = len;
+            if (ncp >= DD_CHAR_NGRAM) {
+                size_t start = ring[(ncp - DD_CHAR_NGRAM) & 7];
+                size_t l = i - start;
+                /* XXH3_64bits(), its short-input path inlined: n-grams are 5 to 20 bytes */
+                add_min(mins, l <= 16 ? XXH3_len_0to16_64b((const xxh_u8 *)s + start, l, XXH3_kSecret, 0)
+                                      : XXH3_64bits(s + start, l));
             }
         }
+        if (ncp < DD_CHAR_NGRAM)
+            add_min(mins, XXH3_64bits(s, len));
     }
+    densify(out, mins);
 }
 
 double cred_dedup__estimate(const dd_sig *a, const dd_sig *b)

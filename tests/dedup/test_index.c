@@ -442,3 +442,79 @@ Test(dedup, add_signed_links_like_add)
     cred_dup_signature_free(NULL);
     cred_dedup_free(other);
 }
+
+/* Long posts made of many short texts, each copied (with edits) by many earlier posts, probe more
+ * than the per-query candidate budget (1024 distinct entries over a post's windows and bands), so the
+ * budget cuts the candidates off somewhere. Where it does must not depend on the tables' layout (their
+ * size and growth history): an index grown from its smallest size and one sized up front give every
+ * post the same match. */
+static size_t lcg_next(uint64_t *s, size_t n)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (size_t)((*s >> 33) % n);
+}
+
+/* A pseudo-word of 4-7 letters; w names it. */
+static size_t put_word(char *out, uint64_t w)
+{
+    uint64_t s = w * 0x9e3779b97f4a7c15ULL + 1;
+    size_t n = 4 + lcg_next(&s, 4);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)('a' + lcg_next(&s, 26));
+    out[n] = ' ';
+    return n + 1;
+}
+
+Test(dedup, the_candidate_budget_is_spent_the_same_whatever_the_table_layout)
+{
+    enum { FAR = 56, PER_FAR = 40, CLOSE = 24, PER_CLOSE = 40, IN_QUERY = 12, QUERIES = 300 };
+    enum { N_FAR = FAR * PER_FAR, N_ADDED = N_FAR + CLOSE * PER_CLOSE, FAMILY_WORDS = 50, FILLER = 110 };
+    cred_dedup *big;
+    cred_dedup_options o = CRED_DEDUP_OPTIONS_INIT;
+    o.capacity = 100000;
+    cr_assert_eq(cred_dedup_new(&big, &o), 0);
+    char *buf = malloc((FAR + IN_QUERY) * FAMILY_WORDS * 9 + FILLER * 9);
+    cr_assert(buf);
+    uint64_t seed = 42, fresh = 1u << 20;
+    size_t linked = 0;
+    for (int p = 0; p < N_ADDED + QUERIES; p++) {
+        size_t len = 0;
+        if (p < N_ADDED) {
+            /* a family post (the close ones first, so that the tables grow after their buckets filled):
+             * its family's text with words replaced (many in the far families, fewer in the close ones,
+             * the fewer the higher the close family's number), then filler of its own */
+            size_t f = p >= CLOSE * PER_CLOSE ? (size_t)p % FAR : FAR + (size_t)p % CLOSE;
+            size_t rate = f < FAR ? 3 + lcg_next(&seed, 3) : 12 + (f - FAR) + lcg_next(&seed, 8);
+            for (size_t i = 0; i < FAMILY_WORDS; i++)
+                len += put_word(buf + len, lcg_next(&seed, rate) == 0 ? fresh++ : f * 1000 + i);
+            for (size_t i = 0; i < FILLER; i++)
+                len += put_word(buf + len, fresh++);
+        } else {
+            /* a query (not added): the texts of a run of far families, which spends most of the budget,
+             * then of close families in rising order, the closest last */
+            size_t n = 20 + lcg_next(&seed, FAR - 20), c = FAR + lcg_next(&seed, CLOSE - IN_QUERY + 1);
+            for (size_t k = 0; k < n + IN_QUERY; k++)
+                for (size_t i = 0; i < FAMILY_WORDS; i++)
+                    len += put_word(buf + len, (k < n ? k : c + k - n) * 1000 + i);
+        }
+        const cred_doc *doc;
+        cred_dup_match a, b;
+        cr_assert_eq(cred_text_analyse(text, &doc, buf, len, NULL), 0);
+        if (p < N_ADDED) {
+            cr_assert_eq(cred_dedup_add(dd, &a, doc, CRED_DATE_UNKNOWN, NULL), 0);
+            cr_assert_eq(cred_dedup_add(big, &b, doc, CRED_DATE_UNKNOWN, NULL), 0);
+        } else {
+            cr_assert_eq(cred_dedup_query(dd, &a, doc, CRED_DATE_UNKNOWN), 0);
+            cr_assert_eq(cred_dedup_query(big, &b, doc, CRED_DATE_UNKNOWN), 0);
+        }
+        cr_assert_eq(a.relation, b.relation, "post %d: %s vs %s", p, cred_dup_relation_name(a.relation),
+                     cred_dup_relation_name(b.relation));
+        cr_assert_eq(a.parent, b.parent, "post %d: parent %u vs %u", p, a.parent, b.parent);
+        cr_assert_eq(a.origin, b.origin, "post %d", p);
+        cr_assert_float_eq(a.similarity, b.similarity, 1e-12, "post %d", p);
+        linked += p >= N_ADDED && a.relation == CRED_DUP_NEAR;
+    }
+    cr_expect_gt(linked, QUERIES / 2, "the queries are near copies: %zu linked", linked);
+    free(buf);
+    cred_dedup_free(big);
+}
