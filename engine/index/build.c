@@ -12,6 +12,9 @@
 #include <math.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <zstd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "index/index.h"
 
@@ -41,20 +44,21 @@ typedef struct worker {
     size_t from, to;
     cred_text *t;
     dd_prep prep;
-    uint64_t *sh;
-    size_t sh_cap;
     dd_sig *sigs;           /* global arrays, written for [from, to) */
     uint64_t *keys;
     uint32_t *lens;
     wterm *terms;
     size_t n_terms, cap_terms;
-    uint32_t *table;        /* term index + 1 */
+    uint64_t *table;        /* slots: SLOT_TAG(hash) | term index + 1 */
+    uint64_t *th;           /* per token of the doc: hash of its stem, of its surface term */
+    size_t cap_th;
     size_t table_cap;
     cred_buf kbuf;          /* term bytes */
     uint32_t *touched;
     size_t n_touched, cap_touched;
     uint32_t *sorted;       /* term indices by key */
     cred_buf text, blk;     /* compressed text blocks, current raw block */
+    ZSTD_CCtx *zc;          /* reused from block to block (the same bytes as ZSTD_compress) */
     ix_textblk *tblk;
     size_t n_tblk, cap_tblk;
     uint32_t *doc_block;    /* global array: text block of each doc (local index into tblk) */
@@ -64,18 +68,60 @@ typedef struct worker {
     int rc;
 } worker;
 
+/* The term table's hash (placement only: term indices follow first occurrence, whatever the hash);
+   never 0. */
+static inline uint64_t term_hash(const char *k, size_t len)
+{
+    /* XXH3_64bits(), its short-key path inlined (most terms are short words) */
+    uint64_t h = len <= 16 ? XXH3_len_0to16_64b((const xxh_u8 *)k, len, XXH3_kSecret, 0) : XXH3_64bits(k, len);
+    return h | 1;
+}
+
+/* a[0..len) == b[0..len), inline for short keys (loads stay inside both ranges) */
+static inline bool same_bytes(const char *a, const char *b, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        uint64_t x0, x1, y0, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + len - 8, 8);
+        memcpy(&y1, b + len - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (len >= 4 && len < 8) {
+        uint32_t x0, x1, y0, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + len - 4, 4);
+        memcpy(&y1, b + len - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
+/* A table slot: term index + 1 in the low half (0: empty), the key hash's high half above, so that a
+   probe reads a term only when its hash matches. */
+#define SLOT_TAG(h) ((h) & 0xffffffff00000000ULL)
+
 static int table_grow(worker *w)
 {
-    size_t cap = w->table_cap ? w->table_cap * 2 : 1u << 16;
-    uint32_t *t = calloc(cap, sizeof *t);
+    size_t cap = w->table_cap ? w->table_cap * 2 : 1u << 12;
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t)
         return cred__error_nomem();
     for (size_t i = 0; i < w->n_terms; i++) {
         const wterm *e = &w->terms[i];
-        size_t h = (size_t)cred_hash64(w->kbuf.ptr + e->koff, e->klen, 0) & (cap - 1);
+        uint64_t hh = term_hash(w->kbuf.ptr + e->koff, e->klen);
+        size_t h = (size_t)hh & (cap - 1);
         while (t[h])
             h = (h + 1) & (cap - 1);
-        t[h] = (uint32_t)i + 1;
+        t[h] = SLOT_TAG(hh) | ((uint64_t)i + 1);
     }
     free(w->table);
     w->table = t;
@@ -83,19 +129,22 @@ static int table_grow(worker *w)
     return 0;
 }
 
-/* Find or add a term; returns its index or a negative code. */
-static long term_get(worker *w, const char *k, size_t len)
+/* Find or add a term of hash hh; returns its index or a negative code. */
+static long term_get_h(worker *w, const char *k, size_t len, uint64_t hh)
 {
-    if ((w->n_terms + 1) * 2 > w->table_cap && table_grow(w) < 0)
+    if (CRED_UNLIKELY((w->n_terms + 1) * 2 > w->table_cap) && table_grow(w) < 0)
         return CRED_ENOMEM;
-    size_t mask = w->table_cap - 1, h = (size_t)cred_hash64(k, len, 0) & mask;
+    size_t mask = w->table_cap - 1, h = (size_t)hh & mask;
+    uint64_t tag = SLOT_TAG(hh);
     for (;;) {
-        uint32_t v = w->table[h];
+        uint64_t v = w->table[h];
         if (!v)
             break;
-        const wterm *e = &w->terms[v - 1];
-        if (e->klen == len && memcmp(w->kbuf.ptr + e->koff, k, len) == 0)
-            return (long)(v - 1);
+        if ((v & 0xffffffff00000000ULL) == tag) {
+            const wterm *e = &w->terms[(uint32_t)v - 1];
+            if (e->klen == len && same_bytes(w->kbuf.ptr + e->koff, k, len))
+                return (long)((uint32_t)v - 1);
+        }
         h = (h + 1) & mask;
     }
     if (w->kbuf.len + len > UINT32_MAX || CRED_GROW(w->terms, w->cap_terms, w->n_terms + 1) < 0)
@@ -109,20 +158,51 @@ static long term_get(worker *w, const char *k, size_t len)
     e->min_len = UINT32_MAX;
     if (cred_buf_put(&w->kbuf, k, len) < 0)
         return CRED_ENOMEM;
-    w->table[h] = (uint32_t)++w->n_terms;
+    w->table[h] = tag | (uint64_t)++w->n_terms;
     return (long)(w->n_terms - 1);
 }
 
-/* One occurrence of term k in local doc d, at position pos (UINT32_MAX: no positions). */
-static int occur(worker *w, const char *k, size_t len, uint32_t d, uint32_t pos)
+/* Warm the cache for a coming lookup of hash hh: its slot, and the term there when the tag matches. */
+static inline void term_prefetch(const worker *w, uint64_t hh)
 {
-    long ti = term_get(w, k, len);
+    if (!w->table_cap)
+        return;
+    uint64_t v = w->table[(size_t)hh & (w->table_cap - 1)];
+    if (v && (v & 0xffffffff00000000ULL) == SLOT_TAG(hh)) {
+        const wterm *e = &w->terms[(uint32_t)v - 1];
+        __builtin_prefetch(e);
+        if (e->pos.ptr)
+            __builtin_prefetch(e->pos.ptr + e->pos.len, 1);
+    }
+}
+
+/* ix_put_varint without a call when the buffer has room (it usually has). */
+static inline int put_varint(cred_buf *b, uint64_t v)
+{
+    if (CRED_LIKELY(b->cap - b->len > 10)) {
+        uint8_t *q = (uint8_t *)b->ptr + b->len;
+        while (v >= 0x80) {
+            *q++ = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        *q++ = (uint8_t)v;
+        b->len = (size_t)(q - (uint8_t *)b->ptr);
+        return 0;
+    }
+    return ix_put_varint(b, v);
+}
+
+/* One occurrence of term k (hash hh) in local doc d, at position pos (UINT32_MAX: no positions). */
+static int occur_h(worker *w, const char *k, size_t len, uint64_t hh, uint32_t d, uint32_t pos)
+{
+    long ti = term_get_h(w, k, len, hh);
     if (ti < 0)
         return (int)ti;
     wterm *e = &w->terms[ti];
     w->last_ti = (uint32_t)ti;
     if (e->last_doc != (int64_t)d) {
-        if (CRED_GROW(w->touched, w->cap_touched, w->n_touched + 1) < 0)
+        if (CRED_UNLIKELY(w->n_touched >= w->cap_touched) &&
+            CRED_GROW(w->touched, w->cap_touched, w->n_touched + 1) < 0)
             return CRED_ENOMEM;
         w->touched[w->n_touched++] = (uint32_t)ti;
         e->last_doc = d;
@@ -130,7 +210,7 @@ static int occur(worker *w, const char *k, size_t len, uint32_t d, uint32_t pos)
         e->last_pos = 0;
     }
     if (pos != UINT32_MAX) {
-        if (ix_put_varint(&e->pos, e->cur_tf ? pos - e->last_pos : pos) < 0)
+        if (put_varint(&e->pos, e->cur_tf ? pos - e->last_pos : pos) < 0)
             return CRED_ENOMEM;
         e->last_pos = pos;
     }
@@ -138,13 +218,18 @@ static int occur(worker *w, const char *k, size_t len, uint32_t d, uint32_t pos)
     return 0;
 }
 
+static int occur(worker *w, const char *k, size_t len, uint32_t d, uint32_t pos)
+{
+    return occur_h(w, k, len, term_hash(k, len), d, pos);
+}
+
 static int end_doc(worker *w, uint32_t d, uint32_t len)
 {
     for (size_t i = 0; i < w->n_touched; i++) {
         wterm *e = &w->terms[w->touched[i]];
         uint64_t delta = (uint64_t)((int64_t)d - e->prev_doc - 1);
-        if (ix_put_varint(&e->docs, delta << 1 | (e->cur_tf == 1)) < 0 ||
-            (e->cur_tf != 1 && ix_put_varint(&e->docs, e->cur_tf) < 0))
+        if (put_varint(&e->docs, delta << 1 | (e->cur_tf == 1)) < 0 ||
+            (e->cur_tf != 1 && put_varint(&e->docs, e->cur_tf) < 0))
             return CRED_ENOMEM;
         e->prev_doc = d;
         e->df++;
@@ -193,9 +278,15 @@ static int flush_text_block(worker *w, uint32_t first_doc, uint32_t n_docs)
     b->raw_len = w->blk.len;
     b->first_doc = first_doc;
     b->n_docs = n_docs;
-    int rc = st_zstd_compress(&w->text, w->blk.ptr, w->blk.len, 3);
-    if (rc < 0)
-        return rc;
+    if (!w->zc && !(w->zc = ZSTD_createCCtx()))
+        return cred__error_nomem();
+    size_t bound = ZSTD_compressBound(w->blk.len);
+    if (cred_buf_reserve(&w->text, bound) < 0)
+        return CRED_ENOMEM;
+    size_t zn = ZSTD_compressCCtx(w->zc, w->text.ptr + w->text.len, bound, w->blk.ptr, w->blk.len, 3);
+    if (ZSTD_isError(zn))
+        return cred__error(CRED_ERROR, "zstd: %s", ZSTD_getErrorName(zn));
+    w->text.len += zn;
     b->len = w->text.len - b->off;
     b->xxh = st_xxh64(w->text.ptr + b->off, (size_t)b->len);
     cred_buf_clear(&w->blk);
@@ -226,21 +317,43 @@ static int analyse_doc(worker *w, size_t gd)
         r->lang = r->lang_buf;
         r->lang_len = n;
     }
+    /* the hashes of every term of the doc first, with their slots and terms fetched ahead, then the
+       occurrences in order; a surface term (IX_NS_SURFACE + surface) only where the stem differs */
+    if (CRED_GROW(w->th, w->cap_th, 2 * doc->n_tokens + 2) < 0 ||
+        cred_buf_reserve(&w->toks, doc->n_tokens * sizeof w->last_ti) < 0 ||
+        cred_buf_reserve(&w->scratch, doc->norm_len + 2) < 0)
+        return CRED_ENOMEM;
+    uint64_t *th = w->th;
+    for (size_t i = 0; i < doc->n_tokens; i++) {
+        const cred_token *t = &doc->tokens[i];
+        if (t->kind == CRED_TOK_EMOJI)
+            continue;
+        th[2 * i] = term_hash(t->stem, t->stem_len);
+        term_prefetch(w, th[2 * i]);
+        const char *surf = doc->norm + t->start;
+        if (t->len != t->stem_len || !same_bytes(surf, t->stem, t->len)) {
+            w->scratch.ptr[0] = IX_NS_SURFACE;
+            memcpy(w->scratch.ptr + 1, surf, t->len);
+            th[2 * i + 1] = term_hash(w->scratch.ptr, t->len + 1);
+            term_prefetch(w, th[2 * i + 1]);
+        } else {
+            th[2 * i + 1] = 0;
+        }
+    }
     uint32_t pos = 0;
     for (size_t i = 0; i < doc->n_tokens; i++) {
         const cred_token *t = &doc->tokens[i];
         if (t->kind == CRED_TOK_EMOJI)
             continue;
-        if ((rc = occur(w, t->stem, t->stem_len, d, pos)) < 0)
+        if ((rc = occur_h(w, t->stem, t->stem_len, th[2 * i], d, pos)) < 0)
             return rc;
-        if (cred_buf_put(&w->toks, &w->last_ti, sizeof w->last_ti) < 0)
-            return CRED_ENOMEM;
+        memcpy(w->toks.ptr + w->toks.len, &w->last_ti, sizeof w->last_ti);
+        w->toks.len += sizeof w->last_ti;
         const char *surf = doc->norm + t->start;
-        if (t->len != t->stem_len || memcmp(surf, t->stem, t->len) != 0) {
-            cred_buf_clear(&w->scratch);
-            if (cred_buf_putc(&w->scratch, IX_NS_SURFACE) < 0 || cred_buf_put(&w->scratch, surf, t->len) < 0)
-                return CRED_ENOMEM;
-            if ((rc = occur(w, w->scratch.ptr, w->scratch.len, d, UINT32_MAX)) < 0)
+        if (th[2 * i + 1] != 0) {
+            w->scratch.ptr[0] = IX_NS_SURFACE;
+            memcpy(w->scratch.ptr + 1, surf, t->len);
+            if ((rc = occur_h(w, w->scratch.ptr, t->len + 1, th[2 * i + 1], d, UINT32_MAX)) < 0)
                 return rc;
         }
         pos++;
@@ -254,10 +367,7 @@ static int analyse_doc(worker *w, size_t gd)
     /* dedup signature and exact key */
     if ((rc = cred_dedup__prep_doc(&w->prep, doc)) < 0)
         return rc;
-    long nh = cred_dedup__shingle_chars(&w->sh, &w->sh_cap, w->prep.text.ptr, w->prep.text.len);
-    if (nh < 0)
-        return (int)nh;
-    cred_dedup__sign(&w->sigs[gd], w->sh, (size_t)nh);
+    cred_dedup__sign_chars(&w->sigs[gd], w->prep.text.ptr, w->prep.text.len);
     w->keys[gd] = cred_dedup__key(w->prep.text.ptr, w->prep.text.len).lo;
     /* the stored record (without links: those live in the doc table) */
     ix_record copy = *r;
@@ -303,6 +413,8 @@ static void *worker_run(void *arg)
 {
     worker *w = arg;
     int rc = 0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     uint32_t blk_first = 0, blk_n = 0;
     for (size_t gd = w->from; gd < w->to; gd++) {
         if (((gd - w->from) & 1023) == 0 && gd > w->from)
@@ -321,6 +433,10 @@ static void *worker_run(void *arg)
     if (blk_n)
         CRED_TRY(flush_text_block(w, blk_first, blk_n));
 done:
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    if (getenv("CRED_INDEX_TIMING"))
+        fprintf(stderr, "index build: analysis part %d (thread) cpu %.3f s\n", w->part,
+                (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9);
     w->rc = rc;
     report_progress(w, w->to - w->from, rc < 0);
     return NULL;
@@ -373,14 +489,15 @@ static void *worker_sort(void *arg)
 static void worker_free(worker *w)
 {
     cred_text_free(w->t);
+    ZSTD_freeCCtx(w->zc);
     cred_dedup__prep_free(&w->prep);
-    free(w->sh);
     for (size_t i = 0; i < w->n_terms; i++) {
         cred_buf_free(&w->terms[i].docs);
         cred_buf_free(&w->terms[i].pos);
     }
     free(w->terms);
     free(w->table);
+    free(w->th);
     free(w->touched);
     free(w->sorted);
     free(w->tblk);
@@ -413,6 +530,70 @@ static int idh_cmp(const void *a, const void *b)
     if (x->hash != y->hash)
         return x->hash < y->hash ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort n records of `size` bytes that start with a uint64_t hash by (hash, the uint64_t after it), as
+   qsort with idh_cmp does: a stable radix sort on the hash (8 passes of 8 bits, through tmp), then the
+   runs of equal hashes (duplicate ids: short) by the second key. */
+static int sort_by_hash(void *base, size_t n, size_t size)
+{
+    if (n < 4096) {
+        qsort(base, n, size, idh_cmp);
+        return 0;
+    }
+    uint8_t *tmp = malloc(n * size);
+    size_t *cnt = malloc(8 * 256 * sizeof *cnt);
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return cred__error_nomem();
+    }
+    memset(cnt, 0, 8 * 256 * sizeof *cnt);
+    uint8_t *a = base, *b = tmp;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h;
+        memcpy(&h, a + i * size, 8);
+        for (unsigned d = 0; d < 8; d++)
+            cnt[d * 256 + ((h >> (8 * d)) & 255)]++;
+    }
+    for (unsigned d = 0; d < 8; d++) {
+        size_t *c = cnt + d * 256;
+        bool one = false; /* every key has the same digit here: the pass would move nothing */
+        for (unsigned v = 0; v < 256 && !one; v++)
+            one = c[v] == n;
+        if (one)
+            continue;
+        size_t sum = 0;
+        for (unsigned v = 0; v < 256; v++) {
+            size_t k = c[v];
+            c[v] = sum;
+            sum += k;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h;
+            memcpy(&h, a + i * size, 8);
+            memcpy(b + c[(h >> (8 * d)) & 255]++ * size, a + i * size, size);
+        }
+        uint8_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != base)
+        memcpy(base, a, n * size);
+    free(tmp);
+    free(cnt);
+    uint8_t *p = base;
+    for (size_t i = 0; i < n;) {
+        uint64_t h, h2;
+        memcpy(&h, p + i * size, 8);
+        size_t j = i + 1;
+        while (j < n && (memcpy(&h2, p + j * size, 8), h2 == h))
+            j++;
+        if (j - i > 1)
+            qsort(p + i * size, j - i, size, idh_cmp);
+        i = j;
+    }
+    return 0;
 }
 
 /* A band-hash multimap over exemplar signatures of older segments and of the batch. */
@@ -502,32 +683,34 @@ typedef struct link_ctx {
         int64_t date;
     } *bi;
     /* exact keys: open addressing of (key, seg, doc) */
-    uint64_t *kk;
-    uint32_t *kseg, *kdoc;
+    struct kent {
+        uint64_t key;
+        uint32_t seg, doc; /* seg UINT32_MAX: empty */
+    } *kt;                 /* one slot in one cache line */
     size_t kcap, kn;
 } link_ctx;
 
 static void key_put(link_ctx *c, uint64_t key, uint32_t seg, uint32_t doc)
 {
     size_t m = c->kcap - 1, h = (size_t)dd_mix64(key) & m;
-    while (c->kseg[h] != UINT32_MAX) {
-        if (c->kk[h] == key)
+    while (c->kt[h].seg != UINT32_MAX) {
+        if (c->kt[h].key == key)
             return; /* keep the earliest */
         h = (h + 1) & m;
     }
-    c->kk[h] = key;
-    c->kseg[h] = seg;
-    c->kdoc[h] = doc;
+    c->kt[h].key = key;
+    c->kt[h].seg = seg;
+    c->kt[h].doc = doc;
     c->kn++;
 }
 
 static bool key_get(const link_ctx *c, uint64_t key, uint32_t *seg, uint32_t *doc)
 {
     size_t m = c->kcap - 1, h = (size_t)dd_mix64(key) & m;
-    while (c->kseg[h] != UINT32_MAX) {
-        if (c->kk[h] == key) {
-            *seg = c->kseg[h];
-            *doc = c->kdoc[h];
+    while (c->kt[h].seg != UINT32_MAX) {
+        if (c->kt[h].key == key) {
+            *seg = c->kt[h].seg;
+            *doc = c->kt[h].doc;
             return true;
         }
         h = (h + 1) & m;
@@ -571,13 +754,10 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
         c.kcap *= 2;
     c.bi = big_alloc((n ? n : 1) * sizeof *c.bi);
     CRED_TRY_ALLOC(c.bi);
-    c.kk = big_alloc(c.kcap * sizeof *c.kk);
-    c.kseg = big_alloc(c.kcap * sizeof *c.kseg);
-    c.kdoc = big_alloc(c.kcap * sizeof *c.kdoc);
-    CRED_TRY_ALLOC(c.kk);
-    CRED_TRY_ALLOC(c.kseg);
-    CRED_TRY_ALLOC(c.kdoc);
-    memset(c.kseg, 0xff, c.kcap * sizeof *c.kseg);
+    c.kt = big_alloc(c.kcap * sizeof *c.kt);
+    CRED_TRY_ALLOC(c.kt);
+    for (size_t i = 0; i < c.kcap; i++)
+        c.kt[i].seg = UINT32_MAX;
     /* room for every signature up front: the table never rehashes while posts are linked */
     CRED_TRY(lsh_reserve(&c.l, total));
     for (size_t s = 0; s < o->n_older; s++) {
@@ -710,9 +890,7 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
 done:
     free(seen);
     free(c.bi);
-    free(c.kk);
-    free(c.kseg);
-    free(c.kdoc);
+    free(c.kt);
     free(c.l.head);
     free(c.l.e);
     return rc;
@@ -741,6 +919,18 @@ static uint32_t fbits(float f)
     uint32_t u;
     memcpy(&u, &f, 4);
     return u;
+}
+
+/* nextafterf(f, INFINITY), without the call for finite f >= 0 (every score part) */
+static inline float next_up(float f)
+{
+    if (!(f >= 0) || isinf(f))
+        return nextafterf(f, INFINITY);
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    u = f == 0 ? 1 : u + 1;
+    memcpy(&f, &u, 4);
+    return f;
 }
 
 static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const long *idx)
@@ -784,7 +974,7 @@ static int encode_term(enc *e, const char *key, size_t klen, worker *ws, const l
             prev = doc;
             uint32_t len = e->lens[doc];
             /* rounded up so that the stored bound is never below a real score */
-            float f = nextafterf((float)ix_tf_part((uint32_t)tf, len, e->avgdl), INFINITY);
+            float f = next_up((float)ix_tf_part((uint32_t)tf, len, e->avgdl));
             if (f > fmax)
                 fmax = f;
             if (nb > 1) {
@@ -1242,7 +1432,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
         ids[i].seq = recs[i].seq;
         ids[i].idx = i;
     }
-    qsort(ids, n, sizeof *ids, idh_cmp);
+    CRED_TRY(sort_by_hash(ids, n, sizeof *ids));
     /* the kept records in input order, which is usually already (date, seq) order: then no sort */
     {
         uint8_t *keep = calloc(n ? n : 1, 1);
@@ -1411,7 +1601,7 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
             n_x++;
         }
     }
-    qsort(idmap, n, sizeof *idmap, idh_cmp); /* (hash, doc) sorts like (hash, seq) */
+    CRED_TRY(sort_by_hash(idmap, n, sizeof *idmap)); /* (hash, doc) sorts like (hash, seq) */
     /* the parts' text blocks one after the other, offsets moved by the text before them */
     for (int p = 0; p < N_PARTS; p++) {
         for (size_t b = 0; b < ws[p].n_tblk; b++) {

@@ -5,42 +5,71 @@
 
 #define REC_VERSION 1u
 
-static int put_str(cred_buf *b, const char *s, size_t len, bool present)
+static inline size_t varint_len(uint64_t v)
 {
-    /* 0 = absent, else length + 1 */
-    if (!present)
-        return ix_put_varint(b, 0);
-    if (ix_put_varint(b, (uint64_t)len + 1) < 0)
-        return CRED_ENOMEM;
-    return len ? cred_buf_put(b, s, len) : 0;
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline uint8_t *put_varint_at(uint8_t *q, uint64_t v)
+{
+    while (v >= 0x80) {
+        *q++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *q++ = (uint8_t)v;
+    return q;
 }
 
 int ix_record_encode(cred_buf *b, const ix_record *r)
 {
-    uint8_t fixed[48];
-    memset(fixed, 0, sizeof fixed);
-    fixed[0] = REC_VERSION;
-    fixed[1] = (uint8_t)r->kind;
-    fixed[2] = r->linked;
-    fixed[3] = r->relation;
-    st_put32(fixed + 4, r->post_flags);
-    st_put64(fixed + 8, r->seq);
-    st_put64(fixed + 16, (uint64_t)r->date);
-    memcpy(fixed + 24, &r->validity, 8);
-    st_put64(fixed + 32, r->parent);
-    st_put64(fixed + 40, r->origin);
-    if (cred_buf_put(b, fixed, sizeof fixed) < 0)
-        return CRED_ENOMEM;
-    float sim = r->similarity;
-    if (cred_buf_put(b, &sim, 4) < 0)
-        return CRED_ENOMEM;
     const char *s[] = {r->id, r->text, r->source, r->author, r->author_id, r->date_text,
                        r->forwarded_from, r->url, r->lang, r->flags};
     size_t l[] = {r->id_len, r->text_len, r->source_len, r->author_len, r->author_id_len,
                   r->date_text_len, r->fwd_len, r->url_len, r->lang_len, r->flags_len};
-    for (size_t i = 0; i < CRED_ARRAY_LEN(s); i++)
-        if (put_str(b, s[i], l[i], s[i] != NULL) < 0)
-            return CRED_ENOMEM;
+    /* the whole record's size first: one reservation, then plain stores */
+    size_t total = 52;
+    for (size_t i = 0; i < CRED_ARRAY_LEN(s); i++) {
+        if (!s[i])
+            total += 1;
+        else if (l[i] > SIZE_MAX / 2 || total > SIZE_MAX / 2)
+            return cred__error_nomem();
+        else
+            total += varint_len((uint64_t)l[i] + 1) + l[i];
+    }
+    if (cred_buf_reserve(b, total) < 0)
+        return CRED_ENOMEM;
+    uint8_t *q = (uint8_t *)b->ptr + b->len;
+    memset(q, 0, 48);
+    q[0] = REC_VERSION;
+    q[1] = (uint8_t)r->kind;
+    q[2] = r->linked;
+    q[3] = r->relation;
+    st_put32(q + 4, r->post_flags);
+    st_put64(q + 8, r->seq);
+    st_put64(q + 16, (uint64_t)r->date);
+    memcpy(q + 24, &r->validity, 8);
+    st_put64(q + 32, r->parent);
+    st_put64(q + 40, r->origin);
+    float sim = r->similarity;
+    memcpy(q + 48, &sim, 4);
+    q += 52;
+    /* strings: 0 = absent, else length + 1, then the bytes */
+    for (size_t i = 0; i < CRED_ARRAY_LEN(s); i++) {
+        if (!s[i]) {
+            *q++ = 0;
+            continue;
+        }
+        q = put_varint_at(q, (uint64_t)l[i] + 1);
+        if (l[i])
+            memcpy(q, s[i], l[i]);
+        q += l[i];
+    }
+    b->len = (size_t)(q - (uint8_t *)b->ptr);
     return 0;
 }
 
@@ -95,6 +124,20 @@ uint64_t ix_id_hash(const char *id, size_t len)
     return cred_hash64(id, len, 0x1d5eedULL);
 }
 
+/* q[0..8) |= x, byte k taking bits 8k.. of x (at most 39 bits are set: a value shifted by < 8). */
+static inline void or_bits(uint8_t *q, uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t y;
+    memcpy(&y, q, 8);
+    y |= x;
+    memcpy(q, &y, 8);
+#else
+    for (unsigned k = 0; k < 5 && x; k++, x >>= 8)
+        q[k] |= (uint8_t)x;
+#endif
+}
+
 int ix_pack(cred_buf *b, const uint32_t *v, size_t n, unsigned bits)
 {
     if (bits == 0 || n == 0)
@@ -106,12 +149,8 @@ int ix_pack(cred_buf *b, const uint32_t *v, size_t n, unsigned bits)
     memset(o, 0, bytes + 8);
     uint64_t mask = bits >= 32 ? 0xffffffffu : ((1u << bits) - 1);
     size_t bit = 0;
-    for (size_t i = 0; i < n; i++, bit += bits) {
-        uint64_t x = ((uint64_t)v[i] & mask) << (bit & 7);
-        uint8_t *q = o + (bit >> 3);
-        for (unsigned k = 0; k < 5 && x; k++, x >>= 8)
-            q[k] |= (uint8_t)x;
-    }
+    for (size_t i = 0; i < n; i++, bit += bits)
+        or_bits(o + (bit >> 3), ((uint64_t)v[i] & mask) << (bit & 7));
     b->len += bytes;
     return 0;
 }
@@ -158,14 +197,20 @@ bool ix_unpack(const uint8_t **p, const uint8_t *end, uint32_t *v, size_t n, uns
  *    nearly every value is 0 (tf - 1). */
 #define RICE_ESC 16u
 
-static size_t rice_bits(const uint32_t *v, size_t n, unsigned k)
+/* The Rice code's bits for parameters k, k + 1 and k + 2 in one pass (k + 2 <= 33: shifts by 32 or 33
+   only feed sums that are not used). */
+static void rice_bits3(const uint32_t *v, size_t n, unsigned k, size_t out[3])
 {
-    size_t bits = 0;
+    size_t b0 = 0, b1 = 0, b2 = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t q = v[i] >> k;
-        bits += q < RICE_ESC ? q + 1 + k : RICE_ESC + 5 + ix_bits(v[i]);
+        uint64_t x = v[i];
+        unsigned esc = RICE_ESC + 5 + ix_bits(v[i]);
+        uint64_t q0 = x >> k, q1 = x >> (k + 1), q2 = x >> (k + 2);
+        b0 += q0 < RICE_ESC ? q0 + 1 + k : esc;
+        b1 += q1 < RICE_ESC ? q1 + 2 + k : esc;
+        b2 += q2 < RICE_ESC ? q2 + 3 + k : esc;
     }
-    return bits;
+    out[0] = b0, out[1] = b1, out[2] = b2;
 }
 
 typedef struct bitw {
@@ -174,16 +219,39 @@ typedef struct bitw {
     unsigned n;
 } bitw;
 
+/* Bits go out 32 at a time (little-endian, the same bytes as one at a time); bitw_end() writes the
+   last whole and partial bytes. */
 static inline void bitw_put(bitw *w, uint32_t v, unsigned n) /* n <= 32 */
 {
     if (n < 32)
         v &= (1u << n) - 1;
     w->acc |= (uint64_t)v << w->n;
     w->n += n;
+    if (w->n >= 32) {
+        uint32_t lo = (uint32_t)w->acc;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(w->o, &lo, 4);
+#else
+        for (unsigned k = 0; k < 4; k++)
+            w->o[k] = (uint8_t)(lo >> (8 * k));
+#endif
+        w->o += 4;
+        w->acc >>= 32;
+        w->n -= 32;
+    }
+}
+
+static inline void bitw_end(bitw *w)
+{
     while (w->n >= 8) {
         *w->o++ = (uint8_t)w->acc;
         w->acc >>= 8;
         w->n -= 8;
+    }
+    if (w->n) {
+        *w->o++ = (uint8_t)w->acc;
+        w->n = 0;
+        w->acc = 0;
     }
 }
 
@@ -192,20 +260,43 @@ int ix_pfor_pack(cred_buf *b, const uint32_t *v, size_t n)
     size_t cnt[33] = {0};
     unsigned maxb = 0;
     uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned k = ix_bits(v[i]);
-        cnt[k]++;
-        sum += v[i];
-        if (k > maxb)
-            maxb = k;
+    {
+        /* four histograms, so that runs of one width (tf - 1 is mostly 0) do not wait on one counter */
+        uint32_t c4[4][33];
+        memset(c4, 0, sizeof c4);
+        uint32_t orv = 0;
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            c4[0][ix_bits(v[i])]++;
+            c4[1][ix_bits(v[i + 1])]++;
+            c4[2][ix_bits(v[i + 2])]++;
+            c4[3][ix_bits(v[i + 3])]++;
+            sum += (uint64_t)v[i] + v[i + 1] + v[i + 2] + v[i + 3];
+            orv |= v[i] | v[i + 1] | v[i + 2] | v[i + 3];
+        }
+        for (; i < n; i++) {
+            c4[0][ix_bits(v[i])]++;
+            sum += v[i];
+            orv |= v[i];
+        }
+        maxb = ix_bits(orv); /* the widest value's width */
+        for (unsigned k = 0; k <= maxb; k++)
+            cnt[k] = (size_t)c4[0][k] + c4[1][k] + c4[2][k] + c4[3][k];
     }
     /* frame of reference: packed bytes + per exception an index byte (usually) and the high bits */
-    unsigned best = maxb;
+    unsigned best = maxb, nz[33], n_nz = 0;
+    for (unsigned k = 1; k <= maxb; k++)
+        if (cnt[k])
+            nz[n_nz++] = k; /* the widths that occur: the sums below skip the others */
     size_t best_cost = SIZE_MAX;
-    for (unsigned w = 0; w <= maxb; w++) {
+    for (unsigned w = 0, z = 0; w <= maxb; w++) {
         size_t cost = (n * w + 7) / 8 + 1;
-        for (unsigned k = w + 1; k <= maxb; k++)
+        while (z < n_nz && nz[z] <= w)
+            z++;
+        for (unsigned y = z; y < n_nz; y++) {
+            unsigned k = nz[y];
             cost += cnt[k] * (1 + (k - w + 6) / 7 + (n > 128));
+        }
         if (cost < best_cost) {
             best_cost = cost;
             best = w;
@@ -214,8 +305,11 @@ int ix_pfor_pack(cred_buf *b, const uint32_t *v, size_t n)
     /* Rice: k near log2 of the mean */
     unsigned k0 = n ? ix_bits((uint32_t)CRED_MIN(sum / n, UINT32_MAX)) : 0, rk = 0;
     size_t rcost = SIZE_MAX;
-    for (unsigned k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
-        size_t c = (rice_bits(v, n, k) + 7) / 8;
+    unsigned klo = k0 ? k0 - 1 : 0, khi = CRED_MIN(k0 + 1, 31u);
+    size_t rb[3];
+    rice_bits3(v, n, klo, rb);
+    for (unsigned k = klo; k <= khi; k++) {
+        size_t c = (rb[k - klo] + 7) / 8;
         if (c < rcost) {
             rcost = c;
             rk = k;
@@ -240,8 +334,7 @@ int ix_pfor_pack(cred_buf *b, const uint32_t *v, size_t n)
                 bitw_put(&w, v[i], l);
             }
         }
-        if (w.n)
-            *w.o++ = (uint8_t)w.acc;
+        bitw_end(&w);
         b->len += (size_t)(w.o - start);
         return 0;
     }
@@ -369,10 +462,7 @@ int ix_pack_widths(cred_buf *b, const uint32_t *v, const uint8_t *w, size_t n)
     size_t bit = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t mask = w[i] >= 32 ? 0xffffffffu : ((1u << w[i]) - 1);
-        uint64_t x = ((uint64_t)v[i] & mask) << (bit & 7);
-        uint8_t *q = o + (bit >> 3);
-        for (unsigned k = 0; k < 5 && x; k++, x >>= 8)
-            q[k] |= (uint8_t)x;
+        or_bits(o + (bit >> 3), ((uint64_t)v[i] & mask) << (bit & 7));
         bit += w[i];
     }
     b->len += bytes;
