@@ -976,10 +976,12 @@ typedef struct cred_lexical_options {
     unsigned int word_max;    /**< word n-grams of 1 .. word_max stems (default 2; 0: none) */
     unsigned int char_min;    /**< character n-grams of char_min .. char_max code points inside each */
     unsigned int char_max;    /**<   word, padded with a space on both sides (default 3..5; 0: none) */
+    unsigned int links;       /**< 1: also link features: each link's registrable domain, its host when
+                                   that differs and the words of its path (default 0) */
 } cred_lexical_options;
 
-#define CRED_LEXICAL_OPTIONS_VERSION 1
-#define CRED_LEXICAL_OPTIONS_INIT {CRED_LEXICAL_OPTIONS_VERSION, 18, 2, 3, 5}
+#define CRED_LEXICAL_OPTIONS_VERSION 2
+#define CRED_LEXICAL_OPTIONS_INIT {CRED_LEXICAL_OPTIONS_VERSION, 18, 2, 3, 5, 0}
 
 /**
  * The built-in model: CRED_MODEL_PARAMS_INIT, no rule override, no calibration, no lexical table

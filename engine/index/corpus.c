@@ -5,6 +5,12 @@
  * (3) a new empty log of the next generation replaces the old one. A crash between steps leaves an
  * unnamed segment (deleted at the next writer open) or a log whose generation is <= flushed_gen
  * (ignored), so nothing acknowledged is lost and nothing is counted twice.
+ *
+ * The log's records are searchable through in-memory segments (never written): a commit links its
+ * posts through the segments' kept lookup tables (dups.c) and builds a small segment of them alone,
+ * then the newest log segments are merged while the newest is more than half the one before, so an
+ * add costs O(log n) rebuilds of itself, amortised, whatever the size of the log or the corpus
+ * (deletions are marked for the new segment's ids only). Opening rebuilds the log as one segment.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -202,7 +208,39 @@ static void drop_segments(cred_corpus *c)
     free(c->segs);
     c->segs = NULL;
     c->n_segs = 0;
-    c->has_logseg = false;
+    c->n_logsegs = 0;
+}
+
+/* Remove the newest segment (a log segment). */
+static void pop_segment(cred_corpus *c)
+{
+    ix_dups_forget(c, c->n_segs - 1);
+    ix_segment_free(c->segs[c->n_segs - 1]);
+    free(c->segs[--c->n_segs]);
+}
+
+/* Deletions for a segment just pushed (the newest): its own bitmap, and the docs of older segments
+   whose ids it holds. O(its docs x segments), not O(corpus). */
+static int mark_newest(cred_corpus *c)
+{
+    ix_segment *nw = c->segs[c->n_segs - 1];
+    for (size_t i = 0; i < c->n_segs; i++) {
+        ix_segment *s = c->segs[i];
+        if (!s->deleted) {
+            s->deleted = calloc((size_t)(s->meta.n_docs + 8) / 8, 1);
+            if (!s->deleted)
+                return cred__error_nomem();
+        }
+    }
+    for (size_t i = 0; i + 1 < c->n_segs; i++) {
+        ix_segment *old = c->segs[i];
+        for (uint64_t k = 0; k < nw->meta.n_docs; k++) {
+            uint64_t h = nw->idmap[k].hash;
+            for (size_t at = ix_segment_id_lower(old, h); at < old->meta.n_docs && old->idmap[at].hash == h; at++)
+                mark_deleted(old, (uint32_t)old->idmap[at].doc);
+        }
+    }
+    return 0;
 }
 
 static int push_segment(cred_corpus *c, ix_segment *s)
@@ -224,44 +262,115 @@ static int build_opts(cred_corpus *c, ix_build_opts *o, size_t n_older)
     return 0;
 }
 
-/* Rebuild the in-memory segment of the log records. */
+/* Load a built image as the newest (log) segment. Takes img's memory. */
+static int push_image(cred_corpus *c, cred_buf *img)
+{
+    int rc = 0;
+    ix_segment *s = calloc(1, sizeof *s);
+    char *name = path_in(c, "wal.log");
+    if (!s || !name) {
+        free(s);
+        free(name);
+        return cred__error_nomem();
+    }
+    rc = ix_segment_load_memory(s, img->ptr, img->len, name);
+    free(name);
+    img->ptr = NULL;
+    img->len = img->cap = 0;
+    if (rc == 0 && (rc = push_segment(c, s)) == 0) {
+        c->n_logsegs++;
+        return mark_newest(c);
+    }
+    ix_segment_free(s);
+    free(s);
+    return rc;
+}
+
+/* Rebuild the in-memory segments of the log records as one (at open): linked against the segments. */
 static int refresh_logseg(cred_corpus *c)
 {
-    if (c->has_logseg) {
-        ix_segment_free(c->segs[c->n_segs - 1]);
-        free(c->segs[--c->n_segs]);
-        c->has_logseg = false;
+    while (c->n_logsegs) {
+        pop_segment(c);
+        c->n_logsegs--;
     }
     int rc = 0;
     ix_record *recs = NULL;
     size_t n = 0;
     cred_buf img = CRED_BUF_INIT;
-    ix_segment *s = NULL;
-    ix_dups_free(c);
     if (c->n_log == 0)
         return compute_deletions(c);
     CRED_TRY(ix_records_decode(&recs, &n, &c->logrecs));
     ix_build_opts o;
     build_opts(c, &o, c->n_segs);
     CRED_TRY(ix_build(&img, recs, n, &o));
-    s = calloc(1, sizeof *s);
-    CRED_TRY_ALLOC(s);
-    char *name = path_in(c, "wal.log");
-    CRED_TRY_ALLOC(name);
-    rc = ix_segment_load_memory(s, img.ptr, img.len, name);
-    free(name);
-    img.ptr = NULL;
-    if (rc < 0)
-        goto done;
-    CRED_TRY(push_segment(c, s));
-    s = NULL;
-    c->has_logseg = true;
+    CRED_TRY(push_image(c, &img));
     rc = compute_deletions(c);
 done:
-    if (s) {
-        ix_segment_free(s);
-        free(s);
+    cred_buf_free(&img);
+    free(recs);
+    return rc;
+}
+
+/* Merge the two newest log segments into one, from their live records (links kept). */
+static int merge_two(cred_corpus *c)
+{
+    int rc = 0;
+    cred_buf all = CRED_BUF_INIT, img = CRED_BUF_INIT, tmp = CRED_BUF_INIT;
+    ix_record *recs = NULL;
+    size_t n = 0;
+    for (size_t i = c->n_segs - 2; i < c->n_segs; i++) {
+        ix_segment *s = c->segs[i];
+        for (uint32_t d = 0; d < s->meta.n_docs; d++) {
+            if (ix_deleted(s, d))
+                continue;
+            ix_record r;
+            CRED_TRY(ix_segment_record(s, &r, d));
+            r.linked = true;
+            r.relation = s->links[d].relation;
+            r.similarity = s->links[d].similarity;
+            r.parent = s->links[d].parent;
+            r.origin = s->links[d].origin;
+            CRED_TRY(append_rec(&all, &r, &tmp));
+        }
     }
+    CRED_TRY(ix_records_decode(&recs, &n, &all));
+    ix_build_opts o;
+    build_opts(c, &o, 0); /* every record is linked */
+    CRED_TRY(ix_build(&img, recs, n, &o));
+    for (int k = 0; k < 2; k++) {
+        pop_segment(c);
+        c->n_logsegs--;
+    }
+    rc = push_image(c, &img);
+done:
+    cred_buf_free(&all);
+    cred_buf_free(&img);
+    cred_buf_free(&tmp);
+    free(recs);
+    return rc;
+}
+
+/* Index newly logged records (varint-length-prefixed) as a log segment of their own, then merge while
+   the newest is more than half the size of the one before: sizes halve from the oldest log segment on,
+   so there are O(log n) of them and a post is rebuilt O(log n) times. */
+static int add_logseg(cred_corpus *c, const cred_buf *buf)
+{
+    int rc = 0;
+    ix_record *recs = NULL;
+    size_t n = 0;
+    cred_buf img = CRED_BUF_INIT;
+    CRED_TRY(ix_records_decode(&recs, &n, buf));
+    if (n == 0)
+        goto done;
+    CRED_TRY(ix_dups_link(c, recs, n, c->n_segs));
+    ix_build_opts o;
+    build_opts(c, &o, 0); /* linked above, through the segments' own tables */
+    CRED_TRY(ix_build(&img, recs, n, &o));
+    CRED_TRY(push_image(c, &img));
+    while (c->n_logsegs >= 2 &&
+           2 * c->segs[c->n_segs - 1]->meta.n_docs > c->segs[c->n_segs - 2]->meta.n_docs)
+        CRED_TRY(merge_two(c));
+done:
     cred_buf_free(&img);
     free(recs);
     return rc;
@@ -454,6 +563,7 @@ void cred_corpus_free(cred_corpus *c)
     cred_buf_free(&c->pend);
     cred_buf_free(&c->logrecs);
     cred_buf_free(&c->strs);
+    free(c->members);
     cred_text_free(c->qt);
     for (size_t i = 0; i < c->n_langs; i++)
         free(c->langs[i]);
@@ -513,7 +623,7 @@ static int flush(cred_corpus *c, const cred_buf *extra, bool compact)
     size_t n = 0;
     uint32_t *numbers = NULL;
     char *path = NULL;
-    size_t n_old = c->n_segs - (c->has_logseg ? 1 : 0);
+    size_t n_old = c->n_segs - c->n_logsegs;
     if (compact) {
         for (size_t i = 0; i < n_old; i++) {
             ix_segment *s = c->segs[i];
@@ -536,6 +646,17 @@ static int flush(cred_corpus *c, const cred_buf *extra, bool compact)
     }
     ix_build_opts o;
     build_opts(c, &o, compact ? 0 : n_old);
+    if (!compact) {
+        /* a batch small next to the stored posts (the log's flush) is linked through the segments'
+           kept tables rather than a table the builder would make over every stored signature */
+        uint64_t sigs = 0;
+        for (size_t i = 0; i < n_old; i++)
+            sigs += c->segs[i]->meta.n_sigs;
+        if ((uint64_t)n * 32 < sigs) {
+            CRED_TRY(ix_dups_link(c, recs, n, n_old));
+            build_opts(c, &o, 0);
+        }
+    }
     CRED_TRY(ix_build(&img, recs, n, &o));
     uint32_t number = c->next_seg;
     char name[64];
@@ -567,9 +688,19 @@ static int flush(cred_corpus *c, const cred_buf *extra, bool compact)
             free(op);
         }
     }
-    drop_segments(c);
-    CRED_TRY(load_segments(c, numbers, k));
-    rc = refresh_logseg(c);
+    if (compact) {
+        drop_segments(c);
+        CRED_TRY(load_segments(c, numbers, k));
+        rc = compute_deletions(c);
+    } else {
+        /* the older segments stay loaded (with their lookup tables); the log's give way to the new one */
+        while (c->n_logsegs) {
+            pop_segment(c);
+            c->n_logsegs--;
+        }
+        CRED_TRY(load_segments(c, numbers + k - 1, 1));
+        rc = mark_newest(c);
+    }
 done:
     cred_buf_free(&all);
     cred_buf_free(&img);
@@ -604,14 +735,14 @@ int cred_corpus_commit(cred_corpus *c)
             rc = cred_buf_put(&c->logrecs, c->pend.ptr, c->pend.len);
             c->n_log += c->n_pend;
             if (rc == 0)
-                rc = refresh_logseg(c);
+                rc = add_logseg(c, &c->pend);
         }
     }
     if (rc < 0)
         return rc;
     cred_buf_clear(&c->pend);
     c->n_pend = 0;
-    if (c->n_segs - (c->has_logseg ? 1 : 0) > MAX_SEGMENTS)
+    if (c->n_segs - c->n_logsegs > MAX_SEGMENTS)
         rc = flush(c, NULL, true);
     return rc;
 }
@@ -632,7 +763,7 @@ int cred_corpus_stats_get(const cred_corpus *c, cred_corpus_stats *out)
     out->first_date = out->last_date = CRED_DATE_UNKNOWN;
     for (size_t i = 0; i < c->n_segs; i++) {
         const ix_segment *s = c->segs[i];
-        bool log = c->has_logseg && i + 1 == c->n_segs;
+        bool log = i >= c->n_segs - c->n_logsegs;
         uint64_t live = s->meta.n_docs - s->n_deleted;
         out->posts += live;
         out->replaced += s->n_deleted;
@@ -719,21 +850,9 @@ bool ix_find_seq(cred_corpus *c, uint64_t seq, size_t *seg, uint32_t *doc)
         ix_segment *s = c->segs[i];
         if (!s->meta.n_docs || seq < s->meta.min_seq || seq > s->meta.max_seq)
             continue;
-        if (!s->seqmap) {
-            /* seqs of a segment are nearly dense: a direct map, built once in O(docs) */
-            uint64_t span = s->meta.max_seq - s->meta.min_seq + 1;
-            if (span > 4 * s->meta.n_docs + 1024)
-                goto scan;
-            s->seqmap = calloc((size_t)span, sizeof *s->seqmap);
-            if (!s->seqmap)
-                goto scan;
-            s->seqmap_len = (size_t)span;
-            for (uint64_t d = 0; d < s->meta.n_docs; d++) {
-                uint64_t q = s->links[d].seq;
-                if (q >= s->meta.min_seq && q <= s->meta.max_seq)
-                    s->seqmap[q - s->meta.min_seq] = (uint32_t)d + 1;
-            }
-        }
+        ix_segment_seqmap(s); /* when not built yet */
+        if (!s->seqmap)
+            goto scan;
         uint32_t v = s->seqmap[seq - s->meta.min_seq];
         if (v) {
             *seg = i;

@@ -235,14 +235,17 @@ typedef struct ix_segment {
     uint64_t tcache_tick;
     void *dctx;                   /* zstd decompression context, reused for text blocks */
     uint8_t *text_ok;             /* bitmap: text blocks whose checksum was verified (lazily) */
-    /* seq - min_seq -> doc + 1 (0: none), built at the first lookup by seq */
+    /* seq - min_seq -> doc + 1 (0: none), built at load (file segments) or the first lookup by seq */
     uint32_t *seqmap;
     size_t seqmap_len;
+    void *isect;                  /* search.c: doc lists of term pairs both holding a doc (a word's stems),
+                                     built at first use (ix_isect_free) */
 } ix_segment;
 
 int ix_segment_load(ix_segment *s, const char *path, const char *name, uint32_t number);
 int ix_segment_load_memory(ix_segment *s, void *data, size_t len, const char *name);
 void ix_segment_free(ix_segment *s);
+void ix_isect_free(void *isect);
 /** Check every block checksum and decode every record (verify). */
 int ix_segment_verify(ix_segment *s);
 
@@ -253,6 +256,8 @@ typedef int (*ix_term_fn)(void *payload, const char *term, size_t len, const ix_
 int ix_segment_prefix(const ix_segment *s, const char *prefix, size_t len, size_t max, ix_term_fn fn, void *payload);
 /** The record of a doc (decompresses its text block); strings valid until the next call. */
 int ix_segment_record(ix_segment *s, ix_record *out, uint32_t doc);
+/** Build s->seqmap when the segment's seqs are dense enough (left NULL otherwise, or without memory). */
+void ix_segment_seqmap(ix_segment *s);
 /** Docs whose id hashes to h: first index into idmap (or n_docs). */
 size_t ix_segment_id_lower(const ix_segment *s, uint64_t h);
 static inline uint32_t ix_doc_len(const ix_segment *s, uint32_t d)
@@ -360,9 +365,11 @@ struct cred_corpus {
     unsigned flags;
     cred_corpus_options opts;
     int lock_fd;
-    ix_segment **segs;       /* oldest first; the log segment (if any) last */
+    ix_segment **segs;       /* oldest first; the log segments (if any) last */
     size_t n_segs;
-    bool has_logseg;
+    size_t n_logsegs;        /* in-memory segments of the log records, newest last, each at most half
+                                the size of the one before (an add builds one of its own posts, then
+                                merges the small ones: O(log n) rebuilds per post, amortised) */
     uint64_t flushed_gen, next_seq;
     uint32_t next_seg;
     st_wal wal;
@@ -376,7 +383,13 @@ struct cred_corpus {
     char **langs;            /* languages present (for query stemming) */
     size_t n_langs;
     void *search;            /* search.c scratch */
-    ix_lsh *lsh;             /* stored signatures, built at the first cred_corpus_find_copy() */
+    ix_lsh **seg_lsh;        /* per segment (same index): its exemplar signatures, built at first use
+                                (dups.c); NULL for small segments, which are scanned */
+    size_t seg_lsh_len;
+    uint32_t **seg_src;      /* per segment (same index): hash of each doc's source, 0 until read
+                                (cred_corpus_cluster() reads a record once per doc); seg_lsh_len long */
+    const char **members;    /* cred_corpus_cluster() member ids (into strs) */
+    size_t members_cap;
 };
 
 /** Decode the records of a length-prefixed buffer into an array (strings point into buf). */
@@ -389,3 +402,9 @@ bool ix_find_seq(cred_corpus *c, uint64_t seq, size_t *seg, uint32_t *doc);
 bool ix_find_id(cred_corpus *c, const char *id, size_t len, size_t *seg, uint32_t *doc);
 void ix_search_free(void *search);
 void ix_dups_free(cred_corpus *c);
+/** Forget the lookup table of segment i (before it is removed or replaced). */
+void ix_dups_forget(cred_corpus *c, size_t i);
+/** Link new records (unlinked, in any order) against the posts of segments [0, n_older) and each
+ *  other, as ix_build would with those as `older`, but through the per-segment tables (kept across
+ *  calls): the cost does not grow with the corpus. Sets linked on each. */
+int ix_dups_link(cred_corpus *c, ix_record *recs, size_t n, size_t n_older);

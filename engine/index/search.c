@@ -3,7 +3,8 @@
  * cursors (term, or, and, and-not, phrase, all). Hits are ranked by BM25 with corpus-wide document
  * frequencies; a top-k heap with block-max pruning skips whole posting blocks whose best possible
  * score cannot enter the heap; a union of terms (a word's stems, a prefix, OR) runs block-max MaxScore
- * (run_union), and a phrase checks positions only for docs whose score would enter the heap. Date
+ * (run_union), an AND of words runs a block-max conjunction led by the rarest word's strong terms
+ * (run_and), and a phrase checks positions only for docs whose score would enter the heap. Date
  * filters become a doc id range (doc ids follow dates), so a time window only ever removes work.
  */
 #include <float.h>
@@ -64,6 +65,8 @@ typedef struct search_state {
     size_t n_heap, cap_heap;
     double avgdl, N;
     double ub_scale;          /* max(1, corpus avgdl / segment avgdl) for the current segment */
+    double *ptab;             /* ix_tf_part(tf, len, avgdl) by (tf - 1, len), filled on first use (NaN: not yet) */
+    double ptab_avgdl;        /* the avgdl ptab holds parts for */
     cred_buf tmp;
     uint32_t *pa, *pb, *pc;
 } search_state;
@@ -84,6 +87,7 @@ void ix_search_free(void *p)
     free(s->pa);
     free(s->pb);
     free(s->pc);
+    free(s->ptab);
     free(s);
 }
 
@@ -235,9 +239,22 @@ static uint32_t it_seek(it *t, uint32_t target)
     return t->doc;
 }
 
-static double bm25(double w, uint32_t tf, uint32_t len, double avgdl)
+#define PT_TF 8
+#define PT_LEN 1024
+/* The BM25 share of a term of weight w; the tf part comes from a table (scoring a long list divides
+ * once per distinct (tf, len), not once per doc), the same double as computed. */
+static inline double bm25(const search_state *ss, double w, uint32_t tf, uint32_t len)
 {
-    return w * (K1 + 1) * ix_tf_part(tf, len, avgdl);
+    double p;
+    if (tf - 1u < PT_TF && len < PT_LEN) {
+        double *e = &ss->ptab[(tf - 1) * PT_LEN + len];
+        if (*e != *e)
+            *e = ix_tf_part(tf, len, ss->avgdl);
+        p = *e;
+    } else {
+        p = ix_tf_part(tf, len, ss->avgdl);
+    }
+    return w * (K1 + 1) * p;
 }
 
 static double it_score(const search_state *ss, const it *t, uint32_t d, uint32_t len)
@@ -246,7 +263,7 @@ static double it_score(const search_state *ss, const it *t, uint32_t d, uint32_t
     switch (t->kind) {
     case IT_TERM:
         if (t->w > 0 && t->doc == d)
-            s = bm25(t->w, t->cur.tf, len, ss->avgdl);
+            s = bm25(ss, t->w, t->cur.tf, len);
         break;
     case IT_OR:
         for (size_t i = 0; i < t->nk; i++)
@@ -1060,12 +1077,124 @@ static bool union_terms(it *t, it ***v, size_t *n, size_t *cap)
     return true;
 }
 
+/* ---- doc lists of term pairs ------------------------------------------------------------------------ */
+
+/* A word with two stems is a union of two long lists that seldom share a doc; probing the weaker list
+ * at each doc of the stronger decodes nearly all of it. The docs both hold, listed once per segment
+ * (at the first query that needs them; a few kept), answer those probes instead. */
+#define ISECT_SLOTS 256
+#define ISECT_MAX_DOCS (1u << 20) /* a larger list is not kept (and the pair probed as before) */
+#define ISECT_MIN_DF (2 * IX_BLOCK) /* shorter lists are probed as they are */
+#define ISECT_MAX_TERMS 3           /* a word's stems; not a prefix's many terms (each pair a list) */
+typedef struct isect_ent {
+    uint64_t a, b;         /* post_off of the two terms, a < b */
+    uint32_t *docs;        /* ascending */
+    size_t n;
+} isect_ent;
+
+typedef struct isect_cache {
+    isect_ent e[ISECT_SLOTS];
+    size_t n, next;
+} isect_cache;
+
+void ix_isect_free(void *p)
+{
+    isect_cache *c = p;
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        free(c->e[i].docs);
+    free(c);
+}
+
+/* The docs both terms hold; NULL when they cannot be had (memory, a damaged list; not listed yet and
+ * not to be built): probe instead. */
+static const isect_ent *isect_get(ix_segment *s, const ix_term *ta, const ix_term *tb, bool build)
+{
+    uint64_t a = CRED_MIN(ta->post_off, tb->post_off), b = CRED_MAX(ta->post_off, tb->post_off);
+    isect_cache *c = s->isect;
+    if (!c && !(c = s->isect = calloc(1, sizeof *c)))
+        return NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].a == a && c->e[i].b == b)
+            return c->e[i].docs || c->e[i].n == 0 ? &c->e[i] : NULL;
+    if (!build)
+        return NULL;
+    ix_cursor *ca = malloc(2 * sizeof *ca);
+    if (!ca)
+        return NULL;
+    ix_cursor *cb = ca + 1;
+    ix_cursor_init(ca, s, ta);
+    ix_cursor_init(cb, s, tb);
+    uint32_t *v = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    for (uint32_t da = ca->doc, db = cb->doc; ok && da != IX_END && db != IX_END;) {
+        if (da < db) {
+            da = ix_cursor_seek(ca, db);
+        } else if (db < da) {
+            db = ix_cursor_seek(cb, da);
+        } else {
+            if (n < ISECT_MAX_DOCS && (ok = CRED_GROW(v, cap, n + 1) == 0))
+                v[n] = da;
+            n++;
+            da = ix_cursor_next(ca);
+        }
+    }
+    ok = ok && !ca->corrupt && !cb->corrupt;
+    ix_cursor_free(ca);
+    ix_cursor_free(cb);
+    free(ca);
+    if (!ok) {
+        free(v);
+        return NULL;
+    }
+    if (n > ISECT_MAX_DOCS) { /* remembered as too large */
+        free(v);
+        v = NULL;
+    }
+    size_t slot;
+    if (c->n < ISECT_SLOTS) {
+        slot = c->n++;
+    } else {
+        slot = c->next++ % ISECT_SLOTS;
+        free(c->e[slot].docs);
+    }
+    c->e[slot] = (isect_ent){a, b, v, n};
+    return v || n == 0 ? &c->e[slot] : NULL;
+}
+
+/* Whether d is in the list (the cursor *at moves forward: d must not decrease between calls). */
+static bool isect_has(const isect_ent *is, size_t *at, uint32_t d)
+{
+    size_t lo = *at, step = 1, hi;
+    while (lo + step < is->n && is->docs[lo + step] < d) {
+        lo += step;
+        step <<= 1;
+    }
+    hi = lo + step < is->n ? lo + step : is->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (is->docs[mid] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *at = lo;
+    return lo < is->n && is->docs[lo] == d;
+}
+
 typedef struct ms_ent {
     it *t;
     double ub;       /* the term's bound over the whole list */
     double part;     /* its share of the current doc's score */
     uint32_t blk_end;  /* the block bound below holds for docs up to blk_end (0 with blk_ub < 0: none yet) */
     double blk_ub;
+    /* with one essential term left: the docs this one shares with it (NULL: unknown, probe the list) */
+    const isect_ent *is;
+    size_t is_at;
+    bool is_tried;
+    bool has;          /* may hold the current doc (false: the shared docs say it does not) */
 } ms_ent;
 
 static int ms_cmp(const void *a, const void *b)
@@ -1083,6 +1212,33 @@ static bool ms_block(const search_state *ss, ms_ent *e, uint32_t d)
         e->blk_ub = e->t->w * (K1 + 1) * f * ss->ub_scale;
     }
     return e->blk_end != IX_END;
+}
+
+/*
+ * The first doc from `to` on (IX_END, or hi or more, when none) in a range where the block bounds
+ * of all the terms together can beat thr: from the skip tables only, nothing decoded. Docs passed here
+ * cannot enter the heap whatever terms hold them.
+ */
+static uint32_t ms_shallow(const search_state *ss, ms_ent *e, size_t n, uint32_t to, uint32_t hi, double thr)
+{
+    while (to < hi) {
+        double b = 0;
+        uint32_t end = IX_END;
+        for (size_t j = 0; j < n; j++) {
+            float f;
+            uint32_t last = ix_cursor_block_bound(&e[j].t->cur, to, &f);
+            if (last == IX_END)
+                continue;
+            b += e[j].t->w * (K1 + 1) * f * ss->ub_scale;
+            end = CRED_MIN(end, last);
+        }
+        if (b > thr)
+            break;
+        if (end == IX_END)
+            return IX_END;
+        to = end + 1;
+    }
+    return to;
 }
 
 /*
@@ -1109,7 +1265,7 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
     for (size_t i = 0; i < n; i++) {
         it *t = terms[i];
         t->doc = ix_cursor_seek(&t->cur, lo);
-        e[i] = (ms_ent){t, t->w * (K1 + 1) * t->cur.t.fmax * ss->ub_scale, 0, 0, -1};
+        e[i] = (ms_ent){t, t->w * (K1 + 1) * t->cur.t.fmax * ss->ub_scale, 0, 0, -1, NULL, 0, false, true};
     }
     qsort(e, n, sizeof *e, ms_cmp);
     cum[0] = 0;
@@ -1127,6 +1283,23 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
         if (d >= hi)
             break;
         uint32_t next = d + 1;
+        if (p + 1 == n && n <= ISECT_MAX_TERMS && thr >= 0) {
+            /* one essential term left (d is its doc): a long non-essential list holds d only if it
+               shares d with that term; the shared docs (listed at the first need, kept in the
+               segment) answer without decoding the list (a word's stems seldom share docs) */
+            for (size_t j = 0; j < p; j++) {
+                if (!e[j].is_tried && e[j].t->cur.t.df >= ISECT_MIN_DF) {
+                    /* built over the whole lists: not for a narrow window (which reads less) */
+                    e[j].is = isect_get(x->seg, &e[j].t->cur.t, &e[n - 1].t->cur.t,
+                                        (uint64_t)(hi - lo) * 2 >= s->meta.n_docs);
+                    e[j].is_tried = true;
+                }
+                e[j].has = !e[j].is || isect_has(e[j].is, &e[j].is_at, d);
+            }
+        } else {
+            for (size_t j = 0; j < p; j++)
+                e[j].has = true;
+        }
         if (thr >= 0) {
             /* three bounds, each tighter and dearer, each over a shorter range: the blocks of the
                essential terms at d with the non-essential ones' whole-list bounds; with their block
@@ -1156,12 +1329,17 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
             }
             for (size_t j = 0; j < p; j++) {
                 it *t = e[j].t;
-                if (t->doc < d)
+                if (t->doc < d && e[j].has)
                     t->doc = ix_cursor_seek(&t->cur, d);
-                if (t->doc == d && ms_block(ss, &e[j], d))
+                if (t->doc == d && ms_block(ss, &e[j], d)) {
                     bound += e[j].blk_ub, end = CRED_MIN(end, e[j].blk_end);
-                else if (t->doc != IX_END)
+                } else if (t->doc < d && e[j].is && e[j].is_at < e[j].is->n) {
+                    /* left behind: holds none of the essential term's docs before the next shared one */
+                    uint32_t nx = e[j].is->docs[e[j].is_at];
+                    end = CRED_MIN(end, nx > d ? nx - 1 : d);
+                } else if (t->doc > d && t->doc != IX_END) {
                     end = CRED_MIN(end, t->doc - 1);
+                }
             }
             if (bound <= thr) {
                 next = end == IX_END ? IX_END : end + 1;
@@ -1175,7 +1353,7 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
             double sc = 0;
             for (size_t j = p; j < n; j++) {
                 it *t = e[j].t;
-                e[j].part = t->doc == d ? bm25(t->w, t->cur.tf, len, ss->avgdl) : 0;
+                e[j].part = t->doc == d ? bm25(ss, t->w, t->cur.tf, len) : 0;
                 sc += e[j].part;
             }
             bool can = true;
@@ -1188,9 +1366,10 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
                     can = false;
                     continue;
                 }
-                t->doc = ix_cursor_seek(&t->cur, d);
+                if (e[j].has)
+                    t->doc = ix_cursor_seek(&t->cur, d);
                 if (t->doc == d) {
-                    e[j].part = bm25(t->w, t->cur.tf, len, ss->avgdl);
+                    e[j].part = bm25(ss, t->w, t->cur.tf, len);
                     sc += e[j].part;
                 }
             }
@@ -1212,9 +1391,11 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
             }
         }
     advance:
+        if (thr >= 0 && next < hi && n <= ISECT_MAX_TERMS)
+            next = ms_shallow(ss, e, n, next, hi, thr);
         for (size_t j = p; j < n; j++) {
             it *t = e[j].t;
-            if (t->doc != d)
+            if (t->doc >= next)
                 continue;
             uint32_t to = next;
             if (thr >= 0) {
@@ -1237,6 +1418,288 @@ static int run_union(search_state *ss, const ctx *x, uint32_t si, it **terms, si
     free(cum);
     free(part);
     return 0;
+}
+
+/* ---- top-k over an AND of words: block-max conjunction ------------------------------------------ */
+
+/* The scoring terms of a word (a term, or an OR of terms: its stems); 0 when it is anything else. */
+static size_t group_terms(it *g, it ***v)
+{
+    if (g->kind == IT_TERM) {
+        *v = NULL;
+        return g->w > 0 ? 1 : 0;
+    }
+    if (g->kind != IT_OR || g->nk == 0)
+        return 0;
+    for (size_t i = 0; i < g->nk; i++)
+        if (g->k[i]->kind != IT_TERM || g->k[i]->w <= 0)
+            return 0;
+    *v = g->k;
+    return g->nk;
+}
+
+typedef struct and_grp {
+    it **t;          /* its terms, by bound ascending: [0, w) weak, [w, n) strong */
+    size_t n, w;
+    double ub;       /* the word's bound: its terms' bounds summed */
+    uint64_t df;     /* the strong terms' list lengths summed */
+} and_grp;
+
+static double term_ub(const search_state *ss, const it *t)
+{
+    return t->w * (K1 + 1) * t->cur.t.fmax * ss->ub_scale;
+}
+
+static int grp_cmp(const void *a, const void *b)
+{
+    const and_grp *x = a, *y = b;
+    return x->df < y->df ? -1 : x->df > y->df;
+}
+
+/* The first doc >= target of any of the word's strong terms (moving them there). */
+static uint32_t grp_seek(and_grp *g, uint32_t target)
+{
+    uint32_t m = IX_END;
+    for (size_t i = g->w; i < g->n; i++) {
+        it *t = g->t[i];
+        if (t->doc < target)
+            t->doc = ix_cursor_seek(&t->cur, target);
+        m = CRED_MIN(m, t->doc);
+    }
+    return m;
+}
+
+/* Bound of terms [from, to) of a word over docs [target, *end] from their skip tables; false when none
+ * of them has a doc from target on. */
+static bool grp_bound(const search_state *ss, and_grp *g, size_t from, size_t to, uint32_t target, double *b,
+                      uint32_t *end)
+{
+    bool any = false;
+    for (size_t i = from; i < to; i++) {
+        float f;
+        uint32_t last = ix_cursor_block_bound(&g->t[i]->cur, target, &f);
+        if (last == IX_END)
+            continue;
+        any = true;
+        *b += g->t[i]->w * (K1 + 1) * f * ss->ub_scale;
+        *end = CRED_MIN(*end, last);
+    }
+    return any;
+}
+
+/* Split each word's terms for the minimum thr: weak terms are those whose bounds, with the other
+ * words' whole bounds, cannot beat it (a doc holding only weak terms of a word cannot enter), the
+ * strong ones the rest; the word of the fewest strong docs leads. false when some word has no strong
+ * term (nothing can enter any more). */
+static bool and_split(and_grp *q, size_t ng, const search_state *ss, double thr)
+{
+    for (size_t i = 0; i < ng; i++) {
+        and_grp *g = &q[i];
+        double cum = 0;
+        for (size_t k = 0; k < ng; k++)
+            if (k != i)
+                cum += q[k].ub;
+        size_t w = 0;
+        while (w < g->n && cum + term_ub(ss, g->t[w]) <= thr)
+            cum += term_ub(ss, g->t[w++]);
+        if (w == g->n)
+            return false;
+        g->w = w;
+        g->df = 0;
+        for (size_t k = w; k < g->n; k++)
+            g->df += g->t[k]->cur.t.df;
+    }
+    qsort(q, ng, sizeof *q, grp_cmp);
+    return true;
+}
+
+static _Thread_local const search_state *ub_ss; /* for ub_cmp (qsort has no context) */
+static int ub_cmp(const void *a, const void *b)
+{
+    double x = term_ub(ub_ss, *(it *const *)a), y = term_ub(ub_ss, *(it *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The top-k of docs [lo, hi) of segment si over an AND of words (each a term or an OR of terms: its
+ * stems; no exclusions). Once the heap is full: per word, the terms that cannot lift a doc over the
+ * minimum even with every other word at its bound are weak; a doc must hold a strong term of every
+ * word, so candidates come from the strong terms of the word with the fewest of them (the lead), and
+ * weak terms are only probed. Ranges where all the terms' block bounds together cannot beat the
+ * minimum are passed from the skip tables alone; a lead doc whose exact share plus the other terms'
+ * block bounds cannot is passed before the other lists are moved (or decoded) there. Scores are summed
+ * in query order, as the generic loop does.
+ */
+static int run_and(search_state *ss, const ctx *x, uint32_t si, it *root, uint32_t lo, uint32_t hi, size_t limit,
+                   uint64_t *matches)
+{
+    const ix_segment *s = x->seg;
+    size_t ng = root->nk, nt = 0;
+    for (size_t i = 0; i < ng; i++) {
+        it **v;
+        nt += group_terms(root->k[i], &v);
+    }
+    and_grp *q = calloc(ng, sizeof *q);
+    it **all = malloc(nt * sizeof *all);
+    if (!q || !all) {
+        free(q);
+        free(all);
+        return cred__error_nomem();
+    }
+    ub_ss = ss;
+    for (size_t i = 0, o = 0; i < ng; i++) {
+        it **v;
+        size_t n = group_terms(root->k[i], &v);
+        q[i].t = all + o;
+        q[i].n = n;
+        memcpy(q[i].t, v ? v : &root->k[i], n * sizeof *v);
+        o += n;
+        qsort(q[i].t, n, sizeof *q[i].t, ub_cmp);
+        for (size_t j = 0; j < n; j++) {
+            it *t = q[i].t[j];
+            t->doc = ix_cursor_seek(&t->cur, lo);
+            q[i].ub += term_ub(ss, t);
+        }
+    }
+    and_split(q, ng, ss, -1);
+    /* bounds from the skip tables, each valid up to its end (the heap's minimum only rises): of all
+       the terms over [.., rend], of all but the lead's strong ones over [.., oend] */
+    double rb = 0, ob = 0, split_thr = -1;
+    uint32_t rend = 0, oend = 0;
+    bool rset = false, oset = false;
+    uint32_t d = lo;
+    while (d < hi) {
+        double thr = ss->n_heap == limit ? ss->heap[0].score * UB_TIE : -1;
+        if (thr > split_thr) {
+            if (!and_split(q, ng, ss, thr))
+                break;
+            split_thr = thr;
+            oset = false;
+        }
+        if (thr >= 0) {
+            bool done = false;
+            while (d < hi) {
+                if (!rset || d > rend) {
+                    rb = 0;
+                    rend = IX_END;
+                    for (size_t i = 0; i < ng && !done; i++)
+                        done = !grp_bound(ss, &q[i], 0, q[i].n, d, &rb, &rend);
+                    rset = true;
+                }
+                if (done || rb > thr)
+                    break;
+                d = rend == IX_END ? IX_END : rend + 1;
+            }
+            if (done || d >= hi)
+                break;
+        }
+        uint32_t c = grp_seek(&q[0], d);
+        if (c >= hi)
+            break;
+        if (thr >= 0 && c > rend) {
+            d = c;
+            continue;
+        }
+        uint32_t len;
+        if (thr >= 0) {
+            if (!oset || c > oend) {
+                ob = 0;
+                oend = IX_END;
+                grp_bound(ss, &q[0], 0, q[0].w, c, &ob, &oend);
+                bool done = false;
+                for (size_t i = 1; i < ng && !done; i++)
+                    done = !grp_bound(ss, &q[i], 0, q[i].n, c, &ob, &oend);
+                if (done)
+                    break;
+                oset = true;
+            }
+            /* pass the lead's docs while their exact share plus the other terms' bounds cannot beat
+               the minimum: the other lists are not moved (nor decoded) for them */
+            uint32_t lim = CRED_MIN(CRED_MIN(oend, rend), hi - 1);
+            for (;;) {
+                double b = ob;
+                uint32_t l = ix_doc_len(s, c), nc = IX_END;
+                for (size_t j = q[0].w; j < q[0].n; j++)
+                    if (q[0].t[j]->doc == c)
+                        b += bm25(ss, q[0].t[j]->w, q[0].t[j]->cur.tf, l);
+                if (b > thr)
+                    break;
+                for (size_t j = q[0].w; j < q[0].n; j++) {
+                    it *t = q[0].t[j];
+                    if (t->doc == c)
+                        t->doc = ix_cursor_next(&t->cur);
+                    nc = CRED_MIN(nc, t->doc);
+                }
+                c = nc;
+                if (c > lim)
+                    break;
+            }
+            if (c > lim) {
+                d = c;
+                continue;
+            }
+        }
+        len = ix_doc_len(s, c);
+        uint32_t m = c;
+        for (size_t i = 1; i < ng && m == c; i++)
+            m = grp_seek(&q[i], c);
+        if (m != c) {
+            d = m;
+            continue;
+        }
+        d = c + 1;
+        if (ix_deleted(s, c) || (x->has_validity && !validity_ok(x, s->docs[c].validity)))
+            continue;
+        if (thr >= 0) {
+            /* every word holds c: the strong terms' exact shares and the weak ones' block bounds */
+            double b = 0;
+            uint32_t e = IX_END;
+            for (size_t i = 0; i < ng; i++) {
+                for (size_t j = q[i].w; j < q[i].n; j++)
+                    if (q[i].t[j]->doc == c)
+                        b += bm25(ss, q[i].t[j]->w, q[i].t[j]->cur.tf, len);
+                grp_bound(ss, &q[i], 0, q[i].w, c, &b, &e);
+            }
+            if (b <= thr)
+                continue;
+        }
+        for (size_t i = 0; i < ng; i++)
+            for (size_t j = 0; j < q[i].w; j++) {
+                it *t = q[i].t[j];
+                if (t->doc < c)
+                    t->doc = ix_cursor_seek(&t->cur, c);
+            }
+        double sc = 0;
+        for (size_t i = 0; i < ng; i++) {
+            it **v;
+            size_t n = group_terms(root->k[i], &v);
+            double gs = 0;
+            for (size_t j = 0; j < n; j++) {
+                it *t = v ? v[j] : root->k[i];
+                if (t->doc == c)
+                    gs += bm25(ss, t->w, t->cur.tf, len);
+            }
+            sc += gs;
+        }
+        (*matches)++;
+        heap_push(ss, limit, (heap_ent){sc, (uint64_t)si << 32 | c, si, c});
+    }
+    free(q);
+    free(all);
+    return 0;
+}
+
+/* An AND run_and takes: no exclusions, at least two words, each a term or an OR of terms. */
+static bool and_of_words(it *t)
+{
+    if (t->kind != IT_AND || t->n_pos_kids != t->nk || t->nk < 2)
+        return false;
+    for (size_t i = 0; i < t->nk; i++) {
+        it **v;
+        if (!group_terms(t->k[i], &v))
+            return false;
+    }
+    return true;
 }
 
 /* ---- snippets ------------------------------------------------------------------------------------ */
@@ -1372,6 +1835,15 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
         total_len += c->segs[i]->meta.total_len;
     }
     ss->avgdl = ss->N > 0 ? (double)total_len / ss->N : 1;
+    if (!ss->ptab || ss->ptab_avgdl != ss->avgdl) {
+        if (!ss->ptab && !(ss->ptab = malloc(PT_TF * PT_LEN * sizeof *ss->ptab))) {
+            rc = cred__error_nomem();
+            goto done;
+        }
+        for (size_t i = 0; i < PT_TF * PT_LEN; i++)
+            ss->ptab[i] = NAN;
+        ss->ptab_avgdl = ss->avgdl;
+    }
     uint64_t matches = 0;
     cur_ss = ss;
     for (size_t si = 0; si < c->n_segs; si++) {
@@ -1404,6 +1876,12 @@ int cred_corpus_search(cred_corpus *c, const cred_search_result **out, const cha
             if (flat)
                 rc = run_union(ss, &x, (uint32_t)si, terms, nt, lo, hi, limit, &matches);
             free(terms);
+            if (rc < 0)
+                goto done;
+            if (!flat && and_of_words(root)) {
+                flat = true;
+                rc = run_and(ss, &x, (uint32_t)si, root, lo, hi, limit, &matches);
+            }
             if (rc < 0)
                 goto done;
             if (flat) {

@@ -165,12 +165,33 @@ static int finish_load(ix_segment *s, const char *name, uint32_t number)
     return check(s);
 }
 
+void ix_segment_seqmap(ix_segment *s)
+{
+    /* seqs of a segment are nearly dense: a direct map, built once in O(docs) */
+    uint64_t span = s->meta.max_seq - s->meta.min_seq + 1;
+    if (s->seqmap || !s->meta.n_docs || span > 4 * s->meta.n_docs + 1024)
+        return;
+    s->seqmap = calloc((size_t)span, sizeof *s->seqmap);
+    if (!s->seqmap)
+        return;
+    s->seqmap_len = (size_t)span;
+    for (uint64_t d = 0; d < s->meta.n_docs; d++) {
+        uint64_t q = s->links[d].seq;
+        if (q >= s->meta.min_seq && q <= s->meta.max_seq)
+            s->seqmap[q - s->meta.min_seq] = (uint32_t)d + 1;
+    }
+}
+
 int ix_segment_load(ix_segment *s, const char *path, const char *name, uint32_t number)
 {
     memset(s, 0, sizeof *s);
     int rc = st_file_open(&s->f, path, seg_magic, IX_SEG_VERSION);
     if (rc == 0 && (rc = finish_load(s, name, number)) < 0)
         ix_segment_free(s);
+    /* every search's hits look their cluster links up by seq: build the map now rather than in the
+       first search (a 1M-doc segment's map is 4 MB: about 1,000 page faults, ~5 ms) */
+    if (rc == 0)
+        ix_segment_seqmap(s);
     return rc;
 }
 
@@ -202,6 +223,7 @@ void ix_segment_free(ix_segment *s)
     free(s->text_ok);
     ZSTD_freeDCtx(s->dctx);
     free(s->seqmap);
+    ix_isect_free(s->isect);
     memset(s, 0, sizeof *s);
 }
 

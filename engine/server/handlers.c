@@ -233,39 +233,23 @@ static bool corpus_copy(cred_server *s, srv_worker *w, const cred_doc *doc, cons
     d->cl.origin = CRED_DUP_NO_DOC;
     d->cl.size = 1;
     d->cl.sources = cp.post.source ? 1 : 0;
-    char origin[512]; /* d->strings may move as more is kept */
+    char origin[512], parent[512]; /* d->strings may move as more is kept; cp's strings are the
+                                      handle's, gone at its next call */
     snprintf(origin, sizeof origin, "%s", d->strings.ptr + oo - 1);
+    snprintf(parent, sizeof parent, "%s", d->strings.ptr + po - 1);
+    /* the cluster's stored posts: size, sources, first and last sighting (cred_corpus_cluster) */
+    cred_corpus_cluster_info cl;
+    if (cred_corpus_cluster(s->corpus, &cl, parent, 0) == 0 && cl.size) {
+        d->cl.size = (uint32_t)CRED_MIN(cl.size, (uint64_t)UINT32_MAX);
+        d->cl.sources = (uint32_t)CRED_MIN(cl.sources, (uint64_t)UINT32_MAX);
+        if (cl.first_seen != CRED_DATE_UNKNOWN)
+            first = cl.first_seen;
+        if (cl.last_seen != CRED_DATE_UNKNOWN)
+            last = cl.last_seen;
+    }
     cred_corpus_post op;
-    if (strcmp(origin, cp.post.id) != 0 && cred_corpus_get(s->corpus, &op, origin) == 0) {
-        first = op.post.date;
+    if (strcmp(origin, parent) != 0 && cred_corpus_get(s->corpus, &op, origin) == 0)
         so = keep_n(d, op.post.source);
-    }
-    /* the cluster's stored posts, newest first (ids holding a quote cannot be written in a query) */
-    char q[600];
-    const cred_search_result *res;
-    cred_search_options opts = CRED_SEARCH_OPTIONS_INIT;
-    opts.limit = 100;
-    opts.snippet_bytes = 0;
-    int n = strchr(origin, '"') ? -1 : snprintf(q, sizeof q, "cluster:\"%s\"", origin);
-    if (n > 0 && (size_t)n < sizeof q && cred_corpus_search(s->corpus, &res, q, (size_t)n, &opts) == 0 &&
-        res->n_hits) {
-        d->cl.size = (uint32_t)(res->matches > res->n_hits ? res->matches : res->n_hits);
-        d->cl.sources = 0;
-        for (size_t i = 0; i < res->n_hits; i++) {
-            const char *src = res->hits[i].post.post.source;
-            bool again = !src;
-            for (size_t j = 0; j < i && !again; j++) {
-                const char *o = res->hits[j].post.post.source;
-                again = o && strcmp(o, src) == 0;
-            }
-            d->cl.sources += !again;
-            int64_t t = res->hits[i].post.post.date;
-            if (t != CRED_DATE_UNKNOWN && (first == CRED_DATE_UNKNOWN || t < first))
-                first = t;
-            if (t != CRED_DATE_UNKNOWN && (last == CRED_DATE_UNKNOWN || t > last))
-                last = t;
-        }
-    }
     /* the cluster as it would be with this post in it */
     d->cl.size++;
     if (p->date != CRED_DATE_UNKNOWN && (last == CRED_DATE_UNKNOWN || p->date > last))
@@ -637,6 +621,19 @@ void srv_handle_cluster(cred_server *s, srv_reply *r, const char *id)
             srv_json_kv_str(b, "id", cp.origin_id ? cp.origin_id : id, false);
             srv_json_kv_str(b, "post", id, true);
             srv_json_kv_str(b, "relation", cred_dup_relation_name(cp.relation), true);
+            /* the stored cluster (the strings of cp are gone after the next corpus call) */
+            char origin[512];
+            snprintf(origin, sizeof origin, "%s", cp.origin_id ? cp.origin_id : id);
+            cred_corpus_cluster_info cl;
+            if (cred_corpus_cluster(s->corpus, &cl, id, 0) == 0) {
+                cred_buf_printf(b, ",\"size\":%llu,\"sources\":%llu", (unsigned long long)cl.size,
+                                (unsigned long long)cl.sources);
+                cred_corpus_post op;
+                if (cred_corpus_get(s->corpus, &op, origin) == 0)
+                    srv_json_kv_str(b, "origin_source", op.post.source, true);
+                srv_json_date(b, "first_seen", cl.first_seen, true);
+                srv_json_date(b, "last_seen", cl.last_seen, true);
+            }
             cred_buf_puts(b, "}\n");
         }
         pthread_mutex_unlock(&s->corpus_mu);

@@ -151,6 +151,49 @@ Test(serve, finds_an_earlier_copy_stored_in_the_corpus_after_a_restart)
     server_cleanup(&s);
 }
 
+Test(serve, reports_the_stored_cluster_of_a_post_only_the_corpus_knows)
+{
+    server s;
+    server_start(&s, NULL);
+    char idx[128];
+    snprintf(idx, sizeof idx, "%s/idx", s.dir);
+    server_stop(&s);
+    server_start_in(&s, s.dir, "--index", idx, NULL);
+    reply r = http(s.port, "POST", "/v1/posts", AUTH,
+                   "{\"id\":\"k1\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
+                   "say, share it now\",\"source\":\"Group A\",\"date\":\"2024-03-01T08:00:00Z\"}\n"
+                   "{\"id\":\"k2\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
+                   "say, share it now!!\",\"source\":\"Group B\",\"date\":\"2024-03-02T08:00:00Z\"}\n"
+                   "{\"id\":\"k3\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
+                   "say, share it now\",\"source\":\"Group A\",\"date\":\"2024-03-04T08:00:00Z\"}\n"
+                   "{\"id\":\"k4\",\"text\":\"Lemon tea in the morning is a nice habit for a calm day at the office\","
+                   "\"source\":\"Group C\",\"date\":\"2024-03-03T08:00:00Z\"}\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    reply_free(&r);
+    cr_assert_eq(server_stop(&s), 0);
+    /* a new process: the store's memory is empty, the corpus answers with the cluster's figures */
+    server_start_in(&s, s.dir, "--index", idx, NULL);
+    r = http(s.port, "GET", "/v1/clusters/k2", NULL, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "{\"id\":\"k1\",\"post\":\"k2\",\"relation\":\"exact\",\"size\":3,\"sources\":2,"
+                             "\"origin_source\":\"Group A\",\"first_seen\":\"2024-03-01T08:00:00Z\","
+                             "\"last_seen\":\"2024-03-04T08:00:00Z\"}"),
+              "%s", r.body);
+    reply_free(&r);
+    r = http(s.port, "GET", "/v1/clusters/k4", NULL, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "{\"id\":\"k4\",\"post\":\"k4\",\"relation\":\"none\",\"size\":1,\"sources\":1,"
+                             "\"origin_source\":\"Group C\",\"first_seen\":\"2024-03-03T08:00:00Z\","
+                             "\"last_seen\":\"2024-03-03T08:00:00Z\"}"),
+              "%s", r.body);
+    reply_free(&r);
+    r = http(s.port, "GET", "/v1/clusters/nope", NULL, NULL);
+    cr_expect_eq(r.status, 404, "%s", r.body);
+    reply_free(&r);
+    cr_expect_eq(server_stop(&s), 0);
+    server_cleanup(&s);
+}
+
 Test(serve, ingests_json_lines_and_arrays_and_acknowledges_durable_posts)
 {
     server s;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "credence.h"
+#include "index/index.h"
 
 static char dir[64];
 static cred_corpus *c;
@@ -80,7 +81,9 @@ static void setup(void)
         p.id = id;
         p.text = text;
         p.text_len = len;
-        p.lang = "en";
+        /* a quarter of the posts undetermined: their words are indexed unstemmed, so a query word
+           ("cures", "doctors") expands to two terms (its English stem and itself) */
+        p.lang = i % 4 == 3 ? "und" : "en";
         p.date = T0 + (int64_t)i * 3600;
         p.start = p.end = -1;
         cr_assert_eq(cred_corpus_add(c, &p, NULL), 0);
@@ -124,10 +127,12 @@ static bool near(double a, double b)
 
 /* The pruned top 10 has the exhaustive top 10's scores, and the same posts except among those tied
  * with the 10th score (ties go to the older post in both, but a bound may skip a tie). */
+static size_t full_limit = N_POSTS + 100; /* above the corpus size: exhaustive */
+
 static void same_top10(const char *q)
 {
     hit full[10], top[10];
-    size_t nf = run(q, N_POSTS + 100, full, 10), nt = run(q, 10, top, 10);
+    size_t nf = run(q, full_limit, full, 10), nt = run(q, 10, top, 10);
     cr_assert_eq(nt, nf, "%s: %zu hits pruned, %zu exhaustive", q, nt, nf);
     for (size_t i = 0; i < nt; i++) {
         cr_assert(near(top[i].score, full[i].score), "%s: rank %zu scores %.12g pruned, %.12g exhaustive", q, i,
@@ -170,6 +175,32 @@ Test(topk, two_word_and_and_or_match_the_exhaustive_top10)
             snprintf(q, sizeof q, "(%s OR %s) -%s", vocab[i], vocab[j], vocab[(i + j + 1) % N_VOCAB]);
             same_top10(q);
         }
+}
+
+Test(topk, and_of_words_with_several_stems_matches_the_exhaustive_top10)
+{
+    /* words with two terms (English stem and the undetermined posts' surface form) on either side of
+       an AND, long lists against short ones, three words, windows and validity: the conjunction runs
+       block-max (lead word's exact share against the others' block bounds); the top 10 is exhaustive */
+    static const char *const qs[] = {
+        "cures doctors", "doctors cures", "the cures", "cures the", "minutes hours", "hours minutes the",
+        "confirmed cures", "patients minutes", "the of", "of the virus", "cures doctors minutes",
+        "cures hours after:2020-03-20 before:2020-06-10", "the of after:2020-04-01", "curious cures",
+        "the cures -virus", "hours cures", "contains confirmed", "the patients",
+    };
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+        same_top10(qs[i]);
+    /* the word with two terms does expand: "cures" matches posts of both kinds */
+    cred_search_options o = CRED_SEARCH_OPTIONS_INIT;
+    o.limit = N_POSTS;
+    const cred_search_result *r;
+    cr_assert_eq(cred_corpus_search(c, &r, "cures", 5, &o), 0);
+    bool und = false, en = false;
+    for (size_t h = 0; h < r->n_hits; h++) {
+        int k = atoi(r->hits[h].post.post.id + 1);
+        *(k % 4 == 3 ? &und : &en) = true;
+    }
+    cr_assert(und && en);
 }
 
 Test(topk, phrases_prefixes_and_windows_match_the_exhaustive_top10)
@@ -326,4 +357,124 @@ Test(topk, phrases_of_frequent_pairs_match_exactly_the_posts_holding_them)
         cr_assert_eq(r->n_hits, want, "%s: %zu hits, %zu posts hold it", q, r->n_hits, want);
         same_top10(q);
     }
+}
+
+Test(stems, a_word_with_two_long_stem_lists_matches_the_exhaustive_top10)
+{
+    /* "cures" is "cure" in English posts and "cures" in undetermined ones: two long lists in one
+       segment, a few posts holding both terms (undetermined posts with both forms, some short enough
+       to rank first). The weaker list is probed through the pair's doc list; the result is exhaustive. */
+    cred_corpus *saved = c;
+    char tdir[64];
+    strcpy(tdir, "/tmp/cred_stems_XXXXXX");
+    cr_assert_not_null(mkdtemp(tdir));
+    cred_corpus_options o = CRED_CORPUS_OPTIONS_INIT;
+    o.flags = CRED_CORPUS_CREATE;
+    cr_assert_eq(cred_corpus_open(&c, tdir, &o), 0);
+    static const char *const filler[] = {"water", "garlic", "doctors", "study", "hospital", "the", "of", "fever"};
+    for (int i = 0; i < 2500; i++) {
+        char text[512], id[16];
+        size_t len = 0;
+        int words = 2 + (int)(rnd() % 14);
+        bool und = i % 3 != 0, both = und && i % 37 == 5;
+        int at = (int)(rnd() % (uint64_t)words);
+        for (int w = 0; w < words; w++) {
+            const char *v = w == at ? (und && !both && rnd() % 2 ? "cure" : "cures") : filler[rnd() % 8];
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", w ? " " : "", v);
+        }
+        if (both)
+            len += (size_t)snprintf(text + len, sizeof text - len, " cure");
+        snprintf(id, sizeof id, "s%d", i);
+        cred_post p;
+        memset(&p, 0, sizeof p);
+        p.id = id;
+        p.text = text;
+        p.text_len = len;
+        p.lang = und ? "und" : "en";
+        p.date = T0 + (int64_t)i * 60;
+        p.start = p.end = -1;
+        cr_assert_eq(cred_corpus_add(c, &p, NULL), 0);
+    }
+    cr_assert_eq(cred_corpus_commit(c), 0);
+    static const char *const qs[] = {"cures", "cure", "cures water", "the cures", "cures after:2020-03-02",
+                                     "cures OR fever", "=cures"};
+    for (int round = 0; round < 2; round++) /* the second round reuses the pair's doc list */
+        for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+            same_top10(qs[i]);
+    cred_corpus_free(c);
+    c = saved;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Lists of many blocks (the 1M-post bench's frequent words have 100K-250K docs): a corpus of 20,000
+ * posts whose words hold most of them, with tf from 1 to several and lengths 2 to 41. */
+#define N_LONG 20000
+
+static int long_text(char *text, size_t cap, int i)
+{
+    size_t len = 0;
+    int words = 2 + (int)(rnd() % 40);
+    for (int w = 0; w < words; w++) {
+        uint64_t r = rnd() % 100;
+        /* alpha in most posts, often twice; beta and gamma in most; delta rare; omega filler */
+        const char *v = r < 30 ? "alpha" : r < 45 ? "beta" : r < 55 ? "gamma" : r < 57 ? "delta" : "omega";
+        if (w == 0)
+            v = i % 10 ? "alpha" : "beta";
+        len += (size_t)snprintf(text + len, cap - len, "%s%s", w ? " " : "", v);
+    }
+    return (int)len;
+}
+
+Test(long_lists, queries_over_long_lists_match_the_exhaustive_top10)
+{
+    /* a corpus whose frequent words have long lists, tf 1 to several: term, AND and OR queries,
+       windows and exclusions give the exhaustive top 10 */
+    char tdir[64];
+    strcpy(tdir, "/tmp/cred_parts_XXXXXX");
+    cr_assert_not_null(mkdtemp(tdir));
+    cred_corpus_options o = CRED_CORPUS_OPTIONS_INIT;
+    o.flags = CRED_CORPUS_CREATE;
+    cr_assert_eq(cred_corpus_open(&c, tdir, &o), 0);
+    static char text[400];
+    for (int i = 0; i < N_LONG; i++) {
+        int len = long_text(text, sizeof text, i);
+        char id[16];
+        snprintf(id, sizeof id, "l%d", i);
+        cred_post p;
+        memset(&p, 0, sizeof p);
+        p.id = id;
+        p.text = text;
+        p.text_len = (size_t)len;
+        p.lang = "und";
+        p.date = T0 + (int64_t)i * 60;
+        p.start = p.end = -1;
+        cr_assert_eq(cred_corpus_add(c, &p, NULL), 0);
+    }
+    cr_assert_eq(cred_corpus_commit(c), 0);
+    /* reopened: the segment files come with their seq -> doc maps (hits look their links up by seq;
+       the first search does not build them) */
+    cred_corpus_free(c);
+    cr_assert_eq(cred_corpus_open(&c, tdir, NULL), 0);
+    size_t n_files = 0;
+    for (size_t i = 0; i < c->n_segs; i++)
+        if (c->segs[i]->name[0]) {
+            cr_assert_not_null(c->segs[i]->seqmap, "segment %s", c->segs[i]->name);
+            n_files++;
+        }
+    cr_assert_geq(n_files, 1);
+    full_limit = N_LONG + 100;
+    static const char *const qs[] = {"alpha", "beta", "gamma", "omega", "alpha beta", "beta gamma",
+                                     "gamma alpha", "alpha omega", "alpha beta gamma", "alpha OR beta",
+                                     "beta OR gamma OR delta", "alpha delta", "alpha -delta", "beta gamma -delta",
+                                     "alpha after:2020-03-05 before:2020-03-10", "alpha beta after:2020-03-08"};
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+        same_top10(qs[i]);
+    full_limit = N_POSTS + 100;
+    cred_corpus_free(c);
+    c = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tdir);
+    cr_assert_eq(system(cmd), 0);
 }
