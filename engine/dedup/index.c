@@ -21,7 +21,6 @@
  * differs (the numbers, the edits) have rare values and keep finding the exact sibling or copy.
  */
 #include <stdlib.h>
-#include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -322,23 +321,6 @@ size_t cred_dedup_memory(const cred_dedup *d)
     return m;
 }
 
-/* Memory for the tables read at random (band tables, signatures, entry records): 64-byte aligned, and
- * in transparent huge pages where the system allows it when large, since a lookup is bound by cache
- * and TLB misses. Released with free(). */
-static void *big_alloc(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (bytes < 4 * huge)
-        return aligned_alloc(64, (bytes + 63) / 64 * 64);
-    size_t len = (bytes + huge - 1) / huge * huge;
-    void *p = aligned_alloc(huge, len);
-#ifdef MADV_HUGEPAGE
-    if (p)
-        (void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
 /* ---- LSH --------------------------------------------------------------------------------------- */
 
 /* The bins of band b packed in an integer (bands of up to 8 rows; wider bands are compared bytewise). */
@@ -420,7 +402,7 @@ static int lsh_resize(cred_dedup *d, size_t cap)
     if (d->n_ent && !(kept = malloc(words * sizeof *kept)))
         return cred__error_nomem();
     for (unsigned b = 0; b < d->o.bands; b++) {
-        lsh_block *t = big_alloc(cap / LSH_BLOCK * sizeof *t); /* one block, one line */
+        lsh_block *t = cred__alloc_table(cap / LSH_BLOCK * sizeof *t); /* one block, one line */
         if (t)
             memset(t, 0, cap / LSH_BLOCK * sizeof *t);
         if (!t) {
@@ -461,8 +443,8 @@ static int lsh_resize(cred_dedup *d, size_t cap)
 /* Allocate chunk k of cap entries (only the first chunk is ever smaller than ENT_CHUNK). */
 static int ent_chunk_alloc(cred_dedup *d, size_t k, size_t cap)
 {
-    uint8_t *s = big_alloc(cap * DD_K);
-    ent_rec *r = s ? big_alloc(cap * sizeof *r) : NULL;
+    uint8_t *s = cred__alloc_table(cap * DD_K);
+    ent_rec *r = s ? cred__alloc_table(cap * sizeof *r) : NULL;
     if (!s || !r) {
         free(s);
         return cred__error_nomem();

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <zstd.h>
 #define XXH_INLINE_ALL
@@ -609,22 +608,6 @@ uint64_t ix_band_key(const uint8_t *v, unsigned b)
     return dd_mix64(((uint64_t)b << 32 | x) + 0x9e3779b97f4a7c15ULL);
 }
 
-/* Large tables that are read at random (signatures, the band and key hash tables) in transparent
-   huge pages where the system allows it: linking is bound by TLB and cache misses. free() releases. */
-static void *big_alloc(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (bytes < 4 * huge)
-        return malloc(bytes ? bytes : 1);
-    size_t len = (bytes + huge - 1) / huge * huge;
-    void *p = aligned_alloc(huge, len);
-#ifdef MADV_HUGEPAGE
-    if (p)
-        (void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
 /* Make room for the entries of n_sigs more signatures at once (no rehash while they are added). */
 static int lsh_reserve(lsh *l, size_t n_sigs)
 {
@@ -632,7 +615,7 @@ static int lsh_reserve(lsh *l, size_t n_sigs)
     while (want * 2 > cap)
         cap *= 2;
     if (cap != l->cap) {
-        uint32_t *h = big_alloc(cap * sizeof *h);
+        uint32_t *h = cred__alloc_table(cap * sizeof *h);
         if (!h)
             return cred__error_nomem();
         memset(h, 0xff, cap * sizeof *h);
@@ -647,7 +630,7 @@ static int lsh_reserve(lsh *l, size_t n_sigs)
     }
     if (want > l->cap_e && l->n == 0) {
         free(l->e);
-        l->e = big_alloc(want * sizeof *l->e);
+        l->e = cred__alloc_table(want * sizeof *l->e);
         l->cap_e = l->e ? want : 0;
         if (!l->e)
             return cred__error_nomem();
@@ -752,9 +735,9 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
     c.kcap = 16;
     while (c.kcap < total * 2)
         c.kcap *= 2;
-    c.bi = big_alloc((n ? n : 1) * sizeof *c.bi);
+    c.bi = cred__alloc_table((n ? n : 1) * sizeof *c.bi);
     CRED_TRY_ALLOC(c.bi);
-    c.kt = big_alloc(c.kcap * sizeof *c.kt);
+    c.kt = cred__alloc_table(c.kcap * sizeof *c.kt);
     CRED_TRY_ALLOC(c.kt);
     for (size_t i = 0; i < c.kcap; i++)
         c.kt[i].seg = UINT32_MAX;
@@ -1456,8 +1439,8 @@ int ix_build(cred_buf *out, ix_record *recs, size_t n, const ix_build_opts *o)
             qsort(ord, n, sizeof *ord, rec_order);
     }
     size_t nn = n ? n : 1;
-    sigs = big_alloc(nn * sizeof *sigs);
-    keys = big_alloc(nn * sizeof *keys);
+    sigs = cred__alloc_table(nn * sizeof *sigs);
+    keys = cred__alloc_table(nn * sizeof *keys);
     lens = malloc(nn * sizeof *lens);
     doc_block = malloc(nn * sizeof *doc_block);
     exemplar = malloc(nn);

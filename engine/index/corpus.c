@@ -171,6 +171,16 @@ static void mark_deleted(ix_segment *s, uint32_t d)
 }
 
 /* Mark every doc of an older segment whose id occurs in a newer one. */
+/* Mark the docs of old whose ids the newer segment nw holds (their newer versions). */
+static void mark_replaced(ix_segment *old, const ix_segment *nw)
+{
+    for (uint64_t k = 0; k < nw->meta.n_docs; k++) {
+        uint64_t h = nw->idmap[k].hash;
+        for (size_t at = ix_segment_id_lower(old, h); at < old->meta.n_docs && old->idmap[at].hash == h; at++)
+            mark_deleted(old, (uint32_t)old->idmap[at].doc);
+    }
+}
+
 static int compute_deletions(cred_corpus *c)
 {
     for (size_t i = 0; i < c->n_segs; i++) {
@@ -186,14 +196,8 @@ static int compute_deletions(cred_corpus *c)
     }
     for (size_t j = 1; j < c->n_segs; j++) {
         const ix_segment *nw = c->segs[j];
-        for (size_t i = 0; i < j; i++) {
-            ix_segment *old = c->segs[i];
-            for (uint64_t k = 0; k < nw->meta.n_docs; k++) {
-                uint64_t h = nw->idmap[k].hash;
-                for (size_t at = ix_segment_id_lower(old, h); at < old->meta.n_docs && old->idmap[at].hash == h; at++)
-                    mark_deleted(old, (uint32_t)old->idmap[at].doc);
-            }
-        }
+        for (size_t i = 0; i < j; i++)
+            mark_replaced(c->segs[i], nw);
     }
     return 0;
 }
@@ -232,14 +236,8 @@ static int mark_newest(cred_corpus *c)
                 return cred__error_nomem();
         }
     }
-    for (size_t i = 0; i + 1 < c->n_segs; i++) {
-        ix_segment *old = c->segs[i];
-        for (uint64_t k = 0; k < nw->meta.n_docs; k++) {
-            uint64_t h = nw->idmap[k].hash;
-            for (size_t at = ix_segment_id_lower(old, h); at < old->meta.n_docs && old->idmap[at].hash == h; at++)
-                mark_deleted(old, (uint32_t)old->idmap[at].doc);
-        }
-    }
+    for (size_t i = 0; i + 1 < c->n_segs; i++)
+        mark_replaced(c->segs[i], nw);
     return 0;
 }
 

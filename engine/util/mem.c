@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 int cred__grow(void **ptr, size_t *cap, size_t need, size_t elem)
 {
@@ -19,6 +20,20 @@ int cred__grow(void **ptr, size_t *cap, size_t need, size_t elem)
     *ptr = p;
     *cap = n;
     return 0;
+}
+
+void *cred__alloc_table(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < 4 * huge)
+        return aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
+    size_t len = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, len);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 char *cred__strndup(const char *s, size_t n)

@@ -57,6 +57,11 @@ int cred__error_nomem(void);
 
 /** Grow *ptr (element size `elem`) so that it holds at least `need` elements. 0 or CRED_ENOMEM. */
 int cred__grow(void **ptr, size_t *cap, size_t need, size_t elem);
+/* Memory for a large table read at random (hash tables, signatures): 64-byte aligned and, from 8 MiB
+   on, in transparent huge pages where the system allows (lookups there are bound by cache and TLB
+   misses). Released with free(); NULL when out of memory. */
+void *cred__alloc_table(size_t bytes);
+
 #define CRED_GROW(ptr, cap, need) cred__grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
 
 char *cred__strndup(const char *s, size_t n);

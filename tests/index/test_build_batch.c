@@ -7,20 +7,17 @@
 #include <unistd.h>
 
 #include "credence.h"
+#include "tmpdir.h"
 
-static char dir[64];
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/cred_build_batch_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir_make("cred_build_batch");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    dir_remove();
 }
 
 enum { N_POSTS = 9000, N_IDS = 6000 };

@@ -6,20 +6,17 @@
 #include <unistd.h>
 
 #include "credence.h"
+#include "tmpdir.h"
 
-static char dir[64];
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/cred_corpus_cl_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir_make("cred_corpus_cl");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    dir_remove();
 }
 
 static cred_corpus *open_dir(unsigned flags)
