@@ -993,7 +993,7 @@ CRED_API int cred_model_default(cred_model **out);
 
 /**
  * Read a weights file written by cred_model_save(). The whole file is checked before use.
- * Format (little-endian): "CREDMODL", u32 format version (1), u32 header length H, u64 blob length B,
+ * Format (little-endian): "CREDMODL", u32 format version (2), u32 header length H, u64 blob length B,
  * u64 XXH3-64 of the H + B bytes that follow, a JSON header of H bytes (params, bands, rule weights
  * by id, calibration, lexical options and note) and B bytes of zstd-compressed float32 lexical
  * weights (B = 0 when the model has no lexical table).
@@ -1083,7 +1083,7 @@ typedef void (*cred_lexical_fn)(const cred_lexical_feature *f, void *payload);
  * Call fn for every lexical feature of doc, in text order, with the model's lexical options (use
  * this in a trainer, so that fitting and scoring hash alike). Words are CRED_TOK_WORD tokens (their
  * stems), numbers stand as "<num>" and links as "<url>" in word n-grams; n-grams do not cross
- * sentences. Linear in the text; no allocation. Thread-safe for a model nobody changes.
+ * sentences. With opts links, each link also gives its domain, host and path words (as word 1-grams). Linear in the text; no allocation. Thread-safe for a model nobody changes.
  * @return the number of features; CRED_EINVAL when the model has no lexical table.
  */
 CRED_API long cred_lexical_features(const cred_model *m, const cred_doc *doc, cred_lexical_fn fn,
@@ -1433,10 +1433,15 @@ typedef struct cred_train_options {
                                   calibration set or without a hold-out) */
     int threshold_f1;        /**< 1: set the unreliable band to the threshold that maximises F1 on the
                                   calibration examples instead of cost_fp / (1 + cost_fp) */
+    unsigned int calib_folds; /**< >= 2 (and no calibration set): cross-fitted calibration instead of a
+                                  hold-out: every example gets a margin from a model fitted on the other
+                                  calib_folds - 1 folds (copies kept together), calibration and threshold
+                                  are chosen on all of them, and the model is fitted on all examples
+                                  (calib_folds + 1 fits). 0 (default): hold-out and refit */
 } cred_train_options;
 
-#define CRED_TRAIN_OPTIONS_VERSION 2
-#define CRED_TRAIN_OPTIONS_INIT {CRED_TRAIN_OPTIONS_VERSION, 1.5, 2.0, 0.05, 60, 1, 0, CRED_CALIB_PLATT, 0.2, 1, 0, 0, 0}
+#define CRED_TRAIN_OPTIONS_VERSION 3
+#define CRED_TRAIN_OPTIONS_INIT {CRED_TRAIN_OPTIONS_VERSION, 1.5, 2.0, 0.05, 60, 1, 0, CRED_CALIB_PLATT, 0.2, 1, 0, 0, 0, 0}
 
 /** What a fit did. */
 typedef struct cred_train_report {
@@ -1623,6 +1628,28 @@ CRED_API int cred_corpus_get(cred_corpus *c, cred_corpus_post *out, const char *
  * @return 0 (relation CRED_DUP_NONE when no earlier copy is stored); CRED_ENOMEM; CRED_ECORRUPT.
  */
 CRED_API int cred_corpus_find_copy(cred_corpus *c, cred_corpus_post *out, const cred_doc *doc, int64_t date);
+
+/** A stored cluster: the posts whose cluster forest leads to one origin post, the origin included. */
+typedef struct cred_corpus_cluster_info {
+    const char *origin_id;      /**< id of the cluster's origin ("" when none of its versions is stored) */
+    uint64_t origin_seq;        /**< the origin's insertion number */
+    uint64_t size;              /**< live stored posts in the cluster (replaced versions not counted) */
+    uint64_t sources;           /**< distinct non-empty sources among them */
+    int64_t first_seen;         /**< earliest post date, CRED_DATE_UNKNOWN when none is dated */
+    int64_t last_seen;          /**< latest post date, CRED_DATE_UNKNOWN when none is dated */
+    const char *const *members; /**< ids of the n_members earliest posts (by date, undated first,
+                                     then insertion) */
+    size_t n_members;           /**< min(size, max_members) */
+} cred_corpus_cluster_info;
+
+/**
+ * The cluster of the live post with this id, from the cluster's postings in every segment and the
+ * log (not capped: one pass over its members, reading each member's stored record for its source).
+ * Strings are owned by the handle, valid until its next call.
+ * @param max_members  member ids wanted in out->members (0: none)
+ * @return 0; CRED_ENOTFOUND when no live post has this id; CRED_ECORRUPT; CRED_ENOMEM.
+ */
+CRED_API int cred_corpus_cluster(cred_corpus *c, cred_corpus_cluster_info *out, const char *id, size_t max_members);
 
 /** Search options. */
 typedef struct cred_search_options {

@@ -14,21 +14,24 @@ static const cli_option options[] = {
     CLI_DATA_OPTIONS,
     {"out", 'o', "FILE", "weights file to write (default credence.weights; with --cv, only when given)"},
     {"weights", 'w', "FILE", "start from this model (default: the built-in model)"},
-    {"calib-data", 0, "FILE", "calibration examples (default: the registered val split, else a hold-out)"},
-    {"holdout", 0, "F", "fraction held out for calibration when there is no calibration set (default 0.2)"},
+    {"calib-data", 0, "FILE", "calibration examples (default: the registered val split, else cross-fitting)"},
+    {"holdout", 0, "F", "calibrate on this fraction held out instead of cross-fitting (see --calib-folds)"},
     {"calibration", 0, "KIND", "platt (default), isotonic or none"},
     {"cost-fp", 0, "C", "cost of flagging a reliable post, in missed unreliable ones (default 1.5)"},
     {"l2", 0, "L", "L2 penalty pulling rule weights towards the rule files' (default 2)"},
     {"l2-lexical", 0, "L", "L2 penalty on lexical weights (default 0.05)"},
     {"lexical", 0, NULL, "also learn a lexical signal: hashed word and character n-grams"},
-    {"bits", 0, "B", "lexical table of 2^B weights (default 18)"},
+    {"bits", 0, "B", "lexical table of 2^B weights (default 21)"},
+    {"no-links", 0, NULL, "with --lexical: no link features (default: each link's domain, host, path words)"},
     {"nb", 0, "A", "scale lexical features by naive-Bayes log-count ratios smoothed by A (default 1; 0: off)"},
+    {"calib-folds", 0, "K", "no calibration set: calibrate on out-of-fold margins of K folds, fit on all (default 5)"},
     {"no-refit", 0, NULL, "keep the model fitted without the calibration hold-out (default: refit on all)"},
     {"threshold", 0, "KIND", "unreliable band: cost (default, p >= C/(1+C)) or f1 (best F1 on the calibration set)"},
     {"no-sign", 0, NULL, "let rule weights change sign (default: positive rules stay >= 0, nice rules <= 0)"},
     {"epochs", 0, "N", "most coordinate-descent passes (default 60)"},
     {"cv", 0, "K", "k-fold cross-validation (copies kept in one fold): print out-of-fold figures"},
     {"seed", 0, "N", "seed of hold-outs and folds (default 1)"},
+    {"oof", 0, "FILE", "with --cv: write each example's out-of-fold p, fold threshold and label (CSV)"},
     {"output", 0, "FORMAT", "report format: table (default) or json"},
     {NULL, 0, NULL, NULL},
 };
@@ -43,7 +46,8 @@ const cli_command cmd_train = {
     "Positive = unreliable. Weights are fitted by L2-regularised logistic regression on the rule-hit\n"
     "counts (and, with --lexical, hashed n-grams), a reliable post's loss weighing --cost-fp times more;\n"
     "probabilities are calibrated on the calibration set, and the model's unreliable band is set to\n"
-    "p >= C/(1+C). --dataset NAME fits on its train split and calibrates on its val split.\n"
+    "p >= C/(1+C). --dataset NAME fits on its train split and calibrates on its val split; without a\n"
+    "calibration set, every example calibrates out of fold (--calib-folds) and the model fits on all.\n"
     "Deterministic: the same data and options write the same file.\n"
     "Exit: 0 trained; 1 no usable example; 2 usage error, unreadable file, bad rules or weights.",
     options,
@@ -138,7 +142,7 @@ static int run(int argc, char **argv)
     char note[2048] = "";
     cred_train_options o = CRED_TRAIN_OPTIONS_INIT;
     cred_lexical_options lex = CRED_LEXICAL_OPTIONS_INIT;
-    unsigned int k = 0, bits = 18;
+    unsigned int k = 0, bits = 21;
     double seed = 1;
     const char *fmt = cli_get(&a, "output", "table");
     const char *cal = cli_get(&a, "calibration", "platt");
@@ -174,8 +178,8 @@ static int run(int argc, char **argv)
         !cli_get_double(&a, "nb", 1, 0, 1e6, &o.nb_alpha) ||
         !cli_get_double(&a, "seed", 1, 0, 9007199254740992.0, &seed) ||
         !get_uint(&a, "epochs", o.epochs, 1, 100000, &o.epochs) ||
-        !get_uint(&a, "cv", 0, 0, 100, &k) ||
-        !get_uint(&a, "bits", 18, CRED_LEXICAL_BITS_MIN, CRED_LEXICAL_BITS_MAX, &bits))
+        !get_uint(&a, "cv", 0, 0, 100, &k) || !get_uint(&a, "calib-folds", cli_has(&a, "holdout") ? 0 : 5, 0, 100, &o.calib_folds) ||
+        !get_uint(&a, "bits", 21, CRED_LEXICAL_BITS_MIN, CRED_LEXICAL_BITS_MAX, &bits))
         goto done;
     if (cli_has(&a, "cv") && k < 2) {
         cli_error(&a, 0, "--cv needs at least 2 folds");
@@ -185,6 +189,7 @@ static int run(int argc, char **argv)
     o.sign_constraints = !cli_has(&a, "no-sign");
     o.lexical = cli_has(&a, "lexical");
     lex.bits = bits;
+    lex.links = !cli_has(&a, "no-links");
     if (!(src_open = learn_source_open(&a, &src)))
         goto done;
     const char *data = cli_get(&a, "data", NULL);
@@ -216,11 +221,13 @@ static int run(int argc, char **argv)
         goto done;
     }
     const char *opath = cli_get(&a, "out", k ? NULL : "credence.weights");
-    snprintf(note, sizeof note, "trained on %s (%zu examples, %zu unreliable%s%s); cost_fp %g, l2 %g, l2_lexical %g%s, "
-                           "nb %g, %s, threshold %s, calibration %s, seed %g",
+    snprintf(note, sizeof note, "trained on %s (%zu examples, %zu unreliable%s%s); cost_fp %g, l2 %g, l2_lexical %g%s%s, "
+                           "nb %g, %s, threshold %s, calibration %s%s, seed %g",
                     src.name, n, cred_dataset_positives(ds), cds ? "; calibrated on " : "", cds ? "the val split" : "",
-                    o.cost_fp, o.l2_rules, o.l2_lexical, o.lexical ? ", lexical" : "", o.nb_alpha,
-                    o.refit ? "refit" : "no refit", thr, cal, seed);
+                    o.cost_fp, o.l2_rules, o.l2_lexical, o.lexical ? ", lexical" : "",
+                    o.lexical && lex.links ? " with links" : "",
+                    o.nb_alpha, o.refit ? "refit" : "no refit", thr, cal,
+                    o.calib_folds >= 2 && !cds ? " cross-fitted" : "", seed);
     if (k) {
         p = malloc(n * sizeof *p);
         y = malloc(n);
@@ -244,6 +251,21 @@ static int run(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             y[i] = (unsigned char)cred_dataset_get(ds, i)->label;
             lang[i] = cred_features_lang(f, i);
+        }
+        const char *oof = cli_get(&a, "oof", NULL);
+        if (oof) {
+            FILE *ofp = fopen(oof, "w");
+            if (!ofp) {
+                cli_error(&a, CRED_EIO, "cannot write %s", oof);
+                goto done;
+            }
+            fputs("i,p,threshold,label\n", ofp);
+            for (size_t i = 0; i < n; i++)
+                fprintf(ofp, "%zu,%.9g,%.9g,%u\n", i, p[i], tf[i], y[i]);
+            if (fclose(ofp) != 0) {
+                cli_error(&a, CRED_EIO, "cannot write %s", oof);
+                goto done;
+            }
         }
         cred_model_params mp;
         cred_model_params_get(base, &mp);
@@ -269,9 +291,9 @@ static int run(int argc, char **argv)
         learn_report(stdout, strcmp(fmt, "json") == 0, name, "trained per fold", &m, langs, nl > 0 ? (size_t)nl : 0,
                      NULL, 0, NAN, NAN);
         if (strcmp(fmt, "json") != 0)
-            printf("\nbest-F1 thresholds chosen per fold on its training part (calibration hold-out), mean %.3f:\n"
+            printf("\nbest-F1 thresholds chosen per fold on its training part (%s), mean %.3f:\n"
                    "  precision %.4f   recall %.4f   F1 %.4f   (tp %zu  fp %zu  fn %zu)\n",
-                   tsum / (double)n, vtp + vfp ? (double)vtp / (double)(vtp + vfp) : 0,
+                   o.calib_folds >= 2 ? "out-of-fold margins" : "calibration hold-out", tsum / (double)n, vtp + vfp ? (double)vtp / (double)(vtp + vfp) : 0,
                    vtp + vfn ? (double)vtp / (double)(vtp + vfn) : 0, vf1, vtp, vfp, vfn);
         size_t used = strlen(note);
         snprintf(note + used, sizeof note - used, "; %u-fold CV: roc_auc %.4f, f1 %.4f, f1 at per-fold best-F1 "

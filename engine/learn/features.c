@@ -198,7 +198,7 @@ double cred_learn__margin(const cred_features *f, size_t i, double bias, const d
 static bool same_lex(const cred_lexical_options *a, const cred_lexical_options *b)
 {
     return a->bits == b->bits && a->word_max == b->word_max && a->char_min == b->char_min &&
-           a->char_max == b->char_max;
+           a->char_max == b->char_max && a->links == b->links;
 }
 
 int cred_learn__model_weights(double *w, const cred_features *f, const cred_model *m)

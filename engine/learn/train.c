@@ -13,7 +13,9 @@
  * fit with Platt's smoothed targets, by Newton) or isotonic regression (pool adjacent violators,
  * one table point per block). Optionally the unreliable band is set to the best-F1 threshold on
  * those examples, and the weights are fitted again on all examples (refit), keeping calibration and
- * band. k-fold CV keeps copies of a post (equal lexical features) in one fold. Everything is
+ * band. Without a calibration set, calib_folds >= 2 replaces the hold-out by cross-fitting: every
+ * example is calibrated on its margin from a model fitted without its fold, then one fit on all.
+ * k-fold CV keeps copies of a post (equal lexical features) in one fold. Everything is
  * deterministic: orders are fixed and random choices come from splitmix64 seeded with opts->seed.
  */
 #include <math.h>
@@ -26,9 +28,6 @@
 
 static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 static double sigmoid(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
-
-/* Loss of one example with margin m: log(1 + e^-m) for a positive, log(1 + e^m) for a negative. */
-static double ex_loss(double m, unsigned char y) { return softplus(y ? -m : m); }
 
 /* Column-major copy of the fitted rows. */
 typedef struct csc {
@@ -83,22 +82,36 @@ typedef struct fit_state {
     const unsigned char *y; /* local labels */
     double *cost;           /* per example */
     double *m;              /* margins */
+    double *p;              /* sigmoid(m), kept with m */
+    double *l;              /* loss: log(1 + e^-m) for a positive, log(1 + e^m) for a negative */
+    double *tm, *tp, *tl;   /* a trial step's m, p and loss per row of the column (n each) */
 } fit_state;
+
+/* Set m, p and loss of a margin: one exp and one log1p. */
+static inline void eval_margin(double *p, double *l, double m, unsigned char y)
+{
+    double e = exp(-fabs(m));
+    *p = m >= 0 ? 1 / (1 + e) : e / (1 + e);
+    double sp = log1p(e); /* softplus(±m) = max(±m, 0) + log1p(e^-|m|) */
+    *l = (y ? (m < 0 ? -m : 0) : (m > 0 ? m : 0)) + sp;
+}
 
 /*
  * One coordinate: minimise over d  Σ_rows c·ℓ(m + d·x) + ½λ(w + d − center)², w + d in [lo, hi].
- * rows/vals NULL means every example with x = 1 (the bias). Returns the step taken.
+ * rows/vals NULL means every example with x = 1 (the bias). Returns the step taken. p and ℓ of every
+ * example are kept up to date with m, so a step costs one exp and one log1p per row and trial.
  */
 static double coord_step(fit_state *s, const uint32_t *rows, const float *vals, size_t cnt, double *w, double lambda,
                          double center, double lo, double hi)
 {
-    double g = lambda * (*w - center), h = lambda + 1e-12;
+    double g = lambda * (*w - center), h = lambda + 1e-12, base = 0;
     for (size_t k = 0; k < cnt; k++) {
         size_t i = rows ? rows[k] : k;
         double x = vals ? vals[k] : 1.0;
-        double p = sigmoid(s->m[i]);
+        double p = s->p[i];
         g += s->cost[i] * (p - s->y[i]) * x;
         h += s->cost[i] * p * (1 - p) * x * x;
+        base += s->cost[i] * s->l[i];
     }
     double d = -g / h;
     if (*w + d > hi)
@@ -107,25 +120,24 @@ static double coord_step(fit_state *s, const uint32_t *rows, const float *vals, 
         d = lo - *w;
     if (fabs(d) < 1e-12)
         return 0;
-    double base = 0;
-    for (size_t k = 0; k < cnt; k++) {
-        size_t i = rows ? rows[k] : k;
-        base += s->cost[i] * ex_loss(s->m[i], s->y[i]);
-    }
     base += 0.5 * lambda * (*w - center) * (*w - center);
     for (int tries = 0; tries < 12; tries++, d /= 2) {
         double trial = 0;
         for (size_t k = 0; k < cnt; k++) {
             size_t i = rows ? rows[k] : k;
             double x = vals ? vals[k] : 1.0;
-            trial += s->cost[i] * ex_loss(s->m[i] + d * x, s->y[i]);
+            s->tm[k] = s->m[i] + d * x;
+            eval_margin(&s->tp[k], &s->tl[k], s->tm[k], s->y[i]);
+            trial += s->cost[i] * s->tl[k];
         }
         double nw = *w + d;
         trial += 0.5 * lambda * (nw - center) * (nw - center);
         if (trial <= base + 1e-4 * g * d) {
             for (size_t k = 0; k < cnt; k++) {
                 size_t i = rows ? rows[k] : k;
-                s->m[i] += d * (vals ? vals[k] : 1.0);
+                s->m[i] = s->tm[k];
+                s->p[i] = s->tp[k];
+                s->l[i] = s->tl[k];
             }
             *w = nw;
             return d;
@@ -183,16 +195,26 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
 {
     int rc = 0;
     csc c = {0, NULL, NULL, NULL};
-    fit_state s = {n, NULL, NULL, NULL};
+    fit_state s = {n, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     unsigned char *y = malloc(n ? n : 1);
     double *nbr = NULL;
     double *center = malloc((f->n_rules + 1) * sizeof *center);
     s.cost = malloc((n ? n : 1) * sizeof *s.cost);
     s.m = malloc((n ? n : 1) * sizeof *s.m);
+    s.p = malloc((n ? n : 1) * sizeof *s.p);
+    s.l = malloc((n ? n : 1) * sizeof *s.l);
+    s.tm = malloc((n ? n : 1) * sizeof *s.tm);
+    s.tp = malloc((n ? n : 1) * sizeof *s.tp);
+    s.tl = malloc((n ? n : 1) * sizeof *s.tl);
     CRED_TRY_ALLOC(y);
     CRED_TRY_ALLOC(center);
     CRED_TRY_ALLOC(s.cost);
     CRED_TRY_ALLOC(s.m);
+    CRED_TRY_ALLOC(s.p);
+    CRED_TRY_ALLOC(s.l);
+    CRED_TRY_ALLOC(s.tm);
+    CRED_TRY_ALLOC(s.tp);
+    CRED_TRY_ALLOC(s.tl);
     s.y = y;
     bool lexical = o->lexical && f->has_lex;
     CRED_TRY(csc_build(&c, f, idx, n, lexical));
@@ -208,6 +230,7 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
         s.cost[i] = y[i] ? 1.0 : o->cost_fp;
         wsum += s.cost[i];
         s.m[i] = cred_learn__margin(f, idx[i], r->bias, r->w);
+        eval_margin(&s.p[i], &s.l[i], s.m[i], y[i]);
     }
     r->rules_hit = 0;
     for (size_t j = 0; j < f->n_rules; j++)
@@ -241,7 +264,7 @@ static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx,
         }
         double obj = 0;
         for (size_t i = 0; i < n; i++)
-            obj += s.cost[i] * ex_loss(s.m[i], y[i]);
+            obj += s.cost[i] * s.l[i];
         r->loss = wsum > 0 ? obj / wsum : 0;
         for (size_t j = 0; j < c.n_cols; j++) {
             double ctr = j < f->n_rules ? center[j] : 0, lam = j < f->n_rules ? o->l2_rules : o->l2_lexical;
@@ -269,6 +292,11 @@ done:
     free(center);
     free(s.cost);
     free(s.m);
+    free(s.p);
+    free(s.l);
+    free(s.tm);
+    free(s.tp);
+    free(s.tl);
     return rc;
 }
 
@@ -402,7 +430,8 @@ static int calibrate(cred_model *m, const double *z, const unsigned char *y, siz
 static int check_options(const cred_features *f, const cred_train_options *o)
 {
     if (!f || !o || !(o->cost_fp > 0) || !(o->l2_rules >= 0) || !(o->l2_lexical >= 0) || !(o->holdout >= 0) ||
-        !(o->holdout < 1) || o->epochs == 0 || o->cost_fp > 1000 || !(o->nb_alpha >= 0) || o->nb_alpha > 1e6)
+        !(o->holdout < 1) || o->epochs == 0 || o->cost_fp > 1000 || !(o->nb_alpha >= 0) || o->nb_alpha > 1e6 ||
+        o->calib_folds > 100)
         return cred__error(CRED_EINVAL, "training options out of range");
     if (o->lexical && !f->has_lex)
         return cred__error(CRED_EINVAL, "a lexical fit needs features built with lexical options");
@@ -632,6 +661,9 @@ done:
     return 0;
 }
 
+static int train_crossfit(cred_model **out, cred_train_report *rep, const cred_features *f, const size_t *idx,
+                          size_t n, const cred_model *base, const cred_train_options *o);
+
 int cred_train(cred_model **out, cred_train_report *report, const cred_features *f, const cred_features *calib,
                const cred_model *base, const cred_train_options *opts)
 {
@@ -666,6 +698,9 @@ int cred_train(cred_model **out, cred_train_report *report, const cred_features 
         for (size_t i = 0; i < nc_all; i++)
             cal[i] = i;
         nc = nc_all;
+    } else if (o.calibration != CRED_CALIB_NONE && o.calib_folds >= 2) {
+        rc = train_crossfit(out, report, f, all, n, base, &o);
+        goto done;
     } else if (o.calibration != CRED_CALIB_NONE && o.holdout > 0) {
         split(fit, &nf, cal, &nc, all, n, f, o.holdout, o.seed);
     } else {
@@ -731,6 +766,138 @@ static int dup_groups(size_t *lead, const cred_features *f)
     return 0;
 }
 
+/*
+ * Cross-fitted calibration: split idx[0..n) into o->calib_folds stratified folds (copies kept
+ * together), fit on all folds but one and take the margins of the one left out, so that every
+ * example has an out-of-fold margin; calibrate (and pick the best-F1 threshold) on all of them; then
+ * fit on all n examples and keep that calibration and band. Costs calib_folds + 1 fits, but
+ * calibration and threshold see every example instead of a hold-out.
+ */
+/* A stratified hold-out of opts->holdout (0.2 when none) and train_idx(); a and b hold n each. */
+static int crossfit_fallback(cred_model **out, cred_train_report *rep, const cred_features *f, const size_t *idx,
+                             size_t n, const cred_model *base, const cred_train_options *o, size_t *a, size_t *b)
+{
+    size_t na = 0, nb = 0;
+    split(a, &na, b, &nb, idx, n, f, o->holdout > 0 ? o->holdout : 0.2, o->seed);
+    if (count_pos(f, a, na) == 0 || count_pos(f, a, na) == na)
+        return train_idx(out, rep, f, idx, n, f, NULL, 0, base, o);
+    return train_idx(out, rep, f, a, na, f, b, nb, base, o);
+}
+
+static int train_crossfit(cred_model **out, cred_train_report *rep, const cred_features *f, const size_t *idx,
+                          size_t n, const cred_model *base, const cred_train_options *o)
+{
+    unsigned int k = o->calib_folds;
+    size_t np = count_pos(f, idx, n);
+    if (np == 0 || np == n)
+        return cred__error(CRED_EINVAL, "the training examples need both reliable and unreliable posts");
+    if (np < k || n - np < k)
+        return train_idx(out, rep, f, idx, n, f, NULL, 0, base, o);
+    int rc = 0;
+    fit_result r = {NULL, 0, 0, 0, 0, 0};
+    cred_model *m = NULL;
+    size_t *lead = malloc((f->n + 1) * sizeof *lead), *pos = malloc((f->n + 1) * sizeof *pos);
+    size_t *fold = malloc((n + 1) * sizeof *fold), *order = malloc((n + 1) * sizeof *order);
+    size_t *fit = malloc((n + 1) * sizeof *fit);
+    double *z = malloc((n + 1) * sizeof *z);
+    unsigned char *y = malloc(n + 1);
+    CRED_TRY_ALLOC(lead);
+    CRED_TRY_ALLOC(pos);
+    CRED_TRY_ALLOC(fold);
+    CRED_TRY_ALLOC(order);
+    CRED_TRY_ALLOC(fit);
+    CRED_TRY_ALLOC(z);
+    CRED_TRY_ALLOC(y);
+    CRED_TRY(dup_groups(lead, f));
+    for (size_t i = 0; i < f->n; i++)
+        pos[i] = SIZE_MAX;
+    for (size_t r2 = 0; r2 < n; r2++)
+        pos[idx[r2]] = r2;
+    /* a group leader is an example whose lead is itself or outside idx */
+    for (int cls = 0; cls < 2; cls++) {
+        size_t cnt = 0;
+        for (size_t r2 = 0; r2 < n; r2++) {
+            size_t g = lead[idx[r2]];
+            if (f->y[idx[r2]] == cls && (g == idx[r2] || pos[g] == SIZE_MAX))
+                order[cnt++] = r2;
+        }
+        uint64_t s = o->seed * 104729 + 0xca1bULL + (uint64_t)cls;
+        for (size_t i = cnt; i > 1; i--) {
+            size_t j = (size_t)(cred_learn__rand(&s) % i), x = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = x;
+        }
+        for (size_t i = 0; i < cnt; i++)
+            fold[order[i]] = i % k;
+    }
+    size_t in_fold[100][2];
+    memset(in_fold, 0, sizeof in_fold);
+    for (size_t r2 = 0; r2 < n; r2++) {
+        size_t g = lead[idx[r2]];
+        if (g != idx[r2] && pos[g] != SIZE_MAX)
+            fold[r2] = fold[pos[g]];
+        y[r2] = f->y[idx[r2]];
+        in_fold[fold[r2]][y[r2]]++;
+    }
+    for (unsigned int fk = 0; fk < k; fk++)
+        if (in_fold[fk][0] == n - np || in_fold[fk][1] == np) {
+            /* too few groups of copies for k folds with both classes: a hold-out instead */
+            rc = crossfit_fallback(out, rep, f, idx, n, base, o, fit, order);
+            goto done;
+        }
+    for (unsigned int fk = 0; fk < k; fk++) {
+        size_t nf = 0;
+        for (size_t r2 = 0; r2 < n; r2++)
+            if (fold[r2] != fk)
+                fit[nf++] = idx[r2];
+        CRED_TRY(start_weights(&r, f, base));
+        CRED_TRY(fit_weights(&r, f, fit, nf, o));
+        for (size_t r2 = 0; r2 < n; r2++)
+            if (fold[r2] == fk)
+                z[r2] = cred_learn__margin(f, idx[r2], r.bias, r.w);
+        free(r.w);
+        r.w = NULL;
+    }
+    CRED_TRY(start_weights(&r, f, base));
+    CRED_TRY(fit_weights(&r, f, idx, n, o));
+    CRED_TRY(make_model(&m, base, f, &r, o));
+    CRED_TRY(calibrate(m, z, y, n, o->calibration));
+    if (o->threshold_f1) {
+        for (size_t i = 0; i < n; i++)
+            z[i] = cred_model_probability(m, z[i]);
+        cred_model_params p;
+        cred_model_params_get(m, &p);
+        p.unreliable_below = 100 * (1 - f1_threshold(z, y, n, 1 - p.unreliable_below / 100));
+        if (p.credible_min < p.unreliable_below)
+            p.credible_min = p.unreliable_below;
+        CRED_TRY(cred_model_params_set(m, &p));
+    }
+    if (rep) {
+        rep->n_fit = n;
+        rep->n_calib = n;
+        rep->epochs = r.epochs;
+        rep->loss = r.loss;
+        rep->rules_hit = r.rules_hit;
+        rep->lexical_buckets = r.lexical_buckets;
+    }
+done:
+    free(r.w);
+    free(lead);
+    free(pos);
+    free(fold);
+    free(order);
+    free(fit);
+    free(z);
+    free(y);
+    if (rc < 0) {
+        cred_model_free(m);
+        return rc;
+    }
+    if (m)
+        *out = m;
+    return 0;
+}
+
 static int cv_run(double *p, double *t, const cred_features *f, unsigned int k, const cred_model *base,
                   const cred_train_options *opts)
 {
@@ -786,13 +953,19 @@ static int cv_run(double *p, double *t, const cred_features *f, unsigned int k, 
         for (size_t i = 0; i < n; i++)
             if (fold[i] != fk)
                 rest[nr++] = i;
-        if (o.calibration != CRED_CALIB_NONE && o.holdout > 0) {
-            split(fit, &nf, cal, &nc, rest, nr, f, o.holdout, o.seed + fk + 1);
+        if (o.calibration != CRED_CALIB_NONE && o.calib_folds >= 2) {
+            cred_train_options oi = o;
+            oi.seed = o.seed + fk + 1;
+            CRED_TRY(train_crossfit(&m, NULL, f, rest, nr, base, &oi));
         } else {
-            memcpy(fit, rest, nr * sizeof *fit);
-            nf = nr;
+            if (o.calibration != CRED_CALIB_NONE && o.holdout > 0) {
+                split(fit, &nf, cal, &nc, rest, nr, f, o.holdout, o.seed + fk + 1);
+            } else {
+                memcpy(fit, rest, nr * sizeof *fit);
+                nf = nr;
+            }
+            CRED_TRY(train_idx(&m, NULL, f, fit, nf, f, cal, nc, base, &o));
         }
-        CRED_TRY(train_idx(&m, NULL, f, fit, nf, f, cal, nc, base, &o));
         CRED_TRY(cred_learn__model_weights(w, f, m));
         cred_model_params mp;
         cred_model_params_get(m, &mp);

@@ -1,6 +1,7 @@
 /*
  * The learned lexical signal: hashed word n-grams (stems, within a sentence) and character n-grams
- * (inside each word, padded with a space on both sides) of a cred_doc, looked up in a table of
+ * (inside each word, padded with a space on both sides) of a cred_doc, and optionally each link's
+ * domain, host and path words, looked up in a table of
  * 2^bits float weights. Feature values are 1/sqrt(number of features), so long posts do not win by
  * length alone. Hashing is XXH3 seeded per feature family and length; a trainer must enumerate
  * features with cred_lexical_features() so that fitting and scoring agree.
@@ -13,6 +14,8 @@
 #define SEED_TOKEN 0x6c6578746f6b656eULL
 #define SEED_WORD 0x776f72646e6772ULL
 #define SEED_CHAR 0x636861726e6772ULL
+#define SEED_LINK 0x6c696e6b666561ULL
+#define MAX_PATH_WORDS 24
 #define MAX_WORD_CHARS 48
 
 static inline uint64_t mix64(uint64_t x)
@@ -52,6 +55,64 @@ static cred_span token_raw(const cred_doc *doc, const cred_token *t)
 {
     cred_span s = {t->start, t->start + t->len};
     return cred_doc_raw_span(doc, s);
+}
+
+static void emit_link(cred_lexical_feature *f, uint64_t h, uint64_t mask, cred_lexical_fn fn, void *payload)
+{
+    f->bucket = (uint32_t)(mix64(h) & mask);
+    fn(f, payload);
+}
+
+/*
+ * Features of one link: its registrable domain, its host when that differs, and the words of its
+ * path and query (ASCII letters and digits, lower-cased, 3..32 bytes, not all digits; at most
+ * MAX_PATH_WORDS). Reported as word 1-grams of the link's raw text. Returns the count.
+ */
+static long link_features(const cred_link *l, uint64_t mask, cred_lexical_feature *f, cred_lexical_fn fn,
+                          void *payload)
+{
+    long count = 0;
+    f->word = 1;
+    f->n = 1;
+    f->raw = l->raw;
+    const char *dom = l->domain ? l->domain : "", *host = l->host ? l->host : dom;
+    count++;
+    if (fn)
+        emit_link(f, cred_hash64(dom, strlen(dom), SEED_LINK + 1), mask, fn, payload);
+    if (strcmp(host, dom) != 0) {
+        count++;
+        if (fn)
+            emit_link(f, cred_hash64(host, strlen(host), SEED_LINK + 2), mask, fn, payload);
+    }
+    const char *u = l->url ? l->url : "";
+    const char *sep = strstr(u, "://");
+    u = sep ? sep + 3 : u;
+    u += strcspn(u, "/?#"); /* past the host */
+    char w[32];
+    size_t len = 0;
+    bool digits = true;
+    for (int words = 0; words < MAX_PATH_WORDS; u++) {
+        unsigned char ch = (unsigned char)*u;
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (alnum) {
+            if (len < sizeof w)
+                w[len] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+            len++;
+            digits = digits && ch >= '0' && ch <= '9';
+            continue;
+        }
+        if (len >= 3 && len <= sizeof w && !digits) {
+            count++;
+            words++;
+            if (fn)
+                emit_link(f, cred_hash64(w, len, SEED_LINK + 3), mask, fn, payload);
+        }
+        len = 0;
+        digits = true;
+        if (!ch)
+            break;
+    }
+    return count;
 }
 
 /* Enumerate features; fn NULL only counts. value is passed through. */
@@ -125,6 +186,9 @@ static long enumerate(const cred_lexical_options *o, const cred_doc *doc, float 
             }
         }
     }
+    if (o->links)
+        for (size_t k = 0; k < doc->n_links; k++)
+            count += link_features(&doc->links[k], mask, &f, fn, payload);
     return count;
 }
 

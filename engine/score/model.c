@@ -26,7 +26,7 @@
 #endif
 
 #define MODEL_MAGIC "CREDMODL"
-#define MODEL_FORMAT 1u
+#define MODEL_FORMAT 2u /* 2: lexical "links" */
 #define MODEL_PREFIX 32u
 #define MODEL_MAX_FILE ((size_t)1 << 30)
 
@@ -292,8 +292,9 @@ static int check_lexical(const cred_lexical_options *o)
     if (o->bits < CRED_LEXICAL_BITS_MIN || o->bits > CRED_LEXICAL_BITS_MAX)
         return cred__error(CRED_EINVAL, "lexical bits must be in [%d, %d]", CRED_LEXICAL_BITS_MIN, CRED_LEXICAL_BITS_MAX);
     if (o->word_max > 4 || o->char_max > 8 || (o->word_max == 0 && o->char_max == 0) ||
-        (o->char_max && (o->char_min == 0 || o->char_min > o->char_max)))
-        return cred__error(CRED_EINVAL, "lexical n-grams: word_max <= 4, 1 <= char_min <= char_max <= 8, some feature");
+        (o->char_max && (o->char_min == 0 || o->char_min > o->char_max)) || o->links > 1)
+        return cred__error(CRED_EINVAL, "lexical n-grams: word_max <= 4, 1 <= char_min <= char_max <= 8, some feature, "
+                                        "links 0 or 1");
     return 0;
 }
 
@@ -474,6 +475,7 @@ int cred_model_save(const cred_model *m, const char *path)
     gen_kv(g, "word_max", m->lex.word_max);
     gen_kv(g, "char_min", m->lex.char_min);
     gen_kv(g, "char_max", m->lex.char_max);
+    gen_kv(g, "links", m->lex.links);
     gen_key(g, "table");
     yajl_gen_bool(g, m->table != NULL);
     yajl_gen_map_close(g);
@@ -615,7 +617,8 @@ static int read_header(cred_model *m, yajl_val root, const char *path, bool *has
         !get_num(root, "lexical", "scale", &p.lexical_scale) || !get_num(root, "lexical", "min", &p.lexical_min) ||
         !get_uint(root, "lexical", "bits", &m->lex.bits) || !get_uint(root, "lexical", "word_max", &m->lex.word_max) ||
         !get_uint(root, "lexical", "char_min", &m->lex.char_min) ||
-        !get_uint(root, "lexical", "char_max", &m->lex.char_max))
+        !get_uint(root, "lexical", "char_max", &m->lex.char_max) ||
+        !get_uint(root, "lexical", "links", &m->lex.links))
         return corrupt(path, "a parameter is not a number");
     if (cred_model_params_set(m, &p) < 0)
         return corrupt(path, cred_error_last()->message);

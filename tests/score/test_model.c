@@ -378,7 +378,12 @@ Test(score, corrupt_and_newer_files_are_refused)
     spit(a, "hello world, this is not a model file at all", 44);
     cr_expect_eq(cred_model_load(&l, a), CRED_ECORRUPT);
     /* a newer format version */
-    d[8] = 2;
+    d[8] = 3;
+    spit(a, d, len);
+    cr_expect_eq(cred_model_load(&l, a), CRED_EVERSION);
+    cr_expect_null(l);
+    /* an older one (format 1 had no lexical "links") */
+    d[8] = 1;
     spit(a, d, len);
     cr_expect_eq(cred_model_load(&l, a), CRED_EVERSION);
     cr_expect_null(l);
@@ -404,9 +409,9 @@ static void count_feat(const cred_lexical_feature *f, void *payload)
 Test(score, lexical_signal_and_top_terms)
 {
     cred_model *m = model();
-    cr_expect_eq(cred_model_lexical_init(m, &(cred_lexical_options){CRED_LEXICAL_OPTIONS_VERSION, 3, 1, 0, 0}),
+    cr_expect_eq(cred_model_lexical_init(m, &(cred_lexical_options){CRED_LEXICAL_OPTIONS_VERSION, 3, 1, 0, 0, 0}),
                  CRED_EINVAL);
-    cred_lexical_options lo = {CRED_LEXICAL_OPTIONS_VERSION, 16, 2, 3, 4};
+    cred_lexical_options lo = {CRED_LEXICAL_OPTIONS_VERSION, 16, 2, 3, 4, 0};
     cr_assert_eq(cred_model_lexical_init(m, &lo), 0);
     cred_text *t;
     cr_assert_eq(cred_text_new(&t, NULL), 0);
