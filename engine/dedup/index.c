@@ -751,16 +751,14 @@ static int sign_doc(cred_dup_signature *out, sign_scratch *ss, const cred_doc *d
         n_win = (nw - win + step - 1) / step + 1;
     CRED_TRY(CRED_GROW(ss->sigs, ss->cap_sigs, 1 + n_win));
     out->sigs = (const uint8_t *)ss->sigs;
-    long n = cred_dedup__shingle_chars(&ss->sh, &ss->cap_sh, p->text.ptr, p->text.len);
-    CRED_TRY(n);
-    cred_dedup__sign(&ss->sigs[0], ss->sh, (size_t)n);
+    cred_dedup__sign_chars(&ss->sigs[0], p->text.ptr, p->text.len);
     for (size_t w = 0; w < n_win; w++) {
         size_t from = w * step, to = from + win;
         if (to > nw) {
             to = nw;
             from = nw - win;
         }
-        n = cred_dedup__shingle_words(&ss->sh, &ss->cap_sh, p, from, to);
+        long n = cred_dedup__shingle_words(&ss->sh, &ss->cap_sh, p, from, to);
         CRED_TRY(n);
         cred_dedup__sign(&ss->sigs[1 + w], ss->sh, (size_t)n);
     }

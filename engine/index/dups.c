@@ -168,8 +168,6 @@ static int seg_view(cred_corpus *c, size_t s, sig_view *sv)
 /* Signature and exact key of a text as the builder makes them. */
 typedef struct signer {
     dd_prep prep;
-    uint64_t *sh;
-    size_t cap;
 } signer;
 
 static int sign_doc(signer *g, const cred_doc *doc, dd_sig *sig, uint64_t *key)
@@ -177,10 +175,7 @@ static int sign_doc(signer *g, const cred_doc *doc, dd_sig *sig, uint64_t *key)
     int rc = cred_dedup__prep_doc(&g->prep, doc);
     if (rc < 0)
         return rc;
-    long nh = cred_dedup__shingle_chars(&g->sh, &g->cap, g->prep.text.ptr, g->prep.text.len);
-    if (nh < 0)
-        return (int)nh;
-    cred_dedup__sign(sig, g->sh, (size_t)nh);
+    cred_dedup__sign_chars(sig, g->prep.text.ptr, g->prep.text.len);
     *key = cred_dedup__key(g->prep.text.ptr, g->prep.text.len).lo;
     return 0;
 }
@@ -188,7 +183,6 @@ static int sign_doc(signer *g, const cred_doc *doc, dd_sig *sig, uint64_t *key)
 static void signer_free(signer *g)
 {
     cred_dedup__prep_free(&g->prep);
-    free(g->sh);
 }
 
 int cred_corpus_find_copy(cred_corpus *c, cred_corpus_post *out, const cred_doc *doc, int64_t date)
