@@ -190,6 +190,19 @@ typedef struct fit_result {
     size_t rules_hit, lexical_buckets;
 } fit_result;
 
+/* What a fit did, into rep (when asked): n_fit examples fitted, n_calib calibrated on. */
+static void report_fit(cred_train_report *rep, const fit_result *r, size_t n_fit, size_t n_calib)
+{
+    if (!rep)
+        return;
+    rep->n_fit = n_fit;
+    rep->n_calib = n_calib;
+    rep->epochs = r->epochs;
+    rep->loss = r->loss;
+    rep->rules_hit = r->rules_hit;
+    rep->lexical_buckets = r->lexical_buckets;
+}
+
 /* Fit on examples idx[0..n) of f, starting from r->w / r->bias (rule centers = r->w on entry). */
 static int fit_weights(fit_result *r, const cred_features *f, const size_t *idx, size_t n, const cred_train_options *o)
 {
@@ -641,14 +654,7 @@ static int train_idx(cred_model **out, cred_train_report *rep, const cred_featur
         m = m2;
         nf += nc;
     }
-    if (rep) {
-        rep->n_fit = nf;
-        rep->n_calib = nc;
-        rep->epochs = r.epochs;
-        rep->loss = r.loss;
-        rep->rules_hit = r.rules_hit;
-        rep->lexical_buckets = r.lexical_buckets;
-    }
+    report_fit(rep, &r, nf, nc);
 done:
     free(r.w);
     free(z);
@@ -872,14 +878,7 @@ static int train_crossfit(cred_model **out, cred_train_report *rep, const cred_f
             p.credible_min = p.unreliable_below;
         CRED_TRY(cred_model_params_set(m, &p));
     }
-    if (rep) {
-        rep->n_fit = n;
-        rep->n_calib = n;
-        rep->epochs = r.epochs;
-        rep->loss = r.loss;
-        rep->rules_hit = r.rules_hit;
-        rep->lexical_buckets = r.lexical_buckets;
-    }
+    report_fit(rep, &r, n, n);
 done:
     free(r.w);
     free(lead);
