@@ -513,9 +513,7 @@ static void worker_free(worker *w)
 static int rec_order(const void *a, const void *b)
 {
     const ix_record *x = *(ix_record *const *)a, *y = *(ix_record *const *)b;
-    if (x->date != y->date)
-        return x->date < y->date ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return ix_order_cmp(x->date, x->seq, y->date, y->seq);
 }
 
 typedef struct idh {

@@ -251,9 +251,7 @@ typedef struct lk_ord {
 static int ord_cmp(const void *a, const void *b)
 {
     const lk_ord *x = a, *y = b;
-    if (x->date != y->date)
-        return x->date < y->date ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return ix_order_cmp(x->date, x->seq, y->date, y->seq);
 }
 
 int ix_dups_link(cred_corpus *c, ix_record *recs, size_t n, size_t n_older)
@@ -390,9 +388,7 @@ typedef struct cl_member {
 static int member_cmp(const void *a, const void *b)
 {
     const cl_member *x = a, *y = b;
-    if (x->date != y->date)
-        return x->date < y->date ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return ix_order_cmp(x->date, x->seq, y->date, y->seq);
 }
 
 /* A set of 64-bit hashes (distinct sources), open addressing; 0 stands for itself via a flag. */

@@ -56,6 +56,15 @@ static inline bool ix_get_varint(const uint8_t **p, const uint8_t *end, uint64_t
     return false;
 }
 
+/* The corpus order of posts: by date (CRED_DATE_UNKNOWN, the smallest, first), then insertion number.
+   A qsort-style result. */
+static inline int ix_order_cmp(int64_t date_a, uint64_t seq_a, int64_t date_b, uint64_t seq_b)
+{
+    if (date_a != date_b)
+        return date_a < date_b ? -1 : 1;
+    return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
 /* ---- bit packing (postings blocks) ----------------------------------------------------------- */
 
 static inline unsigned ix_bits(uint32_t v)
