@@ -309,6 +309,32 @@ done:
     return rc;
 }
 
+/* Append the live records of segments [from, to) to *all (tmp: scratch); with links, each keeps the
+   link its segment holds, so that a build takes it as it is. */
+static int append_live(cred_corpus *c, size_t from, size_t to, bool links, cred_buf *all, cred_buf *tmp)
+{
+    int rc = 0;
+    for (size_t i = from; i < to; i++) {
+        ix_segment *s = c->segs[i];
+        for (uint32_t d = 0; d < s->meta.n_docs; d++) {
+            if (ix_deleted(s, d))
+                continue;
+            ix_record r;
+            CRED_TRY(ix_segment_record(s, &r, d));
+            if (links) {
+                r.linked = true;
+                r.relation = s->links[d].relation;
+                r.similarity = s->links[d].similarity;
+                r.parent = s->links[d].parent;
+                r.origin = s->links[d].origin;
+            }
+            CRED_TRY(append_rec(all, &r, tmp));
+        }
+    }
+done:
+    return rc;
+}
+
 /* Merge the two newest log segments into one, from their live records (links kept). */
 static int merge_two(cred_corpus *c)
 {
@@ -316,21 +342,7 @@ static int merge_two(cred_corpus *c)
     cred_buf all = CRED_BUF_INIT, img = CRED_BUF_INIT, tmp = CRED_BUF_INIT;
     ix_record *recs = NULL;
     size_t n = 0;
-    for (size_t i = c->n_segs - 2; i < c->n_segs; i++) {
-        ix_segment *s = c->segs[i];
-        for (uint32_t d = 0; d < s->meta.n_docs; d++) {
-            if (ix_deleted(s, d))
-                continue;
-            ix_record r;
-            CRED_TRY(ix_segment_record(s, &r, d));
-            r.linked = true;
-            r.relation = s->links[d].relation;
-            r.similarity = s->links[d].similarity;
-            r.parent = s->links[d].parent;
-            r.origin = s->links[d].origin;
-            CRED_TRY(append_rec(&all, &r, &tmp));
-        }
-    }
+    CRED_TRY(append_live(c, c->n_segs - 2, c->n_segs, true, &all, &tmp));
     CRED_TRY(ix_records_decode(&recs, &n, &all));
     ix_build_opts o;
     build_opts(c, &o, 0); /* every record is linked */
@@ -622,18 +634,8 @@ static int flush(cred_corpus *c, const cred_buf *extra, bool compact)
     uint32_t *numbers = NULL;
     char *path = NULL;
     size_t n_old = c->n_segs - c->n_logsegs;
-    if (compact) {
-        for (size_t i = 0; i < n_old; i++) {
-            ix_segment *s = c->segs[i];
-            for (uint32_t d = 0; d < s->meta.n_docs; d++) {
-                if (ix_deleted(s, d))
-                    continue;
-                ix_record r;
-                CRED_TRY(ix_segment_record(s, &r, d));
-                CRED_TRY(append_rec(&all, &r, &tmp));
-            }
-        }
-    }
+    if (compact)
+        CRED_TRY(append_live(c, 0, n_old, false, &all, &tmp));
     if (!compact && c->logrecs.len == 0 && extra) {
         CRED_TRY(ix_records_decode(&recs, &n, extra)); /* no copy of a large batch */
     } else {
