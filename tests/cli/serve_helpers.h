@@ -31,6 +31,7 @@ typedef struct server {
     int port;
     char dir[64];     /* private temp directory: token file, stderr log, corpus */
     char log[128];
+    char idx[128];    /* dir/idx: the corpus of server_start_indexed() */
 } server;
 
 static double t_now(void)
@@ -69,20 +70,24 @@ static const char *demo_rules(void)
     return path;
 }
 
+/* A fresh private directory for s (s->dir), its corpus to be s->idx. */
+static void server_dir_new(server *s)
+{
+    snprintf(s->dir, sizeof s->dir, "/tmp/cred_serve_XXXXXX");
+    cr_assert(mkdtemp(s->dir));
+    snprintf(s->idx, sizeof s->idx, "%s/idx", s->dir);
+}
+
 /* Start `credence serve --listen 127.0.0.1:0 --rules demo.rules --token-file TOKEN ARGS...` (a NULL-
  * terminated list) and wait until it listens. dir: reuse this directory (a restart), or NULL. */
 static void server_start_in(server *s, const char *dir, ...)
 {
     const char *bin = getenv("CRED_BIN");
     cr_assert(bin, "CRED_BIN must name the built credence binary");
-    if (dir) {
-        if (dir != s->dir)
-            snprintf(s->dir, sizeof s->dir, "%s", dir);
-    }
-    else {
-        snprintf(s->dir, sizeof s->dir, "/tmp/cred_serve_XXXXXX");
-        cr_assert(mkdtemp(s->dir));
-    }
+    if (!dir)
+        server_dir_new(s);
+    else if (dir != s->dir)
+        snprintf(s->dir, sizeof s->dir, "%s", dir);
     char tok[128];
     snprintf(tok, sizeof tok, "%s/token", s->dir);
     FILE *f = fopen(tok, "w");
@@ -137,6 +142,10 @@ static void server_start_in(server *s, const char *dir, ...)
 }
 
 #define server_start(s, ...) server_start_in((s), NULL, __VA_ARGS__)
+/* Start in a fresh directory with the corpus s->idx (`--index`), ARGS... after it. Restart it with
+   server_start_in(s, s->dir, "--index", s->idx, ...). */
+#define server_start_indexed(s, ...) \
+    (server_dir_new(s), server_start_in((s), (s)->dir, "--index", (s)->idx, __VA_ARGS__))
 
 /* SIGTERM and wait (at most 20 s). Returns the exit status (-1: killed by a signal or timeout). */
 static int server_stop(server *s)

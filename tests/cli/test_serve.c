@@ -68,11 +68,7 @@ Test(serve, returns_the_record_credence_score_writes)
 Test(serve, remembers_posts_and_reports_where_a_forward_was_seen_before)
 {
     server s;
-    server_start(&s, NULL);
-    char idx[128];
-    snprintf(idx, sizeof idx, "%s/idx", s.dir);
-    server_stop(&s);
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_indexed(&s, NULL);
     reply r = http(s.port, "POST", "/v1/score?remember=1", AUTH,
                    "{\"id\":\"o1\",\"text\":\"Drinking hot water every 15 minutes kills the virus in your throat, "
                    "tell your family\",\"source\":\"Group A\"}");
@@ -108,11 +104,7 @@ Test(serve, remembers_posts_and_reports_where_a_forward_was_seen_before)
 Test(serve, finds_an_earlier_copy_stored_in_the_corpus_after_a_restart)
 {
     server s;
-    server_start(&s, NULL);
-    char idx[128];
-    snprintf(idx, sizeof idx, "%s/idx", s.dir);
-    server_stop(&s);
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_indexed(&s, NULL);
     reply r = http(s.port, "POST", "/v1/posts", AUTH,
                    "{\"id\":\"k1\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
                    "say, share it now\",\"source\":\"Group A\",\"date\":\"2024-03-01T08:00:00Z\"}\n"
@@ -122,7 +114,7 @@ Test(serve, finds_an_earlier_copy_stored_in_the_corpus_after_a_restart)
     reply_free(&r);
     cr_assert_eq(server_stop(&s), 0);
     /* a new process: its near-duplicate memory is empty, the corpus still knows both posts */
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_in(&s, s.dir, "--index", s.idx, NULL);
     const char *copy = "{\"id\":\"k3\",\"text\":\"Gargling salt water twice a day protects you from the new flu, "
                        "doctors say. Share it now\",\"source\":\"Group C\",\"date\":\"2024-03-05T08:00:00Z\"}";
     r = http(s.port, "POST", "/v1/score", NULL, copy);
@@ -154,11 +146,7 @@ Test(serve, finds_an_earlier_copy_stored_in_the_corpus_after_a_restart)
 Test(serve, reports_the_stored_cluster_of_a_post_only_the_corpus_knows)
 {
     server s;
-    server_start(&s, NULL);
-    char idx[128];
-    snprintf(idx, sizeof idx, "%s/idx", s.dir);
-    server_stop(&s);
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_indexed(&s, NULL);
     reply r = http(s.port, "POST", "/v1/posts", AUTH,
                    "{\"id\":\"k1\",\"text\":\"Gargling salt water twice a day protects you from the new flu, doctors "
                    "say, share it now\",\"source\":\"Group A\",\"date\":\"2024-03-01T08:00:00Z\"}\n"
@@ -172,7 +160,7 @@ Test(serve, reports_the_stored_cluster_of_a_post_only_the_corpus_knows)
     reply_free(&r);
     cr_assert_eq(server_stop(&s), 0);
     /* a new process: the store's memory is empty, the corpus answers with the cluster's figures */
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_in(&s, s.dir, "--index", s.idx, NULL);
     r = http(s.port, "GET", "/v1/clusters/k2", NULL, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(strstr(r.body, "{\"id\":\"k1\",\"post\":\"k2\",\"relation\":\"exact\",\"size\":3,\"sources\":2,"
@@ -197,11 +185,7 @@ Test(serve, reports_the_stored_cluster_of_a_post_only_the_corpus_knows)
 Test(serve, ingests_json_lines_and_arrays_and_acknowledges_durable_posts)
 {
     server s;
-    server_start(&s, NULL);
-    char idx[128];
-    snprintf(idx, sizeof idx, "%s/idx", s.dir);
-    server_stop(&s);
-    server_start_in(&s, s.dir, "--index", idx, NULL);
+    server_start_indexed(&s, NULL);
     reply r = http(s.port, "POST", "/v1/posts", AUTH,
                    "{\"id\":\"b1\",\"text\":\"Vaccines are tested in three phases\"}\n{\"id\":\"b2\",\"text\":\"x\"}\nnot json\n");
     cr_assert_eq(r.status, 200, "%s", r.body);
@@ -454,11 +438,7 @@ static void *ingest_main(void *arg)
 Test(serve, loses_no_acknowledged_post_when_killed_during_ingest)
 {
     server s;
-    server_start(&s, NULL);
-    char idx[128];
-    snprintf(idx, sizeof idx, "%s/idx", s.dir);
-    server_stop(&s);
-    server_start_in(&s, s.dir, "--index", idx, "--rate", "0", NULL);
+    server_start_indexed(&s, "--rate", "0", NULL);
     ingest *g = calloc(1, sizeof *g);
     g->port = s.port;
     pthread_t th;
@@ -470,7 +450,7 @@ Test(serve, loses_no_acknowledged_post_when_killed_during_ingest)
     g->stop = 1;
     pthread_join(th, NULL);
     cr_assert(g->n_acked > 0, "nothing was acknowledged before the kill");
-    server_start_in(&s, s.dir, "--index", idx, "--rate", "0", NULL);
+    server_start_in(&s, s.dir, "--index", s.idx, "--rate", "0", NULL);
     int missing = 0;
     for (int i = 0; i < g->n_acked; i++) {
         char path[64];
