@@ -9,23 +9,7 @@
 #include <unistd.h>
 
 #include "credence.h"
-
-static cred_dataset *load_lines(const char *const *text, const int *label, size_t n)
-{
-    char tmpl[] = "/tmp/cred_cv_XXXXXX";
-    int fd = mkstemp(tmpl);
-    cr_assert(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "{\"text\":\"%s\",\"label\":%d}\n", text[i], label[i]);
-    fclose(f);
-    cred_dataset_options o = CRED_DATASET_OPTIONS_INIT;
-    o.format = CRED_DATASET_JSONL;
-    cred_dataset *ds;
-    cr_assert_eq(cred_dataset_load(&ds, tmpl, &o), 0, "%s", cred_error_last()->message);
-    unlink(tmpl);
-    return ds;
-}
+#include "jsonl_data.h"
 
 static double auc(const double *p, const int *label, size_t n)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "credence.h"
+#include "jsonl_data.h"
 
 typedef struct seen {
     int n;
@@ -89,23 +90,6 @@ Test(learn_lexical, the_link_option_survives_a_weights_file)
     cred_model_free(m);
 }
 
-static cred_dataset *load_lines(char (*text)[64], const int *label, size_t n)
-{
-    char tmpl[] = "/tmp/cred_lexx_XXXXXX";
-    int fd = mkstemp(tmpl);
-    cr_assert(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "{\"text\":\"%s\",\"label\":%d}\n", text[i], label[i]);
-    fclose(f);
-    cred_dataset_options o = CRED_DATASET_OPTIONS_INIT;
-    o.format = CRED_DATASET_JSONL;
-    cred_dataset *ds;
-    cr_assert_eq(cred_dataset_load(&ds, tmpl, &o), 0, "%s", cred_error_last()->message);
-    unlink(tmpl);
-    return ds;
-}
-
 #define N_CF 60
 
 Test(learn_lexical, cross_fitted_calibration_uses_every_example_and_separates)
@@ -118,7 +102,10 @@ Test(learn_lexical, cross_fitted_calibration_uses_every_example_and_separates)
         snprintf(text[i], sizeof text[i], "%s %s%sx today", label[i] ? "hoax cure" : "clinic schedule", syl[i % 10],
                  syl[i / 10]);
     }
-    cred_dataset *ds = load_lines(text, label, N_CF);
+    const char *lines[N_CF];
+    for (int i = 0; i < N_CF; i++)
+        lines[i] = text[i];
+    cred_dataset *ds = load_lines(lines, label, N_CF);
     cred_lexical_options lex = CRED_LEXICAL_OPTIONS_INIT;
     lex.bits = 14;
     cred_features *f;
@@ -175,7 +162,10 @@ Test(learn_lexical, too_few_groups_of_copies_for_the_inner_folds_fall_back_to_a_
         snprintf(text[i], sizeof text[i], "%s number %d", label[i] ? "secret miracle remedy" : "clinic opening hours",
                  i);
     }
-    cred_dataset *ds = load_lines(text, label, 40);
+    const char *lines[40];
+    for (int i = 0; i < 40; i++)
+        lines[i] = text[i];
+    cred_dataset *ds = load_lines(lines, label, 40);
     cred_lexical_options lex = CRED_LEXICAL_OPTIONS_INIT;
     lex.bits = 12;
     cred_features *f;
