@@ -859,7 +859,7 @@ static int link_all(ix_record *const *recs, size_t n, const dd_sig *sigs, const 
             }
             r->linked = true;
         }
-        if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.6f) {
+        if (ix_is_exemplar(r)) {
             exemplar[i] = 1;
             c.bi[i].seq = r->seq;
             c.bi[i].origin = r->origin;

@@ -354,7 +354,7 @@ int ix_dups_link(cred_corpus *c, ix_record *recs, size_t n, size_t n_older)
             }
             r->linked = true;
         }
-        if (r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < 0.6f) {
+        if (ix_is_exemplar(r)) {
             bsig[nb] = sig;
             bkey[nb] = key;
             brec[nb] = ord[oi].i;

@@ -105,6 +105,14 @@ typedef struct ix_record {
     char lang_buf[8];        /* detected language when the input declared none (set by ix_build) */
 } ix_record;
 
+/* Whether a linked record is an exemplar: later posts are compared with it (a close copy, similarity
+   IX_EXEMPLAR_BELOW or more, is not: its parent stands for it). */
+#define IX_EXEMPLAR_BELOW 0.6f
+static inline bool ix_is_exemplar(const ix_record *r)
+{
+    return r->relation == CRED_DUP_NONE || r->relation == CRED_DUP_VARIANT || r->similarity < IX_EXEMPLAR_BELOW;
+}
+
 int ix_record_encode(cred_buf *b, const ix_record *r);
 /** Decode; strings point into buf. false on malformed input. */
 bool ix_record_decode(ix_record *r, const uint8_t *buf, size_t len);
